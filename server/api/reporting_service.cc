@@ -1,0 +1,38 @@
+#include "api/reporting_service.h"
+
+#include "api/proto_mapping.h"
+#include "domain/resident_id.h"
+
+namespace creditshare::api {
+
+namespace {
+constexpr MethodPolicy kReportCreditLine{"ReportCreditLine", /*lenders=*/true, /*regulators=*/false};
+constexpr std::size_t kMaxRequestIdLength = 128;
+}  // namespace
+
+grpc::Status ReportingServiceImpl::ReportCreditLine(grpc::ServerContext* context,
+                                                    const v1::ReportCreditLineRequest* request,
+                                                    v1::ReportCreditLineResponse* response) {
+  return guard_.Run(context, kReportCreditLine, [&](const Caller& caller) -> domain::MaybeError {
+    if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
+    if (!request->has_line()) return domain::Error::InvalidArgument("line", "is required");
+    const domain::Date today = clock_.Today();
+    auto id = domain::ResidentId::Parse(request->line().resident_id(), today, "line.resident_id");
+    if (!id.ok()) return id.error();
+    auto report = FromProto(request->line(), "line.");
+    if (!report.ok()) return report.error();
+    if (auto e = domain::ValidateLineReport(report.value(), today, "line.")) return e;
+
+    const storage::BorrowerIdentity borrower{keyer_.BorrowerKey(id.value()), id.value().region_code(),
+                                             id.value().birth_date().year};
+    const storage::IdempotencyKey idempotency{
+        request->request_id(),
+        keyer_.RequestFingerprint(domain::CanonicalEncoding(report.value(), id.value().normalized()))};
+    auto result = lines_.ApplyReport(caller.member.id, idempotency, borrower, report.value());
+    if (!result.ok()) return result.error();
+    ToProto(result.value(), report.value().account_reference, response);
+    return std::nullopt;
+  });
+}
+
+}  // namespace creditshare::api

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+
+#include "domain/date.h"
+
+namespace creditshare::domain {
+
+// Source of "now", injectable so tests can move time (retention, deadlines, date checks).
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point Now() const = 0;
+
+  // Business dates follow China Standard Time (UTC+8, no daylight saving), the jurisdiction
+  // whose rules the service implements.
+  Date Today() const {
+    const auto local = Now() + std::chrono::hours(8);
+    return Date::FromDaysSinceEpoch(std::chrono::floor<std::chrono::days>(local).time_since_epoch().count());
+  }
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point Now() const override { return std::chrono::system_clock::now(); }
+};
+
+}  // namespace creditshare::domain

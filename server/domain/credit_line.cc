@@ -1,0 +1,82 @@
+#include "domain/credit_line.h"
+
+#include <algorithm>
+
+namespace creditshare::domain {
+
+namespace {
+bool IsUpperAlpha(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsPrintableAscii(char c) { return c > 0x20 && c < 0x7f; }
+
+MaybeError CheckAmount(std::int64_t v, const std::string& field) {
+  if (v < 0) return Error::InvalidArgument(field, "must not be negative");
+  if (v > kMaxAmountMinor) return Error::InvalidArgument(field, "exceeds the maximum amount");
+  return std::nullopt;
+}
+}  // namespace
+
+MaybeError ValidateLineReport(const LineReport& r, const Date& today, const std::string& p) {
+  if (r.account_reference.empty()) return Error::InvalidArgument(p + "account_reference", "is required");
+  if (r.account_reference.size() > kMaxAccountReferenceLength)
+    return Error::InvalidArgument(p + "account_reference", "must be at most 64 characters");
+  if (!std::all_of(r.account_reference.begin(), r.account_reference.end(), IsPrintableAscii))
+    return Error::InvalidArgument(p + "account_reference", "must be printable ASCII without spaces");
+  if (r.product_type == ProductType::kUnspecified) return Error::InvalidArgument(p + "product_type", "is required");
+  if (r.currency.size() != 3 || !std::all_of(r.currency.begin(), r.currency.end(), IsUpperAlpha))
+    return Error::InvalidArgument(p + "currency", "must be a 3-letter upper-case ISO 4217 code");
+  if (auto e = CheckAmount(r.credit_limit_minor, p + "credit_limit_minor")) return e;
+  if (auto e = CheckAmount(r.outstanding_balance_minor, p + "outstanding_balance_minor")) return e;
+  if (auto e = CheckAmount(r.overdue_amount_minor, p + "overdue_amount_minor")) return e;
+  if (r.overdue_amount_minor > r.outstanding_balance_minor)
+    return Error::InvalidArgument(p + "overdue_amount_minor", "must not exceed outstanding_balance_minor");
+  if (r.status == LineStatus::kUnspecified) return Error::InvalidArgument(p + "status", "is required");
+  if (r.days_past_due < 0) return Error::InvalidArgument(p + "days_past_due", "must not be negative");
+  if (r.days_past_due > 0 && r.overdue_amount_minor == 0)
+    return Error::InvalidArgument(p + "overdue_amount_minor", "must be positive when days_past_due is positive");
+  if (!r.as_of_date.IsValid()) return Error::InvalidArgument(p + "as_of_date", "is required and must be a valid date");
+  if (r.as_of_date > today) return Error::InvalidArgument(p + "as_of_date", "must not be in the future");
+  if (!r.opened_date.IsValid())
+    return Error::InvalidArgument(p + "opened_date", "is required and must be a valid date");
+  if (r.opened_date > r.as_of_date) return Error::InvalidArgument(p + "opened_date", "must not be after as_of_date");
+  return std::nullopt;
+}
+
+Result<LineUpdate> DecideLineUpdate(const std::optional<StoredLineState>& stored, std::uint64_t borrower_id,
+                                    const LineReport& incoming, const std::string& p) {
+  if (!stored) return LineUpdate::kCreate;
+  if (stored->borrower_id != borrower_id)
+    return Error::FailedPrecondition(p + "resident_id",
+                                     "account_reference is already reported for a different borrower");
+  if (stored->currency != incoming.currency)
+    return Error::FailedPrecondition(p + "currency", "cannot change for an existing line");
+  if (incoming.as_of_date < stored->as_of_date) return LineUpdate::kStale;
+  return LineUpdate::kReplace;
+}
+
+}  // namespace creditshare::domain
+
+namespace creditshare::domain {
+
+std::string CanonicalEncoding(const LineReport& r, const std::string& normalized_resident_id) {
+  // Length-prefixed text fields cannot run into one another.
+  auto field = [](std::string& out, const std::string& v) {
+    out += std::to_string(v.size());
+    out += ':';
+    out += v;
+    out += '|';
+  };
+  std::string out = "line/v1|";
+  field(out, normalized_resident_id);
+  field(out, r.account_reference);
+  field(out, r.currency);
+  for (const auto n : {static_cast<std::int64_t>(r.product_type), r.credit_limit_minor, r.outstanding_balance_minor,
+                       static_cast<std::int64_t>(r.status), static_cast<std::int64_t>(r.days_past_due),
+                       r.overdue_amount_minor}) {
+    out += std::to_string(n);
+    out += '|';
+  }
+  out += r.opened_date.ToString() + '|' + r.as_of_date.ToString();
+  return out;
+}
+
+}  // namespace creditshare::domain

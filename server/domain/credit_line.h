@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "domain/date.h"
+#include "domain/error.h"
+#include "domain/types.h"
+
+namespace creditshare::domain {
+
+// Upper bound for any single amount, in minor units (10^15 fen = 10 trillion yuan): keeps every
+// sum over a borrower's lines far from int64 overflow.
+inline constexpr std::int64_t kMaxAmountMinor = 1'000'000'000'000'000;
+inline constexpr std::size_t kMaxAccountReferenceLength = 64;
+
+// A member's report of one credit line, without the borrower's identity (handled apart so the
+// raw ID never travels further than the request handler).
+struct LineReport {
+  std::string account_reference;
+  ProductType product_type = ProductType::kUnspecified;
+  std::string currency;
+  std::int64_t credit_limit_minor = 0;
+  std::int64_t outstanding_balance_minor = 0;
+  Date opened_date;
+  LineStatus status = LineStatus::kUnspecified;
+  std::int32_t days_past_due = 0;
+  std::int64_t overdue_amount_minor = 0;
+  Date as_of_date;
+
+  bool operator==(const LineReport&) const = default;
+};
+
+// Checks every field; the first problem found is returned with its field path under `prefix`
+// (e.g. "line."). `today` bounds as-of dates: a report may not describe the future.
+MaybeError ValidateLineReport(const LineReport& report, const Date& today, const std::string& prefix);
+
+// What the stored copy of a line says, as far as deciding an incoming report needs.
+struct StoredLineState {
+  std::uint64_t borrower_id = 0;
+  std::string currency;
+  Date as_of_date;
+  std::int64_t version = 0;
+};
+
+enum class LineUpdate { kCreate, kReplace, kStale };
+
+// Decides what an incoming report does to the stored line. Reports are applied by as-of date:
+// an older report never overwrites newer data; one with the same as-of date is a correction and
+// replaces it. A line's borrower and currency are fixed at its first report.
+Result<LineUpdate> DecideLineUpdate(const std::optional<StoredLineState>& stored, std::uint64_t borrower_id,
+                                    const LineReport& incoming, const std::string& prefix);
+
+// Lines that are not closed still represent money owed and count toward exposure.
+inline bool CountsTowardExposure(LineStatus s) { return s != LineStatus::kClosed; }
+
+}  // namespace creditshare::domain
+
+namespace creditshare::domain {
+
+enum class ReportOutcome : std::uint8_t { kCreated = 1, kUpdated = 2, kStaleIgnored = 3 };
+
+// What a report did; stored with its idempotency key and returned again on replay.
+struct ReportResult {
+  ReportOutcome outcome = ReportOutcome::kCreated;
+  Date stored_as_of_date;
+  std::int64_t version = 0;
+
+  bool operator==(const ReportResult&) const = default;
+};
+
+}  // namespace creditshare::domain
+
+namespace creditshare::domain {
+
+// A stable byte encoding of everything a report says (with the borrower's normalised ID), used
+// to recognise a replayed request. Independent of the wire format, so equal content always
+// encodes equally.
+std::string CanonicalEncoding(const LineReport& report, const std::string& normalized_resident_id);
+
+}  // namespace creditshare::domain

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+// Domain enumerations. Their numeric values equal the creditshare.v1 proto enums so the API
+// layer converts with a range check and a cast; 0 is always "unspecified" and never valid.
+namespace creditshare::domain {
+
+enum class ProductType : std::uint8_t {
+  kUnspecified = 0,
+  kRevolvingConsumerCredit = 1,
+  kInstalmentConsumerLoan = 2,
+  kOnlineMicroLoan = 3,
+  kCreditCard = 4,
+  kBusinessLoan = 5,
+  kMortgage = 6,
+  kAutoLoan = 7,
+};
+inline constexpr int kMaxProductType = 7;
+
+enum class LineStatus : std::uint8_t {
+  kUnspecified = 0,
+  kOpen = 1,
+  kClosed = 2,
+  kChargedOff = 3,
+  kFrozen = 4,
+};
+inline constexpr int kMaxLineStatus = 4;
+
+enum class MemberType : std::uint8_t {
+  kUnspecified = 0,
+  kBank = 1,
+  kConsumerFinance = 2,
+  kMicroLender = 3,
+  kRegulator = 4,
+};
+inline constexpr int kMaxMemberType = 4;
+
+enum class Purpose : std::uint8_t {
+  kUnspecified = 0,
+  kLoanApproval = 1,
+  kCreditCardApproval = 2,
+  kGuaranteeReview = 3,
+  kPostLoanManagement = 4,
+  kSelfQuery = 5,
+};
+inline constexpr int kMaxPurpose = 5;
+
+enum class MemberStatus : std::uint8_t {
+  kActive = 1,
+  kSuspended = 2,
+};
+
+// Lenders report and query borrowers; regulators see only aggregates.
+inline bool IsLender(MemberType t) {
+  return t == MemberType::kBank || t == MemberType::kConsumerFinance || t == MemberType::kMicroLender;
+}
+
+std::string_view ToString(MemberType t);
+std::string_view ToString(ProductType t);
+std::string_view ToString(LineStatus s);
+std::string_view ToString(Purpose p);
+
+}  // namespace creditshare::domain

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <initializer_list>
+#include <string_view>
+#include <utility>
+
+namespace creditshare::log {
+
+using Field = std::pair<std::string_view, std::string_view>;
+
+// One line per event on stderr: ts=... level=... event=... key=value ...; values with spaces or
+// quotes are quoted. Callers pass no personal data: borrower keys at most, never resident IDs.
+void Info(std::string_view event, std::initializer_list<Field> fields = {});
+void Warn(std::string_view event, std::initializer_list<Field> fields = {});
+void Error(std::string_view event, std::initializer_list<Field> fields = {});
+
+}  // namespace creditshare::log

@@ -1,0 +1,102 @@
+// creditshare-server: flags and environment -> ServerConfig -> Server; `migrate` applies the
+// schema. Nothing else lives here.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "log.h"
+#include "server.h"
+#include "storage/migrations.h"
+
+namespace {
+
+using creditshare::ServerConfig;
+
+void AddDatabaseOptions(CLI::App& app, ServerConfig& c, std::string& password_file) {
+  app.add_option("--db-host", c.db.host, "MariaDB/MySQL host")->envname("CREDITSHARE_DB_HOST")->capture_default_str();
+  app.add_option("--db-port", c.db.port, "Database port")->envname("CREDITSHARE_DB_PORT")->capture_default_str();
+  app.add_option("--db-user", c.db.user, "Database user")->envname("CREDITSHARE_DB_USER")->capture_default_str();
+  app.add_option("--db-password-file", password_file, "File holding the database password")
+      ->envname("CREDITSHARE_DB_PASSWORD_FILE");
+  app.add_option("--db-name", c.db.database, "Database (schema) name")->envname("CREDITSHARE_DB_NAME")->capture_default_str();
+  app.add_option("--db-pool-size", c.db.pool_size, "Pooled database connections")
+      ->envname("CREDITSHARE_DB_POOL_SIZE")->check(CLI::Range(1, 1024))->capture_default_str();
+  app.add_option("--db-acquire-timeout-ms", c.db.acquire_timeout, "Longest wait for a pooled connection")
+      ->envname("CREDITSHARE_DB_ACQUIRE_TIMEOUT_MS")->capture_default_str();
+}
+
+void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
+  app.add_option("--listen", c.listen_address, "gRPC listen address")->envname("CREDITSHARE_LISTEN")->capture_default_str();
+  app.add_option("--tls-cert", c.tls_cert_file, "Server certificate (PEM)")->envname("CREDITSHARE_TLS_CERT");
+  app.add_option("--tls-key", c.tls_key_file, "Server private key (PEM)")->envname("CREDITSHARE_TLS_KEY");
+  app.add_option("--client-ca", c.client_ca_file, "CA certificate that issues member credentials (PEM)")
+      ->envname("CREDITSHARE_CLIENT_CA");
+  app.add_option("--hmac-key-file", c.hmac_key_file, "Key for borrower-ID HMACs (>= 32 bytes)")
+      ->envname("CREDITSHARE_HMAC_KEY_FILE");
+  app.add_option("--max-threads", c.max_threads, "Most concurrent gRPC handler threads")
+      ->envname("CREDITSHARE_MAX_THREADS")->check(CLI::Range(2, 4096))->capture_default_str();
+  app.add_option("--member-cache-ms", c.member_cache_ttl, "How long a member lookup is cached")
+      ->envname("CREDITSHARE_MEMBER_CACHE_MS")->capture_default_str();
+  app.add_option("--drain-seconds", drain_seconds, "On SIGTERM, how long in-flight calls may finish")
+      ->envname("CREDITSHARE_DRAIN_SECONDS")->capture_default_str();
+}
+
+int Serve(ServerConfig config, int drain_seconds) {
+  // Block the stop signals before any thread starts so only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  creditshare::Server server(std::move(config), std::make_shared<creditshare::domain::SystemClock>());
+  server.Start();
+  int received = 0;
+  sigwait(&signals, &received);
+  creditshare::log::Info("shutdown_requested", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.Shutdown(std::chrono::seconds(drain_seconds));
+  return 0;
+}
+
+int Migrate(const ServerConfig& config) {
+  creditshare::storage::ConnectionPool pool(config.db);
+  auto conn = pool.OpenUnpooled();
+  const auto applied = creditshare::storage::ApplyMigrations(*conn);
+  std::cout << "schema at version " << creditshare::storage::CurrentSchemaVersion(*conn) << " (applied "
+            << applied.size() << " migration" << (applied.size() == 1 ? "" : "s") << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"creditshare-server: the credit-sharing gRPC service (mTLS, MariaDB/MySQL).\n"
+               "Every option can also be set by the environment variable shown beside it."};
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  ServerConfig config;
+  std::string password_file;
+  int drain_seconds = 20;
+  AddDatabaseOptions(app, config, password_file);
+  AddServeOptions(app, config, drain_seconds);
+  auto* serve = app.add_subcommand("serve", "Serve gRPC (the default when no subcommand is given)");
+  auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
+  app.require_subcommand(0, 1);
+  CLI11_PARSE(app, argc, argv);
+  (void)serve;
+
+  try {
+    if (!password_file.empty()) {
+      config.db.password = creditshare::ReadFileOrThrow(password_file, "database password file");
+      while (!config.db.password.empty() && (config.db.password.back() == '\n' || config.db.password.back() == '\r'))
+        config.db.password.pop_back();
+    } else if (const char* pw = std::getenv("CREDITSHARE_DB_PASSWORD")) {
+      config.db.password = pw;
+    }
+    if (migrate->parsed()) return Migrate(config);
+    return Serve(std::move(config), drain_seconds);
+  } catch (const std::exception& e) {
+    std::cerr << "creditshare-server: " << e.what() << "\n";
+    return 1;
+  }
+}

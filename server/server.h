@@ -1,0 +1,53 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "domain/clock.h"
+#include "storage/connection_pool.h"
+
+namespace creditshare {
+
+struct ServerConfig {
+  std::string listen_address = "0.0.0.0:7443";
+  std::string tls_cert_file;   // server certificate chain (PEM)
+  std::string tls_key_file;    // server private key (PEM)
+  std::string client_ca_file;  // CA that issues member client certificates (PEM)
+  std::string hmac_key_file;   // at least 32 bytes; keys borrower identities
+  storage::DbConfig db;
+  int max_threads = 32;  // gRPC handler threads; each may hold one pooled connection
+  std::chrono::milliseconds member_cache_ttl{5000};
+};
+
+// Reads a whole file; throws std::runtime_error naming the file when it cannot.
+std::string ReadFileOrThrow(const std::string& path, const char* what);
+
+// The gRPC server with its components wired. Construction validates configuration, opens the
+// pool and checks the schema version, throwing std::runtime_error with an operator-facing
+// message on any problem.
+class Server {
+ public:
+  Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock);
+  ~Server();
+
+  // Binds and starts serving; throws when the address cannot be bound.
+  void Start();
+  // The bound port (useful with port 0).
+  int port() const { return port_; }
+  // Stops accepting calls and waits up to `drain` for in-flight ones, then cancels the rest.
+  void Shutdown(std::chrono::milliseconds drain);
+  void Wait();
+
+ private:
+  struct Components;
+  ServerConfig config_;
+  std::shared_ptr<const domain::Clock> clock_;
+  std::unique_ptr<Components> components_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace creditshare

@@ -1,0 +1,110 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sql {
+class Connection;
+class PreparedStatement;
+}  // namespace sql
+
+namespace creditshare::storage {
+
+struct DbConfig {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string user = "creditshare";
+  std::string password;
+  std::string database = "creditshare";
+  int pool_size = 8;
+  std::chrono::milliseconds acquire_timeout{2000};
+  int connect_timeout_seconds = 5;
+  int read_timeout_seconds = 30;
+};
+
+// The database cannot serve the request now (unreachable, pool exhausted past its timeout);
+// callers see UNAVAILABLE and may retry.
+class UnavailableError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One open database session with the prepared statements it has cached. Statements are
+// prepared once per connection and reused: a prepare is a server round trip.
+class Connection {
+ public:
+  explicit Connection(std::unique_ptr<sql::Connection> conn);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Returns the cached prepared statement for `sql` with its parameters cleared.
+  sql::PreparedStatement& Prepare(const std::string& sql);
+  // Runs a statement with no parameters and no result (DDL, session settings).
+  void Execute(const std::string& sql);
+  sql::Connection& raw() { return *conn_; }
+
+  std::chrono::steady_clock::time_point last_used;
+
+ private:
+  std::unique_ptr<sql::Connection> conn_;
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
+};
+
+// A fixed-size pool. Connections are opened lazily, validated after idling, and replaced when
+// a statement finds them broken; Acquire waits at most acquire_timeout for a free one.
+class ConnectionPool {
+ public:
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&& other) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    Connection* operator->() { return conn_.get(); }
+    Connection& operator*() { return *conn_; }
+    // The connection is unusable (lost, or left mid-transaction): close it instead of reusing.
+    void MarkBroken() { broken_ = true; }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> conn_;
+    bool broken_ = false;
+  };
+
+  struct Stats {
+    int size = 0;    // configured maximum
+    int open = 0;    // connections currently open
+    int in_use = 0;  // leased out
+  };
+
+  // Loads the driver; call before starting threads (the driver's factory is not thread-safe).
+  explicit ConnectionPool(DbConfig config);
+  ~ConnectionPool();
+
+  Lease Acquire();
+  // A connection outside the pool, for one-off work such as migrations.
+  std::unique_ptr<Connection> OpenUnpooled(bool with_database = true);
+  Stats stats() const;
+  const DbConfig& config() const { return config_; }
+
+ private:
+  void Release(std::unique_ptr<Connection> conn, bool broken);
+  std::unique_ptr<Connection> Open(bool with_database);
+
+  const DbConfig config_;
+  mutable std::mutex mu_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;
+  int in_use_ = 0;
+};
+
+}  // namespace creditshare::storage

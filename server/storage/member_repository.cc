@@ -1,0 +1,70 @@
+#include "storage/member_repository.h"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "storage/sql_errors.h"
+#include "storage/transaction.h"
+
+namespace creditshare::storage {
+
+namespace {
+constexpr const char* kColumns = "SELECT id, code, name, member_type, region_code, status FROM members ";
+
+domain::Member ReadMember(sql::ResultSet& rs) {
+  domain::Member m;
+  m.id = rs.getUInt64(1);
+  m.code = rs.getString(2);
+  m.name = rs.getString(3);
+  m.type = static_cast<domain::MemberType>(rs.getInt(4));
+  m.region_code = rs.getString(5);
+  m.status = static_cast<domain::MemberStatus>(rs.getInt(6));
+  return m;
+}
+}  // namespace
+
+std::optional<domain::Member> MemberRepository::FindByCode(const std::string& code) {
+  return WithConnection(pool_, [&](Connection& conn) -> std::optional<domain::Member> {
+    auto& stmt = conn.Prepare(std::string(kColumns) + "WHERE code = ?");
+    stmt.setString(1, code);
+    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+    if (!rs->next()) return std::nullopt;
+    return ReadMember(*rs);
+  });
+}
+
+domain::Result<domain::Member> MemberRepository::Create(const domain::Member& member) {
+  const bool inserted = WithConnection(pool_, [&](Connection& conn) {
+    auto& stmt =
+        conn.Prepare("INSERT INTO members (code, name, member_type, region_code, status) VALUES (?, ?, ?, ?, ?)");
+    stmt.setString(1, member.code);
+    stmt.setString(2, member.name);
+    stmt.setInt(3, static_cast<int>(member.type));
+    stmt.setString(4, member.region_code);
+    stmt.setInt(5, static_cast<int>(member.status));
+    try {
+      stmt.executeUpdate();
+      return true;
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() == kErrDuplicateKey) return false;
+      throw;
+    }
+  });
+  if (!inserted) return domain::Error{domain::ErrorCode::kAlreadyExists, "code", "a member with this code already exists"};
+  auto created = FindByCode(member.code);
+  if (!created) return domain::Error{domain::ErrorCode::kInternal, "", "member vanished after insert"};
+  return *created;
+}
+
+std::vector<domain::Member> MemberRepository::List() {
+  return WithConnection(pool_, [&](Connection& conn) {
+    std::unique_ptr<sql::ResultSet> rs(conn.Prepare(std::string(kColumns) + "ORDER BY code").executeQuery());
+    std::vector<domain::Member> out;
+    while (rs->next()) out.push_back(ReadMember(*rs));
+    return out;
+  });
+}
+
+}  // namespace creditshare::storage

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/error.h"
+#include "domain/member.h"
+#include "storage/connection_pool.h"
+
+namespace creditshare::storage {
+
+class MemberRepository {
+ public:
+  explicit MemberRepository(ConnectionPool& pool) : pool_(pool) {}
+
+  std::optional<domain::Member> FindByCode(const std::string& code);
+  // ALREADY_EXISTS (field "code") when the code is taken.
+  domain::Result<domain::Member> Create(const domain::Member& member);
+  std::vector<domain::Member> List();
+
+ private:
+  ConnectionPool& pool_;
+};
+
+}  // namespace creditshare::storage

@@ -1,0 +1,117 @@
+#include "storage/migrations.h"
+
+#include <cppconn/connection.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+
+namespace creditshare::storage {
+
+namespace {
+constexpr const char* kCreateLedger =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INT NOT NULL PRIMARY KEY,"
+    " name VARCHAR(255) NOT NULL,"
+    " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB";
+
+bool LedgerExists(Connection& conn) {
+  auto& stmt = conn.Prepare(
+      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = "
+      "'schema_migrations'");
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  return rs->next() && rs->getInt(1) > 0;
+}
+
+class NamedLock {
+ public:
+  explicit NamedLock(Connection& conn) : conn_(conn) {
+    auto& stmt = conn_.Prepare("SELECT GET_LOCK('creditshare.migrate', 60)");
+    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+    if (!rs->next() || rs->getInt(1) != 1) throw std::runtime_error("another migration holds the lock for over 60 s");
+  }
+  ~NamedLock() {
+    try {
+      std::unique_ptr<sql::ResultSet> rs(conn_.Prepare("SELECT RELEASE_LOCK('creditshare.migrate')").executeQuery());
+    } catch (const sql::SQLException&) {
+      // The lock dies with the session anyway.
+    }
+  }
+  NamedLock(const NamedLock&) = delete;
+  NamedLock& operator=(const NamedLock&) = delete;
+
+ private:
+  Connection& conn_;
+};
+}  // namespace
+
+int RequiredSchemaVersion() {
+  const auto& all = EmbeddedMigrations();
+  return all.empty() ? 0 : all.back().version;
+}
+
+int CurrentSchemaVersion(Connection& conn) {
+  if (!LedgerExists(conn)) return 0;
+  std::unique_ptr<sql::ResultSet> rs(conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").executeQuery());
+  return rs->next() ? rs->getInt(1) : 0;
+}
+
+std::vector<std::string> SplitStatements(std::string_view sql) {
+  std::vector<std::string> out;
+  std::string current;
+  size_t pos = 0;
+  while (pos < sql.size()) {
+    size_t end = sql.find('\n', pos);
+    if (end == std::string_view::npos) end = sql.size();
+    std::string_view line = sql.substr(pos, end - pos);
+    pos = end + 1;
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos || line.substr(first, 2) == "--") continue;
+    current.append(line).push_back('\n');
+    const auto last = line.find_last_not_of(" \t\r");
+    if (line[last] == ';') {
+      current.erase(current.find_last_of(';'));
+      out.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(std::move(current));
+  return out;
+}
+
+std::vector<int> ApplyMigrations(Connection& conn) {
+  NamedLock lock(conn);
+  conn.Execute(kCreateLedger);
+  const int current = CurrentSchemaVersion(conn);
+  std::vector<int> applied;
+  for (const auto& m : EmbeddedMigrations()) {
+    if (m.version <= current) continue;
+    // MariaDB commits DDL implicitly, so a migration is recorded after its last statement;
+    // each file is written to be re-runnable up to its failure point by an operator.
+    for (const auto& stmt : SplitStatements(m.sql)) conn.Execute(stmt);
+    auto& record = conn.Prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)");
+    record.setInt(1, m.version);
+    record.setString(2, std::string(m.name));
+    record.executeUpdate();
+    applied.push_back(m.version);
+  }
+  return applied;
+}
+
+domain::MaybeError CheckSchemaVersion(Connection& conn) {
+  const int current = CurrentSchemaVersion(conn);
+  const int required = RequiredSchemaVersion();
+  if (current < required)
+    return domain::Error::FailedPrecondition(
+        "", "database schema is at version " + std::to_string(current) + " but this server needs version " +
+                std::to_string(required) + "; run `creditshare-server migrate` first");
+  if (current > required)
+    return domain::Error::FailedPrecondition(
+        "", "database schema is at version " + std::to_string(current) + ", newer than this server's " +
+                std::to_string(required) + "; upgrade the server");
+  return std::nullopt;
+}
+
+}  // namespace creditshare::storage

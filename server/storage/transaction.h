@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cppconn/connection.h>
+
+#include <type_traits>
+#include <utility>
+
+#include "domain/error.h"
+#include "storage/connection_pool.h"
+#include "storage/sql_errors.h"
+
+namespace creditshare::storage {
+
+// Runs `fn(Connection&)` -> domain::Result<T> in one transaction: commits when it returns a
+// value, rolls back when it returns an error or throws. Deadlocks and lock-wait timeouts are
+// retried a few times from the start; a lost connection is dropped from the pool and reported
+// as UnavailableError (requests carry idempotency keys, so the caller may retry safely).
+template <typename Fn>
+auto RunTransaction(ConnectionPool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+  constexpr int kMaxAttempts = 4;
+  for (int attempt = 1;; ++attempt) {
+    auto lease = pool.Acquire();
+    try {
+      lease->raw().setAutoCommit(false);
+      auto result = fn(*lease);
+      if (result.ok()) {
+        lease->raw().commit();
+      } else {
+        lease->raw().rollback();
+      }
+      lease->raw().setAutoCommit(true);
+      return result;
+    } catch (const sql::SQLException& e) {
+      try {
+        lease->raw().rollback();
+        lease->raw().setAutoCommit(true);
+      } catch (const sql::SQLException&) {
+        lease.MarkBroken();
+      }
+      if (IsConnectionError(e)) {
+        lease.MarkBroken();
+        throw UnavailableError(std::string("database connection lost: ") + e.what());
+      }
+      if (IsRetryableConflict(e) && attempt < kMaxAttempts) continue;
+      throw;
+    } catch (...) {
+      try {
+        lease->raw().rollback();
+        lease->raw().setAutoCommit(true);
+      } catch (const sql::SQLException&) {
+        lease.MarkBroken();
+      }
+      throw;
+    }
+  }
+}
+
+}  // namespace creditshare::storage
+
+namespace creditshare::storage {
+
+// Runs `fn(Connection&)` on a pooled connection in autocommit mode (single reads and writes).
+// A lost connection is dropped from the pool and reported as UnavailableError.
+template <typename Fn>
+auto WithConnection(ConnectionPool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
+  auto lease = pool.Acquire();
+  try {
+    return fn(*lease);
+  } catch (const sql::SQLException& e) {
+    if (IsConnectionError(e)) {
+      lease.MarkBroken();
+      throw UnavailableError(std::string("database connection lost: ") + e.what());
+    }
+    throw;
+  }
+}
+
+}  // namespace creditshare::storage
