@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cli_options.h"
 #include "log.h"
 #include "server.h"
 #include "storage/migrations.h"
@@ -12,19 +13,6 @@
 namespace {
 
 using creditshare::ServerConfig;
-
-void AddDatabaseOptions(CLI::App& app, ServerConfig& c, std::string& password_file) {
-  app.add_option("--db-host", c.db.host, "MariaDB/MySQL host")->envname("CREDITSHARE_DB_HOST")->capture_default_str();
-  app.add_option("--db-port", c.db.port, "Database port")->envname("CREDITSHARE_DB_PORT")->capture_default_str();
-  app.add_option("--db-user", c.db.user, "Database user")->envname("CREDITSHARE_DB_USER")->capture_default_str();
-  app.add_option("--db-password-file", password_file, "File holding the database password")
-      ->envname("CREDITSHARE_DB_PASSWORD_FILE");
-  app.add_option("--db-name", c.db.database, "Database (schema) name")->envname("CREDITSHARE_DB_NAME")->capture_default_str();
-  app.add_option("--db-pool-size", c.db.pool_size, "Pooled database connections")
-      ->envname("CREDITSHARE_DB_POOL_SIZE")->check(CLI::Range(1, 1024))->capture_default_str();
-  app.add_option("--db-acquire-timeout-ms", c.db.acquire_timeout, "Longest wait for a pooled connection")
-      ->envname("CREDITSHARE_DB_ACQUIRE_TIMEOUT_MS")->capture_default_str();
-}
 
 void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--listen", c.listen_address, "gRPC listen address")->envname("CREDITSHARE_LISTEN")->capture_default_str();
@@ -75,9 +63,9 @@ int main(int argc, char** argv) {
                "Every option can also be set by the environment variable shown beside it."};
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   ServerConfig config;
-  std::string password_file;
+  creditshare::DatabaseOptions database;
   int drain_seconds = 20;
-  AddDatabaseOptions(app, config, password_file);
+  database.AddTo(app);
   AddServeOptions(app, config, drain_seconds);
   auto* serve = app.add_subcommand("serve", "Serve gRPC (the default when no subcommand is given)");
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
@@ -86,13 +74,7 @@ int main(int argc, char** argv) {
   (void)serve;
 
   try {
-    if (!password_file.empty()) {
-      config.db.password = creditshare::ReadFileOrThrow(password_file, "database password file");
-      while (!config.db.password.empty() && (config.db.password.back() == '\n' || config.db.password.back() == '\r'))
-        config.db.password.pop_back();
-    } else if (const char* pw = std::getenv("CREDITSHARE_DB_PASSWORD")) {
-      config.db.password = pw;
-    }
+    config.db = database.Resolve();
     if (migrate->parsed()) return Migrate(config);
     return Serve(std::move(config), drain_seconds);
   } catch (const std::exception& e) {

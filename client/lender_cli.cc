@@ -1,0 +1,242 @@
+// creditshare: the lender command line. Reports credit lines and queries borrower exposure over
+// mTLS. Exit codes: 0 success, 1 local error (files, arguments), 2 usage, 3 the service refused
+// or failed the call (its gRPC status is printed).
+#include <CLI/CLI.hpp>
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cctype>
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include "creditshare_client.h"
+
+namespace {
+
+namespace v1 = creditshare::v1;
+using creditshare::client::Client;
+using creditshare::client::ClientOptions;
+
+constexpr int kExitLocalError = 1;
+constexpr int kExitRpcError = 3;
+
+std::string Upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+  return s;
+}
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// "online_micro_loan" -> PRODUCT_TYPE_ONLINE_MICRO_LOAN via the generated parser.
+template <typename E, typename ParseFn>
+E ParseEnum(const std::string& text, const std::string& prefix, ParseFn parse, const char* option) {
+  E value{};
+  if (!parse(prefix + Upper(text), &value) || static_cast<int>(value) == 0)
+    throw CLI::ValidationError(option, "unknown value '" + text + "'");
+  return value;
+}
+template <typename E, typename NameFn>
+std::string EnumName(E value, const std::string& prefix, NameFn name) {
+  std::string s = name(value);
+  return Lower(s.rfind(prefix, 0) == 0 ? s.substr(prefix.size()) : s);
+}
+
+// Amounts are typed in major units with up to two decimals ("50000", "1234.5") and sent in
+// minor units (fen).
+int64_t ParseAmount(const std::string& text, const char* option) {
+  const auto dot = text.find('.');
+  const std::string whole = text.substr(0, dot);
+  std::string frac = dot == std::string::npos ? "" : text.substr(dot + 1);
+  auto digits = [](const std::string& s) { return std::all_of(s.begin(), s.end(), ::isdigit); };
+  if (whole.empty() || !digits(whole) || frac.size() > 2 || !digits(frac) || whole.size() > 15)
+    throw CLI::ValidationError(option, "'" + text + "' is not an amount like 1234.56");
+  frac.resize(2, '0');
+  return std::stoll(whole) * 100 + std::stoll(frac);
+}
+std::string FormatAmount(int64_t minor) {
+  std::ostringstream out;
+  out << (minor < 0 ? "-" : "") << std::llabs(minor) / 100 << '.' << std::setw(2) << std::setfill('0')
+      << std::llabs(minor) % 100;
+  return out.str();
+}
+
+v1::Date ParseDate(const std::string& text, const char* option) {
+  int y = 0, m = 0, d = 0;
+  char a = 0, b = 0;
+  std::istringstream in(text);
+  if (!(in >> y >> a >> m >> b >> d) || a != '-' || b != '-')
+    throw CLI::ValidationError(option, "'" + text + "' is not a date like 2026-11-23");
+  v1::Date out;
+  out.set_year(y);
+  out.set_month(m);
+  out.set_day(d);
+  return out;
+}
+std::string FormatDate(const v1::Date& d) {
+  std::ostringstream out;
+  out << std::setfill('0') << std::setw(4) << d.year() << '-' << std::setw(2) << d.month() << '-' << std::setw(2)
+      << d.day();
+  return out.str();
+}
+
+std::string RandomRequestId() {
+  std::random_device rd;
+  std::ostringstream out;
+  out << std::hex << std::setfill('0');
+  for (int i = 0; i < 4; ++i) out << std::setw(8) << rd();
+  return out.str();
+}
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &json, opts);
+  return json;
+}
+
+int RpcFailed(const grpc::Status& status) {
+  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+                                 "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+                                 "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
+  const int code = status.error_code();
+  std::cerr << "creditshare: " << (code >= 0 && code <= 16 ? kNames[code] : "ERROR") << ": " << status.error_message()
+            << "\n";
+  return kExitRpcError;
+}
+
+void PrintExposureTable(const v1::GetBorrowerExposureResponse& r) {
+  const auto& s = r.summary();
+  std::cout << "open lines:        " << s.open_line_count() << "\n"
+            << "distinct lenders:  " << s.distinct_lender_count() << "\n"
+            << "worst days overdue " << s.worst_days_past_due() << "\n";
+  for (const auto& t : s.totals())
+    std::cout << "total " << t.currency() << ":         limit " << FormatAmount(t.credit_limit_minor()) << "  balance "
+              << FormatAmount(t.outstanding_balance_minor()) << "  overdue " << FormatAmount(t.overdue_amount_minor())
+              << "\n";
+  std::cout << "\n"
+            << std::left << std::setw(18) << "LENDER" << std::setw(18) << "TYPE" << std::setw(16) << "ACCOUNT"
+            << std::setw(26) << "PRODUCT" << std::setw(12) << "STATUS" << std::right << std::setw(14) << "LIMIT"
+            << std::setw(14) << "BALANCE" << std::setw(6) << "DPD" << "  AS OF\n";
+  for (const auto& l : r.lines()) {
+    const std::string lender = l.own_line() ? l.member_code() + " (you)" : "lender #" + std::to_string(l.lender_ordinal());
+    std::cout << std::left << std::setw(18) << lender << std::setw(18)
+              << EnumName(l.lender_type(), "MEMBER_TYPE_", v1::MemberType_Name<v1::MemberType>) << std::setw(16)
+              << (l.own_line() ? l.account_reference() : "-") << std::setw(26)
+              << EnumName(l.product_type(), "PRODUCT_TYPE_", v1::ProductType_Name<v1::ProductType>) << std::setw(12)
+              << EnumName(l.status(), "LINE_STATUS_", v1::LineStatus_Name<v1::LineStatus>) << std::right
+              << std::setw(14) << FormatAmount(l.credit_limit_minor()) << std::setw(14)
+              << FormatAmount(l.outstanding_balance_minor()) << std::setw(6) << l.days_past_due() << "  "
+              << FormatDate(l.as_of_date()) << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "creditshare: report credit lines and query borrower exposure.\n"
+      "Connection settings may come from CREDITSHARE_TARGET, CREDITSHARE_CA, CREDITSHARE_CERT, CREDITSHARE_KEY.\n\n"
+      "Examples:\n"
+      "  creditshare report --account-ref L-1001 --resident-id 120101199001011237 --product online_micro_loan \\\n"
+      "      --limit 50000 --balance 12000 --opened 2026-01-15 --status open --as-of 2026-10-31\n"
+      "  creditshare exposure --resident-id 120101199001011237 --purpose loan_approval --consent C-778 --output json"};
+  app.require_subcommand(1);
+  ClientOptions opts;
+  std::string output = "table";
+  app.add_option("--target", opts.target, "Service address host:port")->envname("CREDITSHARE_TARGET")->capture_default_str();
+  app.add_option("--ca", opts.ca_file, "CA certificate that signed the server's certificate")->envname("CREDITSHARE_CA");
+  app.add_option("--cert", opts.cert_file, "Your member client certificate")->envname("CREDITSHARE_CERT");
+  app.add_option("--key", opts.key_file, "Your member private key")->envname("CREDITSHARE_KEY");
+  app.add_option("--server-name", opts.server_name_override, "TLS server name, when it differs from the target host");
+  app.add_option("--output", output, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+
+  // report
+  auto* report = app.add_subcommand("report", "Create or update one of your credit lines");
+  std::string account_ref, resident_id, product, currency = "CNY", limit, balance = "0", overdue = "0", opened, status,
+                                                  as_of, request_id;
+  int dpd = 0;
+  report->add_option("--account-ref", account_ref, "Your reference for the line (never reused)")->required();
+  report->add_option("--resident-id", resident_id, "Borrower's 18-character resident ID")->required();
+  report->add_option("--product", product, "revolving_consumer_credit, instalment_consumer_loan, online_micro_loan, "
+                                           "credit_card, business_loan, mortgage, auto_loan")->required();
+  report->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
+  report->add_option("--limit", limit, "Credit limit, e.g. 50000.00")->required();
+  report->add_option("--balance", balance, "Outstanding balance")->capture_default_str();
+  report->add_option("--opened", opened, "Opened date YYYY-MM-DD")->required();
+  report->add_option("--status", status, "open, closed, charged_off, frozen")->required();
+  report->add_option("--dpd", dpd, "Days past due")->capture_default_str();
+  report->add_option("--overdue", overdue, "Overdue amount")->capture_default_str();
+  report->add_option("--as-of", as_of, "Date the figures describe, YYYY-MM-DD")->required();
+  report->add_option("--request-id", request_id, "Idempotency key; re-use it to retry safely (default: random)");
+
+  // exposure
+  auto* exposure = app.add_subcommand("exposure", "A borrower's exposure across all members");
+  std::string purpose, consent;
+  exposure->add_option("--resident-id", resident_id, "Borrower's 18-character resident ID")->required();
+  exposure->add_option("--purpose", purpose, "loan_approval, credit_card_approval, guarantee_review, "
+                                             "post_loan_management, self_query")->required();
+  exposure->add_option("--consent", consent, "Reference to the borrower's written consent")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    Client client(opts);
+    if (report->parsed()) {
+      v1::ReportCreditLineRequest req;
+      req.set_request_id(request_id.empty() ? RandomRequestId() : request_id);
+      auto* line = req.mutable_line();
+      line->set_account_reference(account_ref);
+      line->set_resident_id(resident_id);
+      line->set_product_type(ParseEnum<v1::ProductType>(product, "PRODUCT_TYPE_", v1::ProductType_Parse, "--product"));
+      line->set_currency(currency);
+      line->set_credit_limit_minor(ParseAmount(limit, "--limit"));
+      line->set_outstanding_balance_minor(ParseAmount(balance, "--balance"));
+      *line->mutable_opened_date() = ParseDate(opened, "--opened");
+      line->set_status(ParseEnum<v1::LineStatus>(status, "LINE_STATUS_", v1::LineStatus_Parse, "--status"));
+      line->set_days_past_due(dpd);
+      line->set_overdue_amount_minor(ParseAmount(overdue, "--overdue"));
+      *line->mutable_as_of_date() = ParseDate(as_of, "--as-of");
+      v1::ReportCreditLineResponse resp;
+      const auto st = client.ReportCreditLine(req, &resp);
+      if (!st.ok()) return RpcFailed(st);
+      if (output == "json") {
+        std::cout << ToJson(resp);
+      } else {
+        std::cout << resp.account_reference() << ": "
+                  << EnumName(resp.outcome(), "REPORT_OUTCOME_", v1::ReportOutcome_Name<v1::ReportOutcome>)
+                  << " (as of " << FormatDate(resp.stored_as_of_date()) << ", version " << resp.version()
+                  << ", request " << req.request_id() << ")\n";
+      }
+    } else if (exposure->parsed()) {
+      v1::GetBorrowerExposureRequest req;
+      req.set_resident_id(resident_id);
+      req.set_purpose(ParseEnum<v1::Purpose>(purpose, "PURPOSE_", v1::Purpose_Parse, "--purpose"));
+      req.set_consent_reference(consent);
+      v1::GetBorrowerExposureResponse resp;
+      const auto st = client.GetBorrowerExposure(req, &resp);
+      if (!st.ok()) return RpcFailed(st);
+      if (output == "json") {
+        std::cout << ToJson(resp);
+      } else {
+        PrintExposureTable(resp);
+      }
+    }
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "creditshare: " << e.what() << "\n";
+    return kExitLocalError;
+  }
+  return 0;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The whole job end to end on this machine: installs what is missing, builds, starts a local
+# MariaDB and the server over mTLS, onboards members with creditshare-admin, has two lenders
+# report lines for one borrower and a third query the total, then stops everything.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${CREDITSHARE_BUILD_DIR:-$root/build}
+work=$root/.demo
+
+bash "$root/scripts/bootstrap.sh"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)" --target creditshare-server creditshare-admin creditshare
+
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true
+  fi
+  bash "$root/scripts/testdb.sh" stop "$work/db"
+}
+trap cleanup EXIT
+
+rm -rf "$work"; mkdir -p "$work"
+bash "$root/scripts/testdb.sh" start "$work/db"
+set -a; . "$work/db/env"; set +a
+
+admin() { echo "+ creditshare-admin $*" >&2; "$build/server/creditshare-admin" "$@"; }
+step() { printf '\n== %s\n' "$*"; }
+
+step "Schema, certificate authority and server certificate"
+admin migrate
+admin ca init --dir "$work/pki"
+admin server-cert issue --ca-dir "$work/pki" --dns localhost --ip 127.0.0.1 --out "$work/pki"
+
+step "Onboard members"
+admin member create --code tj-bank --name "Tianjin Example Bank" --type bank --region 120000
+admin member create --code weili-micro --name "Example Online Micro-lender" --type micro_lender --region 440300
+admin member create --code bohai-cf --name "Bohai Example Consumer Finance" --type consumer_finance --region 120100
+admin member create --code pboc-tj --name "Regulator, Tianjin office" --type regulator --region 120000
+for m in tj-bank weili-micro bohai-cf pboc-tj; do admin credential issue "$m" --ca-dir "$work/pki" --out "$work/creds"; done
+admin member list
+
+step "Start creditshare-server"
+openssl rand 32 >"$work/hmac.key"
+port=$((40000 + RANDOM % 10000))
+"$build/server/creditshare-server" --listen "127.0.0.1:$port" --tls-cert "$work/pki/server.crt" \
+  --tls-key "$work/pki/server.key" --client-ca "$work/pki/ca.crt" --hmac-key-file "$work/hmac.key" \
+  2>"$work/server.log" &
+server_pid=$!
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+as_member() {
+  local m=$1; shift
+  echo "+ [$m] creditshare $*" >&2
+  "$build/client/creditshare" --target "localhost:$port" --ca "$work/pki/ca.crt" \
+    --cert "$work/creds/$m.crt" --key "$work/creds/$m.key" "$@"
+}
+borrower=120101199003071235
+
+step "Two lenders report credit lines for the same borrower"
+as_member tj-bank report --account-ref TJB-0001 --resident-id $borrower --product credit_card \
+  --limit 50000 --balance 8200.50 --opened 2024-03-01 --status open --as-of 2026-10-31 --request-id tjb-2026-10-0001
+as_member tj-bank report --account-ref TJB-0002 --resident-id $borrower --product instalment_consumer_loan \
+  --limit 120000 --balance 96000 --opened 2025-06-15 --status open --as-of 2026-10-31 --request-id tjb-2026-10-0002
+as_member weili-micro report --account-ref WL-88 --resident-id $borrower --product online_micro_loan \
+  --limit 30000 --balance 29000 --opened 2026-09-20 --status open --dpd 12 --overdue 1500 --as-of 2026-10-31
+echo "Replaying the same request id returns the first result and changes nothing:"
+as_member tj-bank report --account-ref TJB-0001 --resident-id $borrower --product credit_card \
+  --limit 50000 --balance 8200.50 --opened 2024-03-01 --status open --as-of 2026-10-31 --request-id tjb-2026-10-0001
+
+step "A third lender checks the borrower before approving a loan"
+as_member bohai-cf exposure --resident-id $borrower --purpose loan_approval --consent BH-CONSENT-7781
+
+step "The lender that owns lines sees them in full"
+as_member tj-bank exposure --resident-id $borrower --purpose post_loan_management --consent TJB-PL-2026-11
+
+step "Bad input is refused with the field named"
+as_member bohai-cf exposure --resident-id 120101199003071236 --purpose loan_approval --consent X || true
+
+step "A regulator may not look at individual borrowers"
+as_member pboc-tj exposure --resident-id $borrower --purpose loan_approval --consent X || true
+
+step "Done; server log (one line per call):"
+tail -n 5 "$work/server.log"
