@@ -1,0 +1,236 @@
+#include "harness.h"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "storage/member_repository.h"
+#include "storage/migrations.h"
+
+namespace creditshare::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string RandomSuffix() {
+  std::random_device rd;
+  std::ostringstream out;
+  out << std::hex << rd() << rd();
+  return out.str();
+}
+
+void WriteFile(const fs::path& p, const std::string& content) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + p.string());
+}
+}  // namespace
+
+storage::DbConfig FixtureDbConfig() {
+  const char* env_file = std::getenv("CREDITSHARE_TESTDB_ENV");
+  if (env_file == nullptr)
+    throw std::runtime_error("CREDITSHARE_TESTDB_ENV is not set: run integration tests through ctest, which starts MariaDB");
+  std::ifstream in(env_file);
+  if (!in) throw std::runtime_error(std::string("cannot read ") + env_file + "; did the mariadb.start fixture run?");
+  std::map<std::string, std::string> vars;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) vars[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  storage::DbConfig c;
+  c.host = vars["CREDITSHARE_DB_HOST"];
+  c.port = std::stoi(vars["CREDITSHARE_DB_PORT"]);
+  c.user = vars["CREDITSHARE_DB_USER"];
+  std::ifstream pw(vars["CREDITSHARE_DB_PASSWORD_FILE"]);
+  std::getline(pw, c.password);
+  c.database = vars["CREDITSHARE_DB_NAME"];
+  c.pool_size = 8;
+  return c;
+}
+
+TestDatabase::TestDatabase(bool migrate) : config_(FixtureDbConfig()) {
+  admin_pool_ = std::make_unique<storage::ConnectionPool>(config_);
+  config_.database = "cs_test_" + RandomSuffix();
+  {
+    auto server_conn = admin_pool_->OpenUnpooled(false);
+    server_conn->Execute("CREATE DATABASE " + config_.database);
+  }
+  storage::ConnectionPool own(config_);
+  conn_ = own.OpenUnpooled(true);
+  if (migrate) storage::ApplyMigrations(*conn_);
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    conn_->Execute("DROP DATABASE IF EXISTS " + config_.database);
+  } catch (const std::exception&) {
+    // The fixture's server is thrown away at the end anyway.
+  }
+}
+
+std::vector<std::string> TestDatabase::DumpAllTables() {
+  std::vector<std::string> tables;
+  {
+    auto& stmt = conn_->Prepare(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name");
+    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+    while (rs->next()) tables.push_back(rs->getString(1));
+  }
+  std::vector<std::string> rows;
+  for (const auto& t : tables) {
+    std::unique_ptr<sql::ResultSet> rs(conn_->Prepare("SELECT * FROM " + t).executeQuery());
+    const auto columns = rs->getMetaData()->getColumnCount();
+    while (rs->next()) {
+      std::string row = t;
+      for (unsigned i = 1; i <= columns; ++i) row += "|" + (rs->isNull(i) ? std::string("NULL") : std::string(rs->getString(i)));
+      rows.push_back(std::move(row));
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+long TestDatabase::Count(const std::string& table) {
+  std::unique_ptr<sql::ResultSet> rs(conn_->Prepare("SELECT COUNT(*) FROM " + table).executeQuery());
+  rs->next();
+  return static_cast<long>(rs->getInt64(1));
+}
+
+std::chrono::system_clock::time_point TestNow() {
+  return std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + std::chrono::hours(2);
+}
+
+TestPki::TestPki() {
+  dir_ = fs::temp_directory_path() / ("creditshare-test-pki-" + RandomSuffix());
+  fs::create_directories(dir_);
+  security::CertificateSpec ca_spec;
+  ca_spec.usage = security::CertificateSpec::Usage::kCertificateAuthority;
+  ca_spec.common_name = "creditshare test CA";
+  ca_ = security::CreateCertificateAuthority(ca_spec);
+  WriteFile(dir_ / "ca.crt", ca_.cert_pem);
+  security::CertificateSpec server_spec;
+  server_spec.usage = security::CertificateSpec::Usage::kServer;
+  server_spec.common_name = "localhost";
+  server_spec.dns_names = {"localhost"};
+  server_spec.ip_addresses = {"127.0.0.1"};
+  const auto server = security::IssueCertificate(ca_, server_spec);
+  WriteFile(dir_ / "server.crt", server.cert_pem);
+  WriteFile(dir_ / "server.key", server.key_pem);
+  WriteFile(dir_ / "hmac.key", "test-hmac-key-" + RandomSuffix() + "-0123456789abcdef");
+}
+
+TestPki::~TestPki() {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::pair<std::string, std::string> TestPki::WriteClient(const std::string& name, const std::string& common_name,
+                                                         const security::Credential& ca,
+                                                         const security::CertificateSpec* spec) {
+  security::CertificateSpec s = spec ? *spec : security::CertificateSpec{};
+  s.usage = security::CertificateSpec::Usage::kClient;
+  s.common_name = common_name;
+  const auto cred = security::IssueCertificate(ca, s);
+  const auto cert = dir_ / (name + ".crt");
+  const auto key = dir_ / (name + ".key");
+  WriteFile(cert, cred.cert_pem);
+  WriteFile(key, cred.key_pem);
+  return {cert.string(), key.string()};
+}
+
+TestService::TestService() : clock_(std::make_shared<FixedClock>(TestNow())) {
+  AddMember(kBankA, domain::MemberType::kBank);
+  AddMember(kMicroB, domain::MemberType::kMicroLender);
+  AddMember(kFinanceC, domain::MemberType::kConsumerFinance);
+  AddMember(kRegulator, domain::MemberType::kRegulator);
+  server_ = std::make_unique<Server>(server_config(), clock_);
+  server_->Start();
+}
+
+TestService::~TestService() { StopServer(); }
+
+void TestService::StopServer() {
+  clients_.clear();
+  if (server_) server_->Shutdown(std::chrono::milliseconds(500));
+  server_.reset();
+}
+
+ServerConfig TestService::server_config() const {
+  ServerConfig c;
+  c.listen_address = "127.0.0.1:0";
+  c.tls_cert_file = pki_.server_cert_file();
+  c.tls_key_file = pki_.server_key_file();
+  c.client_ca_file = pki_.ca_file();
+  c.hmac_key_file = pki_.hmac_key_file();
+  c.db = db_.config();
+  c.db.pool_size = 4;
+  c.max_threads = 16;
+  return c;
+}
+
+void TestService::AddMember(const std::string& code, domain::MemberType type) {
+  storage::ConnectionPool pool(db_.config());
+  storage::MemberRepository repo(pool);
+  domain::Member m;
+  m.code = code;
+  m.name = "Test member " + code;
+  m.type = type;
+  m.region_code = "120000";
+  if (!repo.Create(m).ok()) throw std::runtime_error("cannot create member " + code);
+}
+
+client::Client& TestService::ClientFor(const std::string& code) {
+  auto it = clients_.find(code);
+  if (it == clients_.end()) {
+    const auto [cert, key] = pki_.WriteClient(code, code, pki_.ca());
+    it = clients_.emplace(code, ClientWithFiles(cert, key)).first;
+  }
+  return *it->second;
+}
+
+std::unique_ptr<client::Client> TestService::ClientWithFiles(const std::string& cert, const std::string& key) {
+  client::ClientOptions o;
+  o.target = target();
+  o.ca_file = pki_.ca_file();
+  o.cert_file = cert;
+  o.key_file = key;
+  o.deadline = std::chrono::seconds(10);
+  return std::make_unique<client::Client>(o);
+}
+
+StderrCapture::StderrCapture() {
+  path_ = fs::temp_directory_path() / ("creditshare-stderr-" + RandomSuffix());
+  std::fflush(stderr);
+  saved_fd_ = dup(STDERR_FILENO);
+  const int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  dup2(fd, STDERR_FILENO);
+  close(fd);
+}
+
+StderrCapture::~StderrCapture() {
+  if (saved_fd_ >= 0) {
+    std::fflush(stderr);
+    dup2(saved_fd_, STDERR_FILENO);
+    close(saved_fd_);
+  }
+  std::error_code ec;
+  fs::remove(path_, ec);
+}
+
+std::string StderrCapture::text() {
+  std::fflush(stderr);
+  std::ifstream in(path_);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace creditshare::testing

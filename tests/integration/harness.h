@@ -1,0 +1,127 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "creditshare_client.h"
+#include "domain/clock.h"
+#include "domain/types.h"
+#include "security/pki.h"
+#include "server.h"
+#include "storage/connection_pool.h"
+
+// Test harness for integration tests: a fresh database per test in the MariaDB that CTest's
+// "mariadb" fixture started, a throwaway PKI, members, and a real in-process server over mTLS.
+namespace creditshare::testing {
+
+// Connection settings of the fixture's MariaDB, from the file named by CREDITSHARE_TESTDB_ENV.
+storage::DbConfig FixtureDbConfig();
+
+// A database of its own, dropped at the end. Migrated unless asked not to.
+class TestDatabase {
+ public:
+  explicit TestDatabase(bool migrate = true);
+  ~TestDatabase();
+
+  const storage::DbConfig& config() const { return config_; }
+  storage::Connection& conn() { return *conn_; }
+  // Every row of every table as text ("table|v1|v2|..."), sorted: two equal dumps mean equal data.
+  std::vector<std::string> DumpAllTables();
+  long Count(const std::string& table);
+
+ private:
+  storage::DbConfig config_;
+  std::unique_ptr<storage::ConnectionPool> admin_pool_;
+  std::unique_ptr<storage::Connection> conn_;
+};
+
+class FixedClock final : public domain::Clock {
+ public:
+  explicit FixedClock(std::chrono::system_clock::time_point t) : now_(t) {}
+  std::chrono::system_clock::time_point Now() const override {
+    std::lock_guard lock(mu_);
+    return now_;
+  }
+  void Advance(std::chrono::seconds d) {
+    std::lock_guard lock(mu_);
+    now_ += d;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::chrono::system_clock::time_point now_;
+};
+
+// 2026-11-23 10:00 in Beijing.
+std::chrono::system_clock::time_point TestNow();
+
+// A CA, a server certificate for localhost/127.0.0.1 and member credentials, as files.
+class TestPki {
+ public:
+  TestPki();
+  ~TestPki();
+  const std::filesystem::path& dir() const { return dir_; }
+  const security::Credential& ca() const { return ca_; }
+  // Writes DIR/<name>.crt and .key for a certificate with CN `common_name` signed by `ca`.
+  std::pair<std::string, std::string> WriteClient(const std::string& name, const std::string& common_name,
+                                                  const security::Credential& ca, const security::CertificateSpec* spec = nullptr);
+  std::string ca_file() const { return (dir_ / "ca.crt").string(); }
+  std::string server_cert_file() const { return (dir_ / "server.crt").string(); }
+  std::string server_key_file() const { return (dir_ / "server.key").string(); }
+  std::string hmac_key_file() const { return (dir_ / "hmac.key").string(); }
+
+ private:
+  std::filesystem::path dir_;
+  security::Credential ca_;
+};
+
+// The whole service for one test: database, PKI, members and a running server.
+class TestService {
+ public:
+  static constexpr const char* kBankA = "bank-a";
+  static constexpr const char* kMicroB = "micro-b";
+  static constexpr const char* kFinanceC = "finance-c";
+  static constexpr const char* kRegulator = "regulator-r";
+
+  TestService();
+  ~TestService();
+
+  TestDatabase& db() { return db_; }
+  TestPki& pki() { return pki_; }
+  FixedClock& clock() { return *clock_; }
+  std::string target() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+  ServerConfig server_config() const;
+  // Registers a member directly in the database.
+  void AddMember(const std::string& code, domain::MemberType type);
+  // A client holding a valid credential for member `code` (issued on first use).
+  client::Client& ClientFor(const std::string& code);
+  // A client presenting exactly these files.
+  std::unique_ptr<client::Client> ClientWithFiles(const std::string& cert, const std::string& key);
+  void StopServer();
+
+ private:
+  TestDatabase db_;
+  TestPki pki_;
+  std::shared_ptr<FixedClock> clock_;
+  std::unique_ptr<Server> server_;
+  std::map<std::string, std::unique_ptr<client::Client>> clients_;
+};
+
+// Redirects this process's stderr to a file while alive; text() returns what was written.
+class StderrCapture {
+ public:
+  StderrCapture();
+  ~StderrCapture();
+  std::string text();
+
+ private:
+  int saved_fd_ = -1;
+  std::filesystem::path path_;
+};
+
+}  // namespace creditshare::testing

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <string>
+
+#include "creditshare/v1/inquiry_service.pb.h"
+#include "creditshare/v1/reporting_service.pb.h"
+
+// Request builders shared by the integration tests.
+namespace creditshare::testing {
+
+inline constexpr const char* kBorrower = "120101199003071235";       // Tianjin, born 1990-03-07
+inline constexpr const char* kOtherBorrower = "120102198511204569";  // Tianjin, born 1985-11-20
+
+inline v1::Date MakeDate(int y, int m, int d) {
+  v1::Date out;
+  out.set_year(y);
+  out.set_month(m);
+  out.set_day(d);
+  return out;
+}
+
+inline v1::ReportCreditLineRequest LineRequest(const std::string& request_id, const std::string& account,
+                                               const std::string& resident_id, long limit, long balance,
+                                               v1::Date as_of = MakeDate(2026, 10, 31)) {
+  v1::ReportCreditLineRequest r;
+  r.set_request_id(request_id);
+  auto* l = r.mutable_line();
+  l->set_account_reference(account);
+  l->set_resident_id(resident_id);
+  l->set_product_type(v1::PRODUCT_TYPE_ONLINE_MICRO_LOAN);
+  l->set_currency("CNY");
+  l->set_credit_limit_minor(limit);
+  l->set_outstanding_balance_minor(balance);
+  *l->mutable_opened_date() = MakeDate(2026, 1, 15);
+  l->set_status(v1::LINE_STATUS_OPEN);
+  *l->mutable_as_of_date() = as_of;
+  return r;
+}
+
+inline v1::GetBorrowerExposureRequest ExposureRequest(const std::string& resident_id,
+                                                      v1::Purpose purpose = v1::PURPOSE_LOAN_APPROVAL) {
+  v1::GetBorrowerExposureRequest r;
+  r.set_resident_id(resident_id);
+  r.set_purpose(purpose);
+  r.set_consent_reference("CONSENT-001");
+  return r;
+}
+
+}  // namespace creditshare::testing
