@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
       "      --limit 50000 --balance 12000 --opened 2026-01-15 --status open --as-of 2026-10-31\n"
       "  creditshare exposure --resident-id 120101199001011237 --purpose loan_approval --consent C-778 --output json"};
   app.require_subcommand(1);
+  app.fallthrough();  // connection and output options may follow the subcommand
   ClientOptions opts;
   std::string output = "table";
   app.add_option("--target", opts.target, "Service address host:port")->envname("CREDITSHARE_TARGET")->capture_default_str();

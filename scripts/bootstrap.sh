@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libmysqlcppconn-dev libboost-dev mariadb-server mariadb-client
-  libssl-dev libgtest-dev prometheus-cpp-dev libcli11-dev
+  libssl-dev libgtest-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev
 )
 
 missing=()

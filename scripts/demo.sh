@@ -46,7 +46,7 @@ openssl rand 32 >"$work/hmac.key"
 port=$((40000 + RANDOM % 10000))
 "$build/server/creditshare-server" --listen "127.0.0.1:$port" --tls-cert "$work/pki/server.crt" \
   --tls-key "$work/pki/server.key" --client-ca "$work/pki/ca.crt" --hmac-key-file "$work/hmac.key" \
-  2>"$work/server.log" &
+  --auth-cache-ms 1000 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
@@ -80,6 +80,14 @@ as_member bohai-cf exposure --resident-id 120101199003071236 --purpose loan_appr
 
 step "A regulator may not look at individual borrowers"
 as_member pboc-tj exposure --resident-id $borrower --purpose loan_approval --consent X || true
+
+step "An operator revokes a credential; the running server refuses it within the auth cache time"
+serial=$(admin credential list weili-micro --output json | grep '"serial"' | head -1 | cut -d'"' -f4)
+admin credential revoke "$serial" --reason "demo: key rotation"
+sleep 1.2
+as_member weili-micro exposure --resident-id $borrower --purpose post_loan_management --consent WL-PL-1 || true
+admin credential issue weili-micro --ca-dir "$work/pki" --out "$work/creds"
+as_member weili-micro exposure --resident-id $borrower --purpose post_loan_management --consent WL-PL-1 | head -3
 
 step "Done; server log (one line per call):"
 tail -n 5 "$work/server.log"

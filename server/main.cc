@@ -24,8 +24,9 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
       ->envname("CREDITSHARE_HMAC_KEY_FILE");
   app.add_option("--max-threads", c.max_threads, "Most concurrent gRPC handler threads")
       ->envname("CREDITSHARE_MAX_THREADS")->check(CLI::Range(2, 4096))->capture_default_str();
-  app.add_option("--member-cache-ms", c.member_cache_ttl, "How long a member lookup is cached")
-      ->envname("CREDITSHARE_MEMBER_CACHE_MS")->capture_default_str();
+  app.add_option("--auth-cache-ms", c.auth_cache_ttl,
+                 "How long an authentication answer is cached (revocation and suspension delay)")
+      ->envname("CREDITSHARE_AUTH_CACHE_MS")->check(CLI::Range(0, 60000))->capture_default_str();
   app.add_option("--drain-seconds", drain_seconds, "On SIGTERM, how long in-flight calls may finish")
       ->envname("CREDITSHARE_DRAIN_SECONDS")->capture_default_str();
 }

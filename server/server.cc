@@ -10,7 +10,7 @@
 #include "log.h"
 #include "security/borrower_keyer.h"
 #include "storage/credit_line_repository.h"
-#include "storage/member_repository.h"
+#include "storage/credential_repository.h"
 #include "storage/migrations.h"
 
 namespace creditshare {
@@ -28,18 +28,18 @@ struct Server::Components {
   Components(const ServerConfig& config, const domain::Clock& clock)
       : keyer(security::BorrowerKeyer::FromFile(config.hmac_key_file)),
         pool(config.db),
-        members(pool),
+        credentials(pool),
         lines(pool),
-        directory(members, config.member_cache_ttl),
-        guard(directory),
+        authenticator(credentials, clock, config.auth_cache_ttl),
+        guard(authenticator),
         reporting(guard, clock, keyer, lines),
         inquiry(guard, clock, keyer, lines) {}
 
   security::BorrowerKeyer keyer;
   storage::ConnectionPool pool;
-  storage::MemberRepository members;
+  storage::CredentialRepository credentials;
   storage::CreditLineRepository lines;
-  api::MemberDirectory directory;
+  api::Authenticator authenticator;
   api::CallGuard guard;
   api::ReportingServiceImpl reporting;
   api::InquiryServiceImpl inquiry;

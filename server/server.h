@@ -19,7 +19,9 @@ struct ServerConfig {
   std::string hmac_key_file;   // at least 32 bytes; keys borrower identities
   storage::DbConfig db;
   int max_threads = 32;  // gRPC handler threads; each may hold one pooled connection
-  std::chrono::milliseconds member_cache_ttl{5000};
+  // How long an authentication answer is cached: revocations and suspensions take effect
+  // within this time.
+  std::chrono::milliseconds auth_cache_ttl{5000};
 };
 
 // Reads a whole file; throws std::runtime_error naming the file when it cannot.

@@ -1,29 +1,45 @@
 // creditshare-admin: operator tool to onboard members. Creates the certificate authority,
-// issues server and member certificates (OpenSSL C API), manages members and applies the schema.
+// issues server and member certificates (OpenSSL C API), manages members and credentials and
+// applies the schema. Every change is recorded in admin_actions with the operator's name.
 // Exit codes: 0 success, 1 failure (one clear line on stderr), 2 usage.
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
-#include <sys/stat.h>
+#include <nlohmann/json.hpp>
 
+#include "admin/onboarding.h"
 #include "cli_options.h"
-#include "domain/resident_id.h"
 #include "security/pki.h"
-#include "storage/member_repository.h"
 #include "storage/migrations.h"
+#include "storage/sql_time.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using creditshare::admin::Onboarding;
+using creditshare::domain::Member;
+using creditshare::domain::MemberStatus;
+using creditshare::domain::MemberType;
 using creditshare::security::CertificateSpec;
 using creditshare::security::Credential;
+using creditshare::storage::CredentialRecord;
+using nlohmann::json;
 
 class AdminError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+template <typename T>
+T Require(creditshare::domain::Result<T> r) {
+  if (!r.ok()) throw AdminError(r.error().message);
+  return std::move(r).value();
+}
 
 std::string ReadAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -31,7 +47,7 @@ std::string ReadAll(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Writes a file readable by its owner only when it holds a private key.
+// Private keys are written readable by their owner only.
 void WriteFile(const fs::path& p, const std::string& content, bool secret) {
   fs::create_directories(p.parent_path().empty() ? fs::path(".") : p.parent_path());
   const mode_t old = umask(secret ? 077 : 022);
@@ -49,36 +65,99 @@ Credential LoadCa(const fs::path& dir) {
   return ca;
 }
 
-creditshare::domain::MemberType ParseMemberType(const std::string& s) {
-  using creditshare::domain::MemberType;
+MemberType ParseMemberType(const std::string& s) {
   if (s == "bank") return MemberType::kBank;
   if (s == "consumer_finance") return MemberType::kConsumerFinance;
   if (s == "micro_lender") return MemberType::kMicroLender;
-  if (s == "regulator") return MemberType::kRegulator;
-  throw AdminError("unknown member type '" + s + "'");
+  return MemberType::kRegulator;  // CLI11 has checked the value
+}
+
+std::string StatusName(MemberStatus s) { return s == MemberStatus::kActive ? "active" : "suspended"; }
+
+std::string Time(std::chrono::system_clock::time_point t) { return creditshare::storage::FormatDateTime(t) + "Z"; }
+
+json ToJson(const Member& m) {
+  return {{"id", m.id},     {"code", m.code},     {"name", m.name}, {"type", creditshare::domain::ToString(m.type)},
+          {"region", m.region_code}, {"status", StatusName(m.status)}};
+}
+
+json ToJson(const CredentialRecord& c) {
+  return {{"member", c.member_code},
+          {"serial", c.serial_hex},
+          {"fingerprint_sha256", c.fingerprint_sha256},
+          {"not_after", Time(c.not_after)},
+          {"issued_at", Time(c.issued_at)},
+          {"issued_by", c.issued_by},
+          {"revoked_at", c.revoked_at ? json(Time(*c.revoked_at)) : json(nullptr)},
+          {"revoked_by", c.revoked_by},
+          {"revoke_reason", c.revoke_reason}};
+}
+
+void PrintMembers(const std::vector<Member>& members, bool as_json) {
+  if (as_json) {
+    json out = json::array();
+    for (const auto& m : members) out.push_back(ToJson(m));
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << std::left << std::setw(20) << "CODE" << std::setw(18) << "TYPE" << std::setw(8) << "REGION"
+            << std::setw(11) << "STATUS" << "NAME\n";
+  for (const auto& m : members)
+    std::cout << std::left << std::setw(20) << m.code << std::setw(18) << creditshare::domain::ToString(m.type)
+              << std::setw(8) << m.region_code << std::setw(11) << StatusName(m.status) << m.name << "\n";
+}
+
+void PrintCredentials(const std::vector<CredentialRecord>& creds, bool as_json) {
+  if (as_json) {
+    json out = json::array();
+    for (const auto& c : creds) out.push_back(ToJson(c));
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << std::left << std::setw(34) << "SERIAL" << std::setw(22) << "NOT AFTER" << std::setw(10) << "STATE"
+            << "SHA-256 FINGERPRINT\n";
+  for (const auto& c : creds)
+    std::cout << std::left << std::setw(34) << c.serial_hex << std::setw(22) << Time(c.not_after) << std::setw(10)
+              << (c.revoked_at ? "revoked" : "valid") << c.fingerprint_sha256 << "\n";
+}
+
+std::string DefaultActor() {
+  const char* user = std::getenv("USER");
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  return std::string(user ? user : "operator") + "@" + host;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"creditshare-admin: onboard member institutions and manage the service's PKI and schema."};
+  CLI::App app{"creditshare-admin: onboard member institutions and manage the service's PKI and schema.\n"
+               "Database options take CREDITSHARE_DB_* environment variables, like the server's."};
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--output, --db-*) may follow the subcommand
   creditshare::DatabaseOptions database;
   database.AddTo(app);
   std::string output = "table";
+  std::string actor = DefaultActor();
   app.add_option("--output", output, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+  app.add_option("--actor", actor, "Operator name recorded with every change")
+      ->envname("CREDITSHARE_ADMIN_ACTOR")->capture_default_str();
 
   auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations");
 
+  std::string ca_dir = "pki";
+  auto add_ca_dir = [&](CLI::App* cmd) {
+    cmd->add_option("--ca-dir", ca_dir, "Directory holding ca.key and ca.crt")
+        ->envname("CREDITSHARE_CA_DIR")->capture_default_str();
+  };
   auto* ca = app.add_subcommand("ca", "The certificate authority for member and server certificates");
   ca->require_subcommand(1);
   auto* ca_init = ca->add_subcommand("init", "Create the CA key and self-signed certificate (refuses to overwrite)");
-  std::string ca_dir = "pki";
   std::string ca_name = "creditshare member CA";
   int ca_days = 3650;
   ca_init->add_option("--dir", ca_dir, "Directory for ca.key and ca.crt")->envname("CREDITSHARE_CA_DIR")->capture_default_str();
   ca_init->add_option("--name", ca_name, "CA common name")->capture_default_str();
-  ca_init->add_option("--days", ca_days, "Validity in days")->capture_default_str();
+  ca_init->add_option("--days", ca_days, "Validity in days")->check(CLI::Range(1, 36500))->capture_default_str();
 
   auto* server_cert = app.add_subcommand("server-cert", "The server's own TLS certificate");
   server_cert->require_subcommand(1);
@@ -86,41 +165,48 @@ int main(int argc, char** argv) {
   std::vector<std::string> dns, ips;
   std::string out_dir;
   int days = 365;
-  server_issue->add_option("--ca-dir", ca_dir, "Directory holding the CA")->envname("CREDITSHARE_CA_DIR")->capture_default_str();
+  add_ca_dir(server_issue);
   server_issue->add_option("--dns", dns, "DNS name(s) the server answers to");
   server_issue->add_option("--ip", ips, "IP address(es) the server answers on");
   server_issue->add_option("--out", out_dir, "Directory for server.key and server.crt")->required();
-  server_issue->add_option("--days", days, "Validity in days")->capture_default_str();
+  server_issue->add_option("--days", days, "Validity in days")->check(CLI::Range(1, 3650))->capture_default_str();
 
   auto* member = app.add_subcommand("member", "Member institutions");
   member->require_subcommand(1);
+  std::string code, name, type, region, reason;
   auto* member_create = member->add_subcommand("create", "Register a member");
-  std::string code, name, type, region;
   member_create->add_option("--code", code, "Unique member code (the CN of its certificates)")->required();
   member_create->add_option("--name", name, "Institution name")->required();
   member_create->add_option("--type", type, "bank, consumer_finance, micro_lender or regulator")
       ->required()->check(CLI::IsMember({"bank", "consumer_finance", "micro_lender", "regulator"}));
   member_create->add_option("--region", region, "6-digit region code, e.g. 120000 for Tianjin")->required();
   auto* member_list = member->add_subcommand("list", "List members");
+  auto* member_show = member->add_subcommand("show", "A member and its credentials");
+  member_show->add_option("member", code, "Member code")->required();
+  auto* member_suspend = member->add_subcommand("suspend", "Refuse every call of a member (within the auth cache time)");
+  member_suspend->add_option("member", code, "Member code")->required();
+  auto* member_resume = member->add_subcommand("resume", "Let a suspended member call again");
+  member_resume->add_option("member", code, "Member code")->required();
 
   auto* credential = app.add_subcommand("credential", "Member client certificates");
   credential->require_subcommand(1);
   auto* credential_issue = credential->add_subcommand("issue", "Issue a key and client certificate for a member");
   credential_issue->add_option("member", code, "Member code")->required();
-  credential_issue->add_option("--ca-dir", ca_dir, "Directory holding the CA")->envname("CREDITSHARE_CA_DIR")->capture_default_str();
+  add_ca_dir(credential_issue);
   credential_issue->add_option("--out", out_dir, "Directory for MEMBER.key and MEMBER.crt")->required();
-  credential_issue->add_option("--days", days, "Validity in days")->capture_default_str();
+  credential_issue->add_option("--days", days, "Validity in days")->check(CLI::Range(1, 3650))->capture_default_str();
+  auto* credential_list = credential->add_subcommand("list", "A member's credentials");
+  credential_list->add_option("member", code, "Member code")->required();
+  auto* credential_revoke = credential->add_subcommand("revoke", "Revoke a credential by fingerprint or serial");
+  std::string key;
+  credential_revoke->add_option("credential", key, "SHA-256 fingerprint or serial number (hex)")->required();
+  credential_revoke->add_option("--reason", reason, "Why (recorded)")->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
+  const bool as_json = output == "json";
 
   try {
-    if (migrate->parsed()) {
-      creditshare::storage::ConnectionPool pool(database.Resolve());
-      auto conn = pool.OpenUnpooled();
-      const auto applied = creditshare::storage::ApplyMigrations(*conn);
-      std::cout << "schema at version " << creditshare::storage::CurrentSchemaVersion(*conn) << " (applied "
-                << applied.size() << ")\n";
-    } else if (ca_init->parsed()) {
+    if (ca_init->parsed()) {
       const fs::path dir(ca_dir);
       if (fs::exists(dir / "ca.key") || fs::exists(dir / "ca.crt"))
         throw AdminError("a CA already exists in " + dir.string() + "; refusing to overwrite it");
@@ -131,8 +217,10 @@ int main(int argc, char** argv) {
       const Credential c = creditshare::security::CreateCertificateAuthority(spec);
       WriteFile(dir / "ca.key", c.key_pem, true);
       WriteFile(dir / "ca.crt", c.cert_pem, false);
-      std::cout << "CA created in " << dir.string() << " (fingerprint sha256:" << c.sha256_fingerprint_hex << ")\n";
-    } else if (server_issue->parsed()) {
+      std::cout << "CA created in " << dir.string() << " (sha256:" << c.sha256_fingerprint_hex << ")\n";
+      return 0;
+    }
+    if (server_issue->parsed()) {
       if (dns.empty() && ips.empty()) throw AdminError("give at least one --dns or --ip");
       CertificateSpec spec;
       spec.usage = CertificateSpec::Usage::kServer;
@@ -144,45 +232,81 @@ int main(int argc, char** argv) {
       WriteFile(fs::path(out_dir) / "server.key", c.key_pem, true);
       WriteFile(fs::path(out_dir) / "server.crt", c.cert_pem, false);
       std::cout << "server certificate written to " << out_dir << " (serial " << c.serial_hex << ")\n";
-    } else if (member_create->parsed()) {
-      if (region.size() != 6 || !std::all_of(region.begin(), region.end(), ::isdigit) ||
-          !creditshare::domain::IsKnownProvinceCode(region.substr(0, 2)))
-        throw AdminError("--region must be a 6-digit code starting with a known province, e.g. 120000");
-      creditshare::storage::ConnectionPool pool(database.Resolve());
-      creditshare::storage::MemberRepository members(pool);
-      creditshare::domain::Member m;
+      return 0;
+    }
+
+    // Everything below works on the database.
+    creditshare::storage::ConnectionPool pool(database.Resolve());
+    if (migrate->parsed()) {
+      auto conn = pool.OpenUnpooled();
+      const auto applied = creditshare::storage::ApplyMigrations(*conn);
+      std::cout << "schema at version " << creditshare::storage::CurrentSchemaVersion(*conn) << " (applied "
+                << applied.size() << ")\n";
+      return 0;
+    }
+    {
+      auto conn = pool.Acquire();
+      if (auto behind = creditshare::storage::CheckSchemaVersion(*conn)) throw AdminError(behind->message);
+    }
+    Onboarding onboarding(pool, actor);
+    if (member_create->parsed()) {
+      Member m;
       m.code = code;
       m.name = name;
       m.type = ParseMemberType(type);
       m.region_code = region;
-      auto created = members.Create(m);
-      if (!created.ok()) throw AdminError("member " + code + ": " + created.error().message);
-      if (output == "json") {
-        std::cout << "{\"id\": " << created.value().id << ", \"code\": \"" << code << "\"}\n";
+      const auto created = Require(onboarding.CreateMember(m));
+      if (as_json) {
+        std::cout << ToJson(created).dump(2) << "\n";
       } else {
-        std::cout << "member " << code << " created (id " << created.value().id << ")\n";
+        std::cout << "member " << created.code << " created (id " << created.id << ")\n";
       }
     } else if (member_list->parsed()) {
-      creditshare::storage::ConnectionPool pool(database.Resolve());
-      creditshare::storage::MemberRepository members(pool);
-      for (const auto& m : members.List()) {
-        std::cout << m.code << "\t" << creditshare::domain::ToString(m.type) << "\t" << m.region_code << "\t"
-                  << (m.status == creditshare::domain::MemberStatus::kActive ? "active" : "suspended") << "\t" << m.name
-                  << "\n";
+      PrintMembers(onboarding.ListMembers(), as_json);
+    } else if (member_show->parsed()) {
+      const auto details = Require(onboarding.ShowMember(code));
+      if (as_json) {
+        json out = ToJson(details.member);
+        out["credentials"] = json::array();
+        for (const auto& c : details.credentials) out["credentials"].push_back(ToJson(c));
+        std::cout << out.dump(2) << "\n";
+      } else {
+        PrintMembers({details.member}, false);
+        std::cout << "\n";
+        PrintCredentials(details.credentials, false);
+      }
+    } else if (member_suspend->parsed() || member_resume->parsed()) {
+      const auto m = Require(onboarding.SetMemberStatus(
+          code, member_suspend->parsed() ? MemberStatus::kSuspended : MemberStatus::kActive));
+      if (as_json) {
+        std::cout << ToJson(m).dump(2) << "\n";
+      } else {
+        std::cout << "member " << m.code << " is now " << StatusName(m.status) << "\n";
       }
     } else if (credential_issue->parsed()) {
-      creditshare::storage::ConnectionPool pool(database.Resolve());
-      creditshare::storage::MemberRepository members(pool);
-      if (!members.FindByCode(code)) throw AdminError("unknown member " + code);
-      CertificateSpec spec;
-      spec.usage = CertificateSpec::Usage::kClient;
-      spec.common_name = code;
-      spec.validity = std::chrono::hours(24) * days;
-      const Credential c = creditshare::security::IssueCertificate(LoadCa(ca_dir), spec);
-      WriteFile(fs::path(out_dir) / (code + ".key"), c.key_pem, true);
-      WriteFile(fs::path(out_dir) / (code + ".crt"), c.cert_pem, false);
-      std::cout << "credential for " << code << " written to " << out_dir << " (sha256:" << c.sha256_fingerprint_hex
-                << ")\n";
+      const auto issued = Require(onboarding.IssueCredential(code, LoadCa(ca_dir), std::chrono::hours(24) * days));
+      const fs::path out(out_dir);
+      WriteFile(out / (code + ".key"), issued.credential.key_pem, true);
+      WriteFile(out / (code + ".crt"), issued.credential.cert_pem, false);
+      if (as_json) {
+        json j = ToJson(issued.record);
+        j["key_file"] = (out / (code + ".key")).string();
+        j["cert_file"] = (out / (code + ".crt")).string();
+        std::cout << j.dump(2) << "\n";
+      } else {
+        std::cout << "credential for " << code << " written to " << out_dir << " (serial " << issued.record.serial_hex
+                  << ", sha256:" << issued.record.fingerprint_sha256 << ", expires " << Time(issued.record.not_after)
+                  << ")\n";
+      }
+    } else if (credential_list->parsed()) {
+      PrintCredentials(Require(onboarding.ShowMember(code)).credentials, as_json);
+    } else if (credential_revoke->parsed()) {
+      const auto revoked = Require(onboarding.RevokeCredential(key, reason));
+      if (as_json) {
+        std::cout << ToJson(revoked).dump(2) << "\n";
+      } else {
+        std::cout << "credential " << revoked.serial_hex << " of " << revoked.member_code << " revoked\n";
+      }
     }
   } catch (const std::exception& e) {
     std::cerr << "creditshare-admin: " << e.what() << "\n";

@@ -10,19 +10,6 @@ namespace creditshare::api {
 using domain::Error;
 using domain::ErrorCode;
 
-std::optional<domain::Member> MemberDirectory::Find(const std::string& code) {
-  const auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(mu_);
-    auto it = cache_.find(code);
-    if (it != cache_.end() && it->second.expires > now) return it->second.member;
-  }
-  auto member = repo_.FindByCode(code);
-  std::lock_guard lock(mu_);
-  cache_[code] = Entry{member, now + ttl_};
-  return member;
-}
-
 grpc::Status ToStatus(const Error& e) {
   grpc::StatusCode code = grpc::StatusCode::INTERNAL;
   switch (e.code) {
@@ -40,20 +27,18 @@ grpc::Status ToStatus(const Error& e) {
 }
 
 domain::Result<Caller> CallGuard::Authenticate(grpc::ServerContext* context) {
-  // The TLS layer has already verified the chain against the member CA; here the verified
-  // certificate's common name is matched to an active member.
+  // The TLS layer has already verified the chain against the member CA.
   auto auth = context->auth_context();
   if (!auth || !auth->IsPeerAuthenticated())
     return Error{ErrorCode::kUnauthenticated, "", "a client certificate issued by the creditshare CA is required"};
   const auto names = auth->FindPropertyValues("x509_common_name");
-  if (names.size() != 1)
+  const auto certs = auth->FindPropertyValues("x509_pem_cert");
+  if (names.size() != 1 || certs.size() != 1)
     return Error{ErrorCode::kUnauthenticated, "", "the client certificate has no single common name"};
-  const std::string code(names.front().data(), names.front().size());
-  auto member = members_.Find(code);
-  if (!member) return Error{ErrorCode::kUnauthenticated, "", "the certificate does not belong to a known member"};
-  if (member->status != domain::MemberStatus::kActive)
-    return Error{ErrorCode::kPermissionDenied, "", "the member is suspended"};
-  return Caller{std::move(*member)};
+  auto member = authenticator_.Authenticate(std::string(certs.front().data(), certs.front().size()),
+                                            std::string(names.front().data(), names.front().size()));
+  if (!member.ok()) return member.error();
+  return Caller{std::move(member).value()};
 }
 
 grpc::Status CallGuard::Run(grpc::ServerContext* context, const MethodPolicy& policy, const Handler& handler) {

@@ -1,5 +1,7 @@
 #include "api/inquiry_service.h"
 
+#include <algorithm>
+
 #include "api/proto_mapping.h"
 #include "domain/resident_id.h"
 
@@ -21,6 +23,10 @@ grpc::Status InquiryServiceImpl::GetBorrowerExposure(grpc::ServerContext* contex
     if (auto e = ValidateToken(request->consent_reference(), kMaxConsentReferenceLength, "consent_reference")) return e;
 
     auto lines = lines_.LinesOfBorrower(keyer_.BorrowerKey(id.value()));
+    if (purpose.value() == domain::Purpose::kPostLoanManagement &&
+        std::none_of(lines.begin(), lines.end(), [&](const auto& l) { return l.member_id == caller.member.id; }))
+      return domain::Error{domain::ErrorCode::kPermissionDenied, "purpose",
+                           "post_loan_management needs a credit line of yours with this borrower"};
     ToProto(domain::BuildExposure(std::move(lines), caller.member.id), response);
     return std::nullopt;
   });

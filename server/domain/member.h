@@ -18,3 +18,13 @@ struct Member {
 };
 
 }  // namespace creditshare::domain
+
+#include "domain/error.h"
+
+namespace creditshare::domain {
+
+// A member code is 2..64 characters of [a-z0-9._-], starting with a letter or digit: it becomes
+// a certificate common name and a file name.
+MaybeError ValidateNewMember(const Member& member);
+
+}  // namespace creditshare::domain

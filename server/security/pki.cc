@@ -177,3 +177,20 @@ Credential DescribeCertificate(const std::string& cert_pem) {
 }
 
 }  // namespace creditshare::security
+
+namespace creditshare::security {
+
+std::string CertificateFingerprint(const std::string& cert_pem) {
+  BioPtr bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) {
+    ERR_clear_error();
+    return {};
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (X509_digest(cert.get(), EVP_sha256(), md, &md_len) != 1) return {};
+  return ToHex(std::string_view(reinterpret_cast<const char*>(md), md_len));
+}
+
+}  // namespace creditshare::security

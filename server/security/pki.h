@@ -37,3 +37,11 @@ Credential IssueCertificate(const Credential& ca, const CertificateSpec& spec);
 Credential DescribeCertificate(const std::string& cert_pem);
 
 }  // namespace creditshare::security
+
+namespace creditshare::security {
+
+// SHA-256 fingerprint (lower-case hex) of a PEM certificate's DER encoding; empty when the PEM
+// cannot be parsed.
+std::string CertificateFingerprint(const std::string& cert_pem);
+
+}  // namespace creditshare::security

@@ -26,32 +26,11 @@ domain::Member ReadMember(sql::ResultSet& rs) {
 }  // namespace
 
 std::optional<domain::Member> MemberRepository::FindByCode(const std::string& code) {
-  return WithConnection(pool_, [&](Connection& conn) -> std::optional<domain::Member> {
-    auto& stmt = conn.Prepare(std::string(kColumns) + "WHERE code = ?");
-    stmt.setString(1, code);
-    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-    if (!rs->next()) return std::nullopt;
-    return ReadMember(*rs);
-  });
+  return WithConnection(pool_, [&](Connection& conn) { return Lookup(conn, code, RowLock::kNone); });
 }
 
 domain::Result<domain::Member> MemberRepository::Create(const domain::Member& member) {
-  const bool inserted = WithConnection(pool_, [&](Connection& conn) {
-    auto& stmt =
-        conn.Prepare("INSERT INTO members (code, name, member_type, region_code, status) VALUES (?, ?, ?, ?, ?)");
-    stmt.setString(1, member.code);
-    stmt.setString(2, member.name);
-    stmt.setInt(3, static_cast<int>(member.type));
-    stmt.setString(4, member.region_code);
-    stmt.setInt(5, static_cast<int>(member.status));
-    try {
-      stmt.executeUpdate();
-      return true;
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() == kErrDuplicateKey) return false;
-      throw;
-    }
-  });
+  const bool inserted = WithConnection(pool_, [&](Connection& conn) { return Insert(conn, member); });
   if (!inserted) return domain::Error{domain::ErrorCode::kAlreadyExists, "code", "a member with this code already exists"};
   auto created = FindByCode(member.code);
   if (!created) return domain::Error{domain::ErrorCode::kInternal, "", "member vanished after insert"};
@@ -65,6 +44,37 @@ std::vector<domain::Member> MemberRepository::List() {
     while (rs->next()) out.push_back(ReadMember(*rs));
     return out;
   });
+}
+
+std::optional<domain::Member> MemberRepository::Lookup(Connection& conn, const std::string& code, RowLock lock) {
+  auto& stmt = conn.Prepare(std::string(kColumns) + (lock == RowLock::kForUpdate ? "WHERE code = ? FOR UPDATE" : "WHERE code = ?"));
+  stmt.setString(1, code);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  if (!rs->next()) return std::nullopt;
+  return ReadMember(*rs);
+}
+
+bool MemberRepository::Insert(Connection& conn, const domain::Member& member) {
+  auto& stmt = conn.Prepare("INSERT INTO members (code, name, member_type, region_code, status) VALUES (?, ?, ?, ?, ?)");
+  stmt.setString(1, member.code);
+  stmt.setString(2, member.name);
+  stmt.setInt(3, static_cast<int>(member.type));
+  stmt.setString(4, member.region_code);
+  stmt.setInt(5, static_cast<int>(member.status));
+  try {
+    stmt.executeUpdate();
+    return true;
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() == kErrDuplicateKey) return false;
+    throw;
+  }
+}
+
+void MemberRepository::SetStatus(Connection& conn, std::uint64_t id, domain::MemberStatus status) {
+  auto& stmt = conn.Prepare("UPDATE members SET status = ? WHERE id = ?");
+  stmt.setInt(1, static_cast<int>(status));
+  stmt.setUInt64(2, id);
+  stmt.executeUpdate();
 }
 
 }  // namespace creditshare::storage

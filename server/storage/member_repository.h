@@ -19,6 +19,13 @@ class MemberRepository {
   domain::Result<domain::Member> Create(const domain::Member& member);
   std::vector<domain::Member> List();
 
+  // Building blocks for transactions composed by the admin service.
+  enum class RowLock { kNone, kForUpdate };
+  static std::optional<domain::Member> Lookup(Connection& conn, const std::string& code, RowLock lock);
+  // False when the code is taken.
+  static bool Insert(Connection& conn, const domain::Member& member);
+  static void SetStatus(Connection& conn, std::uint64_t id, domain::MemberStatus status);
+
  private:
   ConnectionPool& pool_;
 };

@@ -4,6 +4,8 @@
 #include <cppconn/resultset.h>
 #include <cppconn/resultset_metadata.h>
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +17,8 @@
 
 #include "storage/member_repository.h"
 #include "storage/migrations.h"
+
+extern char** environ;
 
 namespace creditshare::testing {
 
@@ -149,6 +153,8 @@ std::pair<std::string, std::string> TestPki::WriteClient(const std::string& name
 }
 
 TestService::TestService() : clock_(std::make_shared<FixedClock>(TestNow())) {
+  admin_pool_ = std::make_unique<storage::ConnectionPool>(db_.config());
+  onboarding_ = std::make_unique<admin::Onboarding>(*admin_pool_, "test-operator");
   AddMember(kBankA, domain::MemberType::kBank);
   AddMember(kMicroB, domain::MemberType::kMicroLender);
   AddMember(kFinanceC, domain::MemberType::kConsumerFinance);
@@ -165,6 +171,17 @@ void TestService::StopServer() {
   server_.reset();
 }
 
+std::pair<std::string, std::string> TestService::IssueCredentialFiles(const std::string& code,
+                                                                      const std::string& file_stem) {
+  auto issued = onboarding_->IssueCredential(code, pki_.ca(), std::chrono::hours(24 * 30));
+  if (!issued.ok()) throw std::runtime_error("cannot issue credential for " + code + ": " + issued.error().message);
+  const auto cert = pki_.dir() / (file_stem + ".crt");
+  const auto key = pki_.dir() / (file_stem + ".key");
+  WriteFile(cert, issued.value().credential.cert_pem);
+  WriteFile(key, issued.value().credential.key_pem);
+  return {cert.string(), key.string()};
+}
+
 ServerConfig TestService::server_config() const {
   ServerConfig c;
   c.listen_address = "127.0.0.1:0";
@@ -175,24 +192,24 @@ ServerConfig TestService::server_config() const {
   c.db = db_.config();
   c.db.pool_size = 4;
   c.max_threads = 16;
+  c.auth_cache_ttl = std::chrono::milliseconds(200);
   return c;
 }
 
 void TestService::AddMember(const std::string& code, domain::MemberType type) {
-  storage::ConnectionPool pool(db_.config());
-  storage::MemberRepository repo(pool);
   domain::Member m;
   m.code = code;
   m.name = "Test member " + code;
   m.type = type;
   m.region_code = "120000";
-  if (!repo.Create(m).ok()) throw std::runtime_error("cannot create member " + code);
+  auto created = onboarding_->CreateMember(m);
+  if (!created.ok()) throw std::runtime_error("cannot create member " + code + ": " + created.error().message);
 }
 
 client::Client& TestService::ClientFor(const std::string& code) {
   auto it = clients_.find(code);
   if (it == clients_.end()) {
-    const auto [cert, key] = pki_.WriteClient(code, code, pki_.ca());
+    const auto [cert, key] = IssueCredentialFiles(code, code);
     it = clients_.emplace(code, ClientWithFiles(cert, key)).first;
   }
   return *it->second;
@@ -206,6 +223,47 @@ std::unique_ptr<client::Client> TestService::ClientWithFiles(const std::string& 
   o.key_file = key;
   o.deadline = std::chrono::seconds(10);
   return std::make_unique<client::Client>(o);
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+  const auto stem = fs::temp_directory_path() / ("creditshare-proc-" + RandomSuffix());
+  const std::string out_path = stem.string() + ".out", err_path = stem.string() + ".err";
+  std::vector<std::string> env = extra_env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  std::vector<char*> args, envp;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  ProcessResult result;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) == 0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  result.out = slurp(out_path);
+  result.err = slurp(err_path);
+  fs::remove(out_path);
+  fs::remove(err_path);
+  return result;
+}
+
+std::vector<std::string> DatabaseEnv(const storage::DbConfig& db, const fs::path& dir) {
+  const auto pw_file = dir / "db.password";
+  WriteFile(pw_file, db.password + "\n");
+  return {"CREDITSHARE_DB_HOST=" + db.host, "CREDITSHARE_DB_PORT=" + std::to_string(db.port),
+          "CREDITSHARE_DB_USER=" + db.user, "CREDITSHARE_DB_PASSWORD_FILE=" + pw_file.string(),
+          "CREDITSHARE_DB_NAME=" + db.database};
 }
 
 StderrCapture::StderrCapture() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/onboarding.h"
 #include "creditshare_client.h"
 #include "domain/clock.h"
 #include "domain/types.h"
@@ -96,10 +97,13 @@ class TestService {
   FixedClock& clock() { return *clock_; }
   std::string target() const { return "127.0.0.1:" + std::to_string(server_->port()); }
   ServerConfig server_config() const;
-  // Registers a member directly in the database.
+  // Registers a member the way creditshare-admin does.
   void AddMember(const std::string& code, domain::MemberType type);
+  // Issues and records a credential for `code`, writes it to files; returns {cert, key} paths.
+  std::pair<std::string, std::string> IssueCredentialFiles(const std::string& code, const std::string& file_stem);
   // A client holding a valid credential for member `code` (issued on first use).
   client::Client& ClientFor(const std::string& code);
+  admin::Onboarding& onboarding() { return *onboarding_; }
   // A client presenting exactly these files.
   std::unique_ptr<client::Client> ClientWithFiles(const std::string& cert, const std::string& key);
   void StopServer();
@@ -107,10 +111,22 @@ class TestService {
  private:
   TestDatabase db_;
   TestPki pki_;
+  std::unique_ptr<storage::ConnectionPool> admin_pool_;
+  std::unique_ptr<admin::Onboarding> onboarding_;
   std::shared_ptr<FixedClock> clock_;
   std::unique_ptr<Server> server_;
   std::map<std::string, std::unique_ptr<client::Client>> clients_;
 };
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs a program to completion with extra environment variables; captures its output.
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
+// The CREDITSHARE_DB_* variables (password through a file in `dir`) for a database.
+std::vector<std::string> DatabaseEnv(const storage::DbConfig& db, const std::filesystem::path& dir);
 
 // Redirects this process's stderr to a file while alive; text() returns what was written.
 class StderrCapture {

@@ -12,7 +12,6 @@
 
 #include "harness.h"
 #include "requests.h"
-#include "storage/member_repository.h"
 
 extern char** environ;
 
@@ -22,19 +21,13 @@ namespace {
 class ServerProcess {
  public:
   ServerProcess(const ServerConfig& c, const std::filesystem::path& log) : log_(log) {
-    const std::string pw_file = (log.parent_path() / "db.password").string();
-    std::ofstream(pw_file) << c.db.password << "\n";
     std::vector<std::string> args = {CREDITSHARE_SERVER_BINARY, "--listen",     "127.0.0.1:0",
                                      "--tls-cert",             c.tls_cert_file, "--tls-key",
                                      c.tls_key_file,           "--client-ca",  c.client_ca_file,
                                      "--drain-seconds",        "2"};
     // Database settings through the environment, as a container would pass them.
-    std::vector<std::string> env = {"CREDITSHARE_DB_HOST=" + c.db.host,
-                                    "CREDITSHARE_DB_PORT=" + std::to_string(c.db.port),
-                                    "CREDITSHARE_DB_USER=" + c.db.user,
-                                    "CREDITSHARE_DB_PASSWORD_FILE=" + pw_file,
-                                    "CREDITSHARE_DB_NAME=" + c.db.database,
-                                    "CREDITSHARE_HMAC_KEY_FILE=" + c.hmac_key_file};
+    std::vector<std::string> env = DatabaseEnv(c.db, log.parent_path());
+    env.push_back("CREDITSHARE_HMAC_KEY_FILE=" + c.hmac_key_file);
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -111,17 +104,19 @@ TEST(ServerBinaryTest, RefusesAnOutdatedSchemaWithAClearMessage) {
 TEST(ServerBinaryTest, ServesOverMtlsAndStopsCleanlyOnSigterm) {
   TestDatabase db;
   TestPki pki;
-  {
-    storage::ConnectionPool pool(db.config());
-    storage::MemberRepository repo(pool);
-    domain::Member m{0, "bank-a", "Bank A", domain::MemberType::kBank, "120000", domain::MemberStatus::kActive};
-    ASSERT_TRUE(repo.Create(m).ok());
-  }
+  storage::ConnectionPool pool(db.config());
+  admin::Onboarding onboarding(pool, "test-operator");
+  ASSERT_TRUE(onboarding.CreateMember({0, "bank-a", "Bank A", domain::MemberType::kBank, "120000", domain::MemberStatus::kActive}).ok());
+  auto issued = onboarding.IssueCredential("bank-a", pki.ca(), std::chrono::hours(24));
+  ASSERT_TRUE(issued.ok());
+  const std::string cert = (pki.dir() / "bank-a.crt").string(), key = (pki.dir() / "bank-a.key").string();
+  std::ofstream(cert) << issued.value().credential.cert_pem;
+  std::ofstream(key) << issued.value().credential.key_pem;
+
   ServerProcess server(ConfigFor(db, pki), pki.dir() / "server.log");
   const int port = server.WaitForPort(std::chrono::seconds(20));
   ASSERT_GT(port, 0) << server.Log();
 
-  const auto [cert, key] = pki.WriteClient("bank-a", "bank-a", pki.ca());
   client::ClientOptions o;
   o.target = "127.0.0.1:" + std::to_string(port);
   o.ca_file = pki.ca_file();

@@ -50,8 +50,9 @@ TEST_F(TransportSecurityTest, PlaintextClientIsRefused) {
   EXPECT_EQ(ReportWith(grpc::InsecureChannelCredentials()).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
-TEST_F(TransportSecurityTest, ValidCertificateForUnknownMemberIsUnauthenticated) {
-  const auto [cert, key] = svc.pki().WriteClient("stranger", "no-such-member", svc.pki().ca());
+TEST_F(TransportSecurityTest, CertificateFromTheCaThatWasNeverRegisteredIsUnauthenticated) {
+  // Signed by the right CA with a real member's name, but not issued through onboarding.
+  const auto [cert, key] = svc.pki().WriteClient("unregistered", TestService::kBankA, svc.pki().ca());
   const auto before = svc.db().DumpAllTables();
   v1::ReportCreditLineResponse resp;
   const auto st = svc.ClientWithFiles(cert, key)->ReportCreditLine(LineRequest("t-1", "L-1", kBorrower, 100, 0), &resp);
