@@ -24,7 +24,7 @@ void AppendValue(std::string& out, std::string_view v) {
   out.push_back('"');
 }
 
-void Write(std::string_view level, std::string_view event, std::initializer_list<Field> fields) {
+void Write(std::string_view level, std::string_view event, const std::vector<Field>& fields) {
   const auto now = std::chrono::system_clock::now();
   const std::time_t secs = std::chrono::system_clock::to_time_t(now);
   const auto millis =
@@ -48,8 +48,8 @@ void Write(std::string_view level, std::string_view event, std::initializer_list
 }
 }  // namespace
 
-void Info(std::string_view event, std::initializer_list<Field> fields) { Write("info", event, fields); }
-void Warn(std::string_view event, std::initializer_list<Field> fields) { Write("warn", event, fields); }
-void Error(std::string_view event, std::initializer_list<Field> fields) { Write("error", event, fields); }
+void Info(std::string_view event, const std::vector<Field>& fields) { Write("info", event, fields); }
+void Warn(std::string_view event, const std::vector<Field>& fields) { Write("warn", event, fields); }
+void Error(std::string_view event, const std::vector<Field>& fields) { Write("error", event, fields); }
 
 }  // namespace creditshare::log

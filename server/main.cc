@@ -27,6 +27,15 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--auth-cache-ms", c.auth_cache_ttl,
                  "How long an authentication answer is cached (revocation and suspension delay)")
       ->envname("CREDITSHARE_AUTH_CACHE_MS")->check(CLI::Range(0, 60000))->capture_default_str();
+  app.add_option("--metrics-listen", c.metrics_listen_address, "Prometheus /metrics HTTP address (empty: off)")
+      ->envname("CREDITSHARE_METRICS_LISTEN")->capture_default_str();
+  app.add_option("--health-listen", c.health_listen_address,
+                 "Plaintext gRPC health-check address for probes (empty: off)")
+      ->envname("CREDITSHARE_HEALTH_LISTEN")->capture_default_str();
+  app.add_option("--health-interval-ms", c.health_check_interval, "How often the database is checked for health")
+      ->envname("CREDITSHARE_HEALTH_INTERVAL_MS")->capture_default_str();
+  app.add_option("--audit-seal-interval-ms", c.audit_seal_interval, "How often new audit records are hash-chained")
+      ->envname("CREDITSHARE_AUDIT_SEAL_INTERVAL_MS")->capture_default_str();
   app.add_option("--drain-seconds", drain_seconds, "On SIGTERM, how long in-flight calls may finish")
       ->envname("CREDITSHARE_DRAIN_SECONDS")->capture_default_str();
 }

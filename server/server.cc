@@ -4,7 +4,16 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
 #include "api/call_guard.h"
+#include "audit/audit_chain.h"
+#include "metrics/metrics.h"
+#include "storage/audit_repository.h"
+#include "storage/transaction.h"
 #include "api/inquiry_service.h"
 #include "api/reporting_service.h"
 #include "log.h"
@@ -27,18 +36,24 @@ std::string ReadFileOrThrow(const std::string& path, const char* what) {
 struct Server::Components {
   Components(const ServerConfig& config, const domain::Clock& clock)
       : keyer(security::BorrowerKeyer::FromFile(config.hmac_key_file)),
+        metrics(config.db.pool_size),
         pool(config.db),
         credentials(pool),
         lines(pool),
+        audit(pool),
+        sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
-        guard(authenticator),
+        guard(authenticator, audit, metrics, clock),
         reporting(guard, clock, keyer, lines),
         inquiry(guard, clock, keyer, lines) {}
 
   security::BorrowerKeyer keyer;
+  metrics::Metrics metrics;
   storage::ConnectionPool pool;
   storage::CredentialRepository credentials;
   storage::CreditLineRepository lines;
+  storage::AuditRepository audit;
+  audit::Sealer sealer;
   api::Authenticator authenticator;
   api::CallGuard guard;
   api::ReportingServiceImpl reporting;
@@ -48,8 +63,30 @@ struct Server::Components {
 Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
     : config_(std::move(config)), clock_(std::move(clock)) {
   components_ = std::make_unique<Components>(config_, *clock_);
+  components_->pool.set_observer(&components_->metrics);
   auto lease = components_->pool.Acquire();
   if (auto error = storage::CheckSchemaVersion(*lease)) throw std::runtime_error(error->message);
+}
+
+int Server::metrics_port() const { return components_->metrics.exposer_port(); }
+
+// Probes the database and publishes the answer through both health services and a metric.
+void Server::CheckHealth() {
+  bool up = false;
+  try {
+    up = storage::WithConnection(components_->pool, [](storage::Connection& conn) {
+      std::unique_ptr<sql::ResultSet> rs(conn.Prepare("SELECT 1").executeQuery());
+      return rs->next();
+    });
+  } catch (const std::exception& e) {
+    log::Warn("health_check_failed", {{"detail", e.what()}});
+  }
+  components_->metrics.SetDatabaseUp(up);
+  for (auto* server : {server_.get(), health_server_.get()}) {
+    if (server == nullptr || server->GetHealthCheckService() == nullptr) continue;
+    for (const char* service : {"", "creditshare.v1.ReportingService", "creditshare.v1.InquiryService"})
+      server->GetHealthCheckService()->SetServingStatus(service, up);
+  }
 }
 
 Server::~Server() {
@@ -62,6 +99,10 @@ void Server::Start() {
   tls.pem_key_cert_pairs.push_back(
       {ReadFileOrThrow(config_.tls_key_file, "TLS key file"), ReadFileOrThrow(config_.tls_cert_file, "TLS certificate file")});
 
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (!config_.metrics_listen_address.empty()) components_->metrics.StartExposer(config_.metrics_listen_address);
+
   grpc::ServerBuilder builder;
   grpc::ResourceQuota quota("creditshare");
   quota.SetMaxThreads(config_.max_threads);
@@ -71,14 +112,49 @@ void Server::Start() {
   builder.RegisterService(&components_->inquiry);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) throw std::runtime_error("cannot listen on " + config_.listen_address);
-  log::Info("server_started", {{"address", config_.listen_address}, {"port", std::to_string(port_)}});
+
+  // Kubernetes gRPC probes cannot present client certificates: health alone is also served
+  // in plaintext on its own port, never the API.
+  if (!config_.health_listen_address.empty()) {
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(config_.health_listen_address, grpc::InsecureServerCredentials(), &health_port_);
+    health_server_ = health_builder.BuildAndStart();
+    if (!health_server_ || health_port_ == 0)
+      throw std::runtime_error("cannot listen on " + config_.health_listen_address);
+  }
+  health_task_ = std::make_unique<PeriodicTask>(config_.health_check_interval, [this] { CheckHealth(); });
+  seal_task_ = std::make_unique<PeriodicTask>(config_.audit_seal_interval, [this] {
+    try {
+      components_->metrics.AuditRecordsSealed(static_cast<int>(components_->sealer.SealAll()));
+    } catch (const std::exception& e) {
+      log::Warn("audit_seal_failed", {{"detail", e.what()}});
+    }
+  });
+  log::Info("server_started", {{"address", config_.listen_address},
+                               {"port", std::to_string(port_)},
+                               {"health_port", std::to_string(health_port_)},
+                               {"metrics_port", std::to_string(metrics_port())}});
 }
 
 void Server::Shutdown(std::chrono::milliseconds drain) {
   if (!server_) return;
+  // Report NOT_SERVING first so load balancers stop sending new calls during the drain.
+  for (auto* server : {server_.get(), health_server_.get()})
+    if (server != nullptr && server->GetHealthCheckService() != nullptr) server->GetHealthCheckService()->Shutdown();
+  health_task_.reset();
   server_->Shutdown(std::chrono::system_clock::now() + drain);
   server_->Wait();
   server_.reset();
+  if (health_server_) {
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_.reset();
+  }
+  seal_task_.reset();  // after the last call, so its audit records are chained before exit
+  try {
+    components_->sealer.SealAll();
+  } catch (const std::exception& e) {
+    log::Warn("audit_seal_failed", {{"detail", e.what()}});
+  }
   log::Info("server_stopped");
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "domain/clock.h"
+#include "periodic_task.h"
 #include "storage/connection_pool.h"
 
 namespace creditshare {
@@ -22,6 +23,10 @@ struct ServerConfig {
   // How long an authentication answer is cached: revocations and suspensions take effect
   // within this time.
   std::chrono::milliseconds auth_cache_ttl{5000};
+  std::string metrics_listen_address = "0.0.0.0:9464";  // Prometheus /metrics over HTTP; empty disables
+  std::string health_listen_address = "0.0.0.0:8081";   // plaintext gRPC health only (probes); empty disables
+  std::chrono::milliseconds health_check_interval{2000};  // database reachability check
+  std::chrono::milliseconds audit_seal_interval{500};     // how often unsealed audit records are chained
 };
 
 // Reads a whole file; throws std::runtime_error naming the file when it cannot.
@@ -37,8 +42,10 @@ class Server {
 
   // Binds and starts serving; throws when the address cannot be bound.
   void Start();
-  // The bound port (useful with port 0).
+  // The bound ports (useful with port 0); 0 when disabled.
   int port() const { return port_; }
+  int metrics_port() const;
+  int health_port() const { return health_port_; }
   // Stops accepting calls and waits up to `drain` for in-flight ones, then cancels the rest.
   void Shutdown(std::chrono::milliseconds drain);
   void Wait();
@@ -49,7 +56,13 @@ class Server {
   std::shared_ptr<const domain::Clock> clock_;
   std::unique_ptr<Components> components_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
+  std::unique_ptr<PeriodicTask> health_task_;
+  std::unique_ptr<PeriodicTask> seal_task_;
   int port_ = 0;
+  int health_port_ = 0;
+
+  void CheckHealth();
 };
 
 }  // namespace creditshare

@@ -7,7 +7,7 @@ namespace creditshare::api {
 using domain::Error;
 using domain::ErrorCode;
 
-domain::Result<domain::Member> Authenticator::Authenticate(const std::string& pem, const std::string& common_name) {
+Authenticator::Answer Authenticator::Authenticate(const std::string& pem, const std::string& common_name) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
@@ -22,18 +22,19 @@ domain::Result<domain::Member> Authenticator::Authenticate(const std::string& pe
   return answer;
 }
 
-domain::Result<domain::Member> Authenticator::Decide(const std::string& pem, const std::string& common_name) {
+Authenticator::Answer Authenticator::Decide(const std::string& pem, const std::string& common_name) {
   const std::string fingerprint = security::CertificateFingerprint(pem);
-  if (fingerprint.empty()) return Error{ErrorCode::kUnauthenticated, "", "the client certificate cannot be read"};
+  auto refuse = [&](ErrorCode code, const char* why) { return Answer{fingerprint, Error{code, "", why}}; };
+  if (fingerprint.empty()) return refuse(ErrorCode::kUnauthenticated, "the client certificate cannot be read");
   auto peer = credentials_.FindPeer(fingerprint);
-  if (!peer) return Error{ErrorCode::kUnauthenticated, "", "the client certificate is not a registered credential"};
-  if (peer->revoked) return Error{ErrorCode::kUnauthenticated, "", "the client certificate has been revoked"};
-  if (peer->not_after <= clock_.Now()) return Error{ErrorCode::kUnauthenticated, "", "the client certificate has expired"};
+  if (!peer) return refuse(ErrorCode::kUnauthenticated, "the client certificate is not a registered credential");
+  if (peer->revoked) return refuse(ErrorCode::kUnauthenticated, "the client certificate has been revoked");
+  if (peer->not_after <= clock_.Now()) return refuse(ErrorCode::kUnauthenticated, "the client certificate has expired");
   if (peer->member.code != common_name)
-    return Error{ErrorCode::kUnauthenticated, "", "the certificate's common name does not match its member"};
+    return refuse(ErrorCode::kUnauthenticated, "the certificate's common name does not match its member");
   if (peer->member.status != domain::MemberStatus::kActive)
-    return Error{ErrorCode::kPermissionDenied, "", "the member is suspended"};
-  return peer->member;
+    return refuse(ErrorCode::kPermissionDenied, "the member is suspended");
+  return Answer{fingerprint, peer->member};
 }
 
 }  // namespace creditshare::api

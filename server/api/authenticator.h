@@ -24,13 +24,17 @@ class Authenticator {
   Authenticator(storage::CredentialRepository& credentials, const domain::Clock& clock, std::chrono::milliseconds ttl)
       : credentials_(credentials), clock_(clock), ttl_(ttl) {}
 
-  domain::Result<domain::Member> Authenticate(const std::string& peer_cert_pem, const std::string& common_name);
+  struct Answer {
+    std::string fingerprint;  // SHA-256 of the certificate, empty when unreadable
+    domain::Result<domain::Member> member;
+  };
+  Answer Authenticate(const std::string& peer_cert_pem, const std::string& common_name);
 
  private:
-  domain::Result<domain::Member> Decide(const std::string& peer_cert_pem, const std::string& common_name);
+  Answer Decide(const std::string& peer_cert_pem, const std::string& common_name);
 
   struct Entry {
-    domain::Result<domain::Member> answer;
+    Answer answer;
     std::chrono::steady_clock::time_point expires;
   };
   static constexpr std::size_t kMaxEntries = 100'000;

@@ -2,42 +2,68 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <functional>
 #include <string_view>
 
+#include "api/authenticator.h"
+#include "domain/audit.h"
+#include "domain/clock.h"
 #include "domain/error.h"
 #include "domain/member.h"
-#include "api/authenticator.h"
+#include "metrics/metrics.h"
+#include "storage/audit_repository.h"
 
 namespace creditshare::api {
 
-// Who may call a method. Checked before the handler runs.
+struct CallContext;
+
+// Who may call a method, and which business metrics its outcome moves. Checked and recorded by
+// the wrapper, not by handlers.
 struct MethodPolicy {
   std::string_view name;
   bool lenders = false;
   bool regulators = false;
+  void (*record_business)(metrics::Metrics&, const CallContext&, grpc::StatusCode) = nullptr;
 };
 
-struct Caller {
+// One call as the wrapper sees it. Handlers add what they learn (purpose, consent, borrower
+// key, outcome) so the wrapper can audit and count it.
+struct CallContext {
   domain::Member member;
+  domain::AuditEvent audit;
+  std::string_view outcome;  // business outcome label (e.g. "created"), when the method has one
+  std::chrono::steady_clock::time_point started;
+  bool audit_written = false;
+
+  // For repositories that write the audit record inside the transaction of a change: returns
+  // the record as a successful call's and marks it written.
+  domain::AuditEvent AuditForTransaction();
 };
 
 grpc::Status ToStatus(const domain::Error& error);
+std::string_view CodeName(grpc::StatusCode code);
 
-// The one wrapper every RPC goes through: authenticates the peer from its verified client
-// certificate, authorises the method for the member's role, runs the handler, maps errors and
-// exceptions to grpc::Status (never leaking internal text) and logs one line per call.
+// The one wrapper every RPC goes through: request id, authentication from the verified client
+// certificate, authorisation by role, the handler, error mapping (never leaking internal text),
+// one audit record per call (accepted or refused), metrics, and one log line.
 class CallGuard {
  public:
-  using Handler = std::function<domain::MaybeError(const Caller&)>;
+  using Handler = std::function<domain::MaybeError(CallContext&)>;
 
-  explicit CallGuard(Authenticator& authenticator) : authenticator_(authenticator) {}
+  CallGuard(Authenticator& authenticator, storage::AuditRepository& audit, metrics::Metrics& metrics,
+            const domain::Clock& clock)
+      : authenticator_(authenticator), audit_(audit), metrics_(metrics), clock_(clock) {}
 
   grpc::Status Run(grpc::ServerContext* context, const MethodPolicy& policy, const Handler& handler);
 
  private:
-  domain::Result<Caller> Authenticate(grpc::ServerContext* context);
+  domain::MaybeError Authenticate(grpc::ServerContext* context, CallContext& call);
+
   Authenticator& authenticator_;
+  storage::AuditRepository& audit_;
+  metrics::Metrics& metrics_;
+  const domain::Clock& clock_;
 };
 
 }  // namespace creditshare::api

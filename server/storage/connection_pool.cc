@@ -79,9 +79,17 @@ std::unique_ptr<Connection> ConnectionPool::Open(bool with_database) {
 
 std::unique_ptr<Connection> ConnectionPool::OpenUnpooled(bool with_database) { return Open(with_database); }
 
+void ConnectionPool::Notify(std::chrono::steady_clock::time_point wait_started, bool acquired) {
+  if (observer_ == nullptr) return;
+  if (acquired) observer_->OnAcquired(std::chrono::steady_clock::now() - wait_started);
+  const auto s = stats();
+  observer_->OnState(s.open, s.in_use);
+}
+
 ConnectionPool::Lease ConnectionPool::Acquire() {
+  const auto started = std::chrono::steady_clock::now();
   std::unique_lock lock(mu_);
-  const auto deadline = std::chrono::steady_clock::now() + config_.acquire_timeout;
+  const auto deadline = started + config_.acquire_timeout;
   while (idle_.empty() && open_ >= config_.pool_size) {
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= config_.pool_size)
@@ -92,13 +100,17 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
     lock.unlock();
-    if (std::chrono::steady_clock::now() - conn->last_used < kValidateAfterIdle) return Lease(this, std::move(conn));
-    bool valid = false;
-    try {
-      valid = conn->raw().isValid();
-    } catch (const sql::SQLException&) {
+    bool valid = std::chrono::steady_clock::now() - conn->last_used < kValidateAfterIdle;
+    if (!valid) {
+      try {
+        valid = conn->raw().isValid();
+      } catch (const sql::SQLException&) {
+      }
     }
-    if (valid) return Lease(this, std::move(conn));
+    if (valid) {
+      Notify(started, true);
+      return Lease(this, std::move(conn));
+    }
     conn.reset();
     lock.lock();
     --open_;  // replaced below under the same slot
@@ -106,12 +118,16 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
   ++open_;
   lock.unlock();
   try {
-    return Lease(this, Open(true));
+    Lease lease(this, Open(true));
+    Notify(started, true);
+    return lease;
   } catch (...) {
     lock.lock();
     --open_;
     --in_use_;
+    lock.unlock();
     available_.notify_one();
+    Notify(started, false);
     throw;
   }
 }
@@ -130,6 +146,10 @@ void ConnectionPool::Release(std::unique_ptr<Connection> conn, bool broken) {
     }
   }
   available_.notify_one();
+  if (observer_ != nullptr) {
+    const auto s = stats();
+    observer_->OnState(s.open, s.in_use);
+  }
 }
 
 ConnectionPool::Lease::~Lease() {

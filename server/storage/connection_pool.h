@@ -58,6 +58,14 @@ class Connection {
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
 };
 
+// Receives pool events (for metrics). Called outside the pool's lock; must be thread-safe.
+class PoolObserver {
+ public:
+  virtual ~PoolObserver() = default;
+  virtual void OnAcquired(std::chrono::steady_clock::duration waited) = 0;
+  virtual void OnState(int open, int in_use) = 0;
+};
+
 // A fixed-size pool. Connections are opened lazily, validated after idling, and replaced when
 // a statement finds them broken; Acquire waits at most acquire_timeout for a free one.
 class ConnectionPool {
@@ -94,9 +102,12 @@ class ConnectionPool {
   std::unique_ptr<Connection> OpenUnpooled(bool with_database = true);
   Stats stats() const;
   const DbConfig& config() const { return config_; }
+  // Set before the pool is shared between threads.
+  void set_observer(PoolObserver* observer) { observer_ = observer; }
 
  private:
   void Release(std::unique_ptr<Connection> conn, bool broken);
+  void Notify(std::chrono::steady_clock::time_point wait_started, bool acquired);
   std::unique_ptr<Connection> Open(bool with_database);
 
   const DbConfig config_;
@@ -105,6 +116,7 @@ class ConnectionPool {
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;
   int in_use_ = 0;
+  PoolObserver* observer_ = nullptr;
 };
 
 }  // namespace creditshare::storage

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <memory>
 
+#include "storage/audit_repository.h"
 #include "storage/sql_time.h"
 #include "storage/transaction.h"
 
@@ -101,6 +102,15 @@ std::vector<CredentialRecord> CredentialRepository::ListForMember(Connection& co
 
 void AdminActionRepository::Record(Connection& conn, const std::string& actor, const std::string& action,
                                    const std::string& target, const std::string& detail) {
+  // The action also enters the tamper-evident audit log, in the same transaction.
+  domain::AuditEvent event;
+  event.at_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  event.principal = actor;
+  event.method = "admin." + action;
+  event.request_id = "admin:" + target;
+  AuditRepository::Insert(conn, event);
+
   auto& stmt = conn.Prepare("INSERT INTO admin_actions (actor, action, target, detail) VALUES (?, ?, ?, ?)");
   stmt.setString(1, actor);
   stmt.setString(2, action);

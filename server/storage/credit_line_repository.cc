@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 
+#include "storage/audit_repository.h"
 #include "storage/sql_errors.h"
 #include "storage/transaction.h"
 
@@ -144,7 +145,9 @@ void StoreResponse(Connection& conn, std::uint64_t member_id, const IdempotencyK
 domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(std::uint64_t member_id,
                                                                        const IdempotencyKey& idempotency,
                                                                        const BorrowerIdentity& borrower,
-                                                                       const domain::LineReport& report) {
+                                                                       const domain::LineReport& report,
+                                                                       const AuditOnChange& audit, bool* replayed) {
+  *replayed = false;
   // nullopt: the key was already taken, and nothing was written.
   using Applied = std::optional<domain::ReportResult>;
   auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<Applied> {
@@ -169,10 +172,12 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(std::uint
         break;
     }
     StoreResponse(conn, member_id, idempotency, out);
+    AuditRepository::Insert(conn, audit());
     return Applied{out};
   });
   if (!result.ok()) return result.error();
   if (result.value()) return *result.value();
+  *replayed = true;
   return WithConnection(pool_, [&](Connection& conn) { return Replay(conn, member_id, idempotency); });
 }
 

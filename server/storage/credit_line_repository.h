@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "domain/audit.h"
 #include "domain/credit_line.h"
 #include "domain/error.h"
 #include "domain/exposure.h"
@@ -27,11 +29,16 @@ class CreditLineRepository {
  public:
   explicit CreditLineRepository(ConnectionPool& pool) : pool_(pool) {}
 
-  // Applies one report in a single transaction together with its idempotency record.
-  // A replay (same request_id, same fingerprint) returns the stored result and writes nothing;
-  // the same request_id with another fingerprint is INVALID_ARGUMENT on "request_id".
+  // Produces the audit record of a change, written in the change's own transaction.
+  using AuditOnChange = std::function<domain::AuditEvent()>;
+
+  // Applies one report in a single transaction together with its idempotency record and its
+  // audit record. A replay (same request_id, same fingerprint) returns the stored result and
+  // writes nothing; the same request_id with another fingerprint is INVALID_ARGUMENT on
+  // "request_id". `replayed` tells which happened.
   domain::Result<domain::ReportResult> ApplyReport(std::uint64_t member_id, const IdempotencyKey& idempotency,
-                                                   const BorrowerIdentity& borrower, const domain::LineReport& report);
+                                                   const BorrowerIdentity& borrower, const domain::LineReport& report,
+                                                   const AuditOnChange& audit, bool* replayed);
 
   // Every line of the borrower across all members, with the reporting member's identity.
   std::vector<domain::BorrowerLine> LinesOfBorrower(const std::string& borrower_key);

@@ -82,13 +82,16 @@ TestDatabase::~TestDatabase() {
   }
 }
 
-std::vector<std::string> TestDatabase::DumpAllTables() {
+std::vector<std::string> TestDatabase::DumpAllTables(bool include_audit) {
   std::vector<std::string> tables;
   {
     auto& stmt = conn_->Prepare(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name");
     std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-    while (rs->next()) tables.push_back(rs->getString(1));
+    while (rs->next()) {
+      std::string t = rs->getString(1);
+      if (include_audit || t.rfind("audit_", 0) != 0) tables.push_back(std::move(t));
+    }
   }
   std::vector<std::string> rows;
   for (const auto& t : tables) {
@@ -193,6 +196,10 @@ ServerConfig TestService::server_config() const {
   c.db.pool_size = 4;
   c.max_threads = 16;
   c.auth_cache_ttl = std::chrono::milliseconds(200);
+  c.metrics_listen_address = "127.0.0.1:0";
+  c.health_listen_address = "127.0.0.1:0";
+  c.health_check_interval = std::chrono::milliseconds(200);
+  c.audit_seal_interval = std::chrono::milliseconds(100);
   return c;
 }
 

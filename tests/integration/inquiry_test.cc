@@ -125,7 +125,7 @@ TEST_F(InquiryTest, NoRawResidentIdInAnyTableOrLogLine) {
     log = capture.text();
   }
   EXPECT_NE(log.find("event=rpc"), std::string::npos) << "the capture saw no log lines";
-  const auto rows = svc.db().DumpAllTables();
+  const auto rows = svc.db().DumpAllTables(/*include_audit=*/true);
   ASSERT_FALSE(rows.empty());
   for (const std::string id : {kBorrower, kOtherBorrower}) {
     // Neither the full ID nor its 17-digit body (which determines it) may appear.

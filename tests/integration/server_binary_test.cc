@@ -64,7 +64,7 @@ class ServerProcess {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
   int WaitForPort(std::chrono::milliseconds timeout) {
-    const std::regex port_re("event=server_started .*port=([0-9]+)");
+    const std::regex port_re("event=server_started [^\\n]* port=([0-9]+)");
     const auto end = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < end) {
       std::smatch m;

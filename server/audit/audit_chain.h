@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "domain/audit.h"
+#include "storage/audit_repository.h"
+#include "storage/connection_pool.h"
+
+namespace creditshare::audit {
+
+// SHA-256(prev_hash || canonical encoding of the record).
+std::string ChainHash(const std::string& prev_hash, const domain::AuditRecord& record);
+
+// Chains unsealed records in batches. Appending a record never waits for the chain: calls
+// insert unsealed rows concurrently; only sealing is serialised, by the head row's lock, so
+// several replicas can run sealers safely.
+class Sealer {
+ public:
+  explicit Sealer(storage::ConnectionPool& pool) : pool_(pool) {}
+  // Seals up to `max_records` in one transaction; returns how many were sealed.
+  int SealBatch(int max_records = 5000);
+  // Seals until nothing is left; returns the total.
+  long SealAll();
+
+ private:
+  storage::ConnectionPool& pool_;
+};
+
+struct VerifyReport {
+  long sealed = 0;    // records whose chain was checked
+  long unsealed = 0;  // records not chained yet
+  // The first record where the chain breaks, and why; empty when the chain is intact.
+  std::optional<std::uint64_t> broken_record_id;
+  std::string problem;
+};
+
+// Re-walks the whole chain from the first record and checks every link and hash and the head.
+VerifyReport VerifyChain(storage::ConnectionPool& pool);
+
+}  // namespace creditshare::audit

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace creditshare::domain {
+
+// What the audit log keeps of one call or operator action. Never a raw resident ID: the
+// borrower appears only as its HMAC key.
+struct AuditEvent {
+  std::int64_t at_us = 0;         // start of the call, microseconds since the epoch (UTC)
+  std::string principal = "-";    // member code, operator name, or "-" when unknown
+  std::string cert_fingerprint;   // SHA-256 of the presented client certificate, when any
+  std::string method;             // RPC name, or "admin.<action>"
+  int purpose = 0;                // domain::Purpose value, 0 when none
+  std::string consent_reference;
+  std::string borrower_key;       // 32 raw bytes, or empty
+  int result_code = 0;            // gRPC status code
+  std::string request_id;
+  std::int64_t latency_us = 0;
+
+  bool operator==(const AuditEvent&) const = default;
+};
+
+// A stored record with its place in the hash chain (unsealed while chain_seq is 0).
+struct AuditRecord {
+  std::uint64_t id = 0;
+  AuditEvent event;
+  std::uint64_t chain_seq = 0;
+  std::string prev_hash;  // 32 bytes when sealed
+  std::string hash;       // 32 bytes when sealed
+};
+
+// The bytes a record's hash covers: every field, length-prefixed, with its id.
+std::string CanonicalEncoding(std::uint64_t id, const AuditEvent& event);
+
+}  // namespace creditshare::domain

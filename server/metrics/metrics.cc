@@ -1,0 +1,121 @@
+#include "metrics/metrics.h"
+
+#include <string>
+
+namespace creditshare::metrics {
+
+namespace {
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                                 0.05,   0.1,   0.25,   0.5,   1,    2.5};
+}  // namespace
+
+Metrics::Metrics(int pool_size)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(BuildCounter()
+                    .Name("creditshare_rpc_requests_total")
+                    .Help("RPCs handled, by method and gRPC status code")
+                    .Register(*registry_)),
+      duration_(BuildHistogram()
+                    .Name("creditshare_rpc_duration_seconds")
+                    .Help("RPC handling time, from authentication to the status, by method")
+                    .Register(*registry_)),
+      in_flight_(BuildGauge()
+                     .Name("creditshare_rpc_in_flight")
+                     .Help("RPCs being handled now, by method")
+                     .Register(*registry_)),
+      lines_reported_(BuildCounter()
+                          .Name("creditshare_lines_reported_total")
+                          .Help("Credit line reports accepted, by outcome")
+                          .Register(*registry_)),
+      reports_rejected_(BuildCounter()
+                            .Name("creditshare_reports_rejected_total")
+                            .Help("Credit line reports refused, by gRPC status code")
+                            .Register(*registry_)),
+      inquiries_(BuildCounter()
+                     .Name("creditshare_inquiries_total")
+                     .Help("Borrower exposure inquiries answered, by stated purpose")
+                     .Register(*registry_)),
+      audit_written_(BuildCounter()
+                         .Name("creditshare_audit_records_written_total")
+                         .Help("Audit records written by this process")
+                         .Register(*registry_)
+                         .Add({})),
+      audit_sealed_(BuildCounter()
+                        .Name("creditshare_audit_records_sealed_total")
+                        .Help("Audit records chained by this process's sealer")
+                        .Register(*registry_)
+                        .Add({})),
+      db_up_(BuildGauge()
+                 .Name("creditshare_database_up")
+                 .Help("1 when the last database health check succeeded")
+                 .Register(*registry_)
+                 .Add({})),
+      pool_size_(BuildGauge()
+                     .Name("creditshare_db_pool_connections_max")
+                     .Help("Configured size of the database connection pool")
+                     .Register(*registry_)
+                     .Add({})),
+      pool_open_(BuildGauge()
+                     .Name("creditshare_db_pool_connections_open")
+                     .Help("Database connections open now")
+                     .Register(*registry_)
+                     .Add({})),
+      pool_in_use_(BuildGauge()
+                       .Name("creditshare_db_pool_connections_in_use")
+                       .Help("Database connections leased to a request now")
+                       .Register(*registry_)
+                       .Add({})),
+      pool_wait_(BuildHistogram()
+                     .Name("creditshare_db_pool_wait_seconds")
+                     .Help("Time spent waiting for a pooled database connection")
+                     .Register(*registry_)
+                     .Add({}, kLatencyBuckets)) {
+  pool_size_.Set(pool_size);
+  BuildGauge()
+      .Name("creditshare_build_info")
+      .Help("Build information; the value is always 1")
+      .Register(*registry_)
+      .Add({{"version", CREDITSHARE_VERSION}})
+      .Set(1);
+}
+
+void Metrics::StartExposer(const std::string& listen) {
+  exposer_ = std::make_unique<prometheus::Exposer>(listen);
+  exposer_->RegisterCollectable(registry_);
+}
+
+int Metrics::exposer_port() const {
+  const auto ports = exposer_ ? exposer_->GetListeningPorts() : std::vector<int>{};
+  return ports.empty() ? 0 : ports.front();
+}
+
+void Metrics::CallStarted(std::string_view method) { in_flight_.Add({{"method", std::string(method)}}).Increment(); }
+
+void Metrics::CallFinished(std::string_view method, std::string_view code, double seconds) {
+  const std::string m(method);
+  in_flight_.Add({{"method", m}}).Decrement();
+  requests_.Add({{"method", m}, {"code", std::string(code)}}).Increment();
+  duration_.Add({{"method", m}}, kLatencyBuckets).Observe(seconds);
+}
+
+void Metrics::LineReported(std::string_view outcome) { lines_reported_.Add({{"outcome", std::string(outcome)}}).Increment(); }
+void Metrics::ReportRejected(std::string_view reason) { reports_rejected_.Add({{"reason", std::string(reason)}}).Increment(); }
+void Metrics::Inquiry(std::string_view purpose) { inquiries_.Add({{"purpose", std::string(purpose)}}).Increment(); }
+void Metrics::AuditRecordsWritten(int n) { audit_written_.Increment(n); }
+void Metrics::AuditRecordsSealed(int n) { audit_sealed_.Increment(n); }
+void Metrics::SetDatabaseUp(bool up) { db_up_.Set(up ? 1 : 0); }
+
+void Metrics::OnAcquired(std::chrono::steady_clock::duration waited) {
+  pool_wait_.Observe(std::chrono::duration<double>(waited).count());
+}
+
+void Metrics::OnState(int open, int in_use) {
+  pool_open_.Set(open);
+  pool_in_use_.Set(in_use);
+}
+
+}  // namespace creditshare::metrics

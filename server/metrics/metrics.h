@@ -1,0 +1,63 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "storage/connection_pool.h"
+
+namespace creditshare::metrics {
+
+// The service's Prometheus metrics. Label sets stay bounded: method, status code, outcome,
+// reason and purpose take values from fixed lists; never a member or a borrower.
+class Metrics final : public storage::PoolObserver {
+ public:
+  explicit Metrics(int pool_size);
+
+  // Serves /metrics over HTTP on `listen` ("host:port"; port 0 picks one).
+  void StartExposer(const std::string& listen);
+  int exposer_port() const;
+  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+
+  // The call path (recorded by the one wrapper every RPC goes through).
+  void CallStarted(std::string_view method);
+  void CallFinished(std::string_view method, std::string_view code, double seconds);
+
+  // Business events.
+  void LineReported(std::string_view outcome);  // created, updated, stale_ignored, replayed
+  void ReportRejected(std::string_view reason);  // the gRPC code name
+  void Inquiry(std::string_view purpose);
+  void AuditRecordsWritten(int n);
+  void AuditRecordsSealed(int n);
+  void SetDatabaseUp(bool up);
+
+  // storage::PoolObserver
+  void OnAcquired(std::chrono::steady_clock::duration waited) override;
+  void OnState(int open, int in_use) override;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& duration_;
+  prometheus::Family<prometheus::Gauge>& in_flight_;
+  prometheus::Family<prometheus::Counter>& lines_reported_;
+  prometheus::Family<prometheus::Counter>& reports_rejected_;
+  prometheus::Family<prometheus::Counter>& inquiries_;
+  prometheus::Counter& audit_written_;
+  prometheus::Counter& audit_sealed_;
+  prometheus::Gauge& db_up_;
+  prometheus::Gauge& pool_size_;
+  prometheus::Gauge& pool_open_;
+  prometheus::Gauge& pool_in_use_;
+  prometheus::Histogram& pool_wait_;
+};
+
+}  // namespace creditshare::metrics

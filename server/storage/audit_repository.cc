@@ -1,0 +1,148 @@
+#include "storage/audit_repository.h"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "storage/transaction.h"
+
+namespace creditshare::storage {
+
+namespace {
+constexpr const char* kColumns =
+    "SELECT id, at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, result_code, "
+    "request_id, latency_us, COALESCE(chain_seq, 0), COALESCE(prev_hash, ''), COALESCE(hash, '') FROM audit_log ";
+
+domain::AuditRecord ReadRecord(sql::ResultSet& rs) {
+  domain::AuditRecord r;
+  r.id = rs.getUInt64(1);
+  auto& e = r.event;
+  e.at_us = rs.getInt64(2);
+  e.principal = rs.getString(3);
+  e.cert_fingerprint = rs.getString(4);
+  e.method = rs.getString(5);
+  e.purpose = rs.getInt(6);
+  e.consent_reference = rs.getString(7);
+  e.borrower_key = rs.getString(8);
+  e.result_code = rs.getInt(9);
+  e.request_id = rs.getString(10);
+  e.latency_us = rs.getInt64(11);
+  r.chain_seq = rs.getUInt64(12);
+  r.prev_hash = rs.getString(13);
+  r.hash = rs.getString(14);
+  return r;
+}
+
+std::vector<domain::AuditRecord> ReadAll(sql::PreparedStatement& stmt) {
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  std::vector<domain::AuditRecord> out;
+  while (rs->next()) out.push_back(ReadRecord(*rs));
+  return out;
+}
+}  // namespace
+
+void AuditRepository::Append(const domain::AuditEvent& event) {
+  WithConnection(pool_, [&](Connection& conn) {
+    Insert(conn, event);
+    return 0;
+  });
+}
+
+void AuditRepository::Insert(Connection& conn, const domain::AuditEvent& e) {
+  auto& stmt = conn.Prepare(
+      "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
+      "result_code, request_id, latency_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  stmt.setInt64(1, e.at_us);
+  stmt.setString(2, e.principal);
+  stmt.setString(3, e.cert_fingerprint);
+  stmt.setString(4, e.method);
+  stmt.setInt(5, e.purpose);
+  stmt.setString(6, e.consent_reference);
+  stmt.setString(7, e.borrower_key);
+  stmt.setInt(8, e.result_code);
+  stmt.setString(9, e.request_id);
+  stmt.setInt64(10, e.latency_us);
+  stmt.executeUpdate();
+}
+
+ChainHead AuditRepository::LockHead(Connection& conn) {
+  std::unique_ptr<sql::ResultSet> rs(
+      conn.Prepare("SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE").executeQuery());
+  if (!rs->next()) throw std::runtime_error("audit_chain_head is missing its row");
+  return {rs->getUInt64(1), rs->getString(2)};
+}
+
+std::vector<domain::AuditRecord> AuditRepository::LockUnsealed(Connection& conn, int limit) {
+  auto& stmt = conn.Prepare(std::string(kColumns) + "WHERE chain_seq IS NULL ORDER BY id LIMIT ? FOR UPDATE");
+  stmt.setInt(1, limit);
+  return ReadAll(stmt);
+}
+
+void AuditRepository::MarkSealed(Connection& conn, const domain::AuditRecord& r) {
+  auto& stmt = conn.Prepare("UPDATE audit_log SET chain_seq = ?, prev_hash = ?, hash = ? WHERE id = ?");
+  stmt.setUInt64(1, r.chain_seq);
+  stmt.setString(2, r.prev_hash);
+  stmt.setString(3, r.hash);
+  stmt.setUInt64(4, r.id);
+  stmt.executeUpdate();
+}
+
+void AuditRepository::SetHead(Connection& conn, const ChainHead& head) {
+  auto& stmt = conn.Prepare("UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1");
+  stmt.setUInt64(1, head.seq);
+  stmt.setString(2, head.hash);
+  stmt.executeUpdate();
+}
+
+std::vector<domain::AuditRecord> AuditRepository::ReadSealed(std::uint64_t after_seq, int limit) {
+  return WithConnection(pool_, [&](Connection& conn) {
+    auto& stmt = conn.Prepare(std::string(kColumns) + "WHERE chain_seq > ? ORDER BY chain_seq LIMIT ?");
+    stmt.setUInt64(1, after_seq);
+    stmt.setInt(2, limit);
+    return ReadAll(stmt);
+  });
+}
+
+ChainHead AuditRepository::ReadHead() {
+  return WithConnection(pool_, [&](Connection& conn) {
+    std::unique_ptr<sql::ResultSet> rs(conn.Prepare("SELECT seq, hash FROM audit_chain_head WHERE id = 1").executeQuery());
+    if (!rs->next()) throw std::runtime_error("audit_chain_head is missing its row");
+    return ChainHead{rs->getUInt64(1), rs->getString(2)};
+  });
+}
+
+long AuditRepository::CountUnsealed() {
+  return WithConnection(pool_, [&](Connection& conn) {
+    std::unique_ptr<sql::ResultSet> rs(
+        conn.Prepare("SELECT COUNT(*) FROM audit_log WHERE chain_seq IS NULL").executeQuery());
+    rs->next();
+    return static_cast<long>(rs->getInt64(1));
+  });
+}
+
+std::vector<domain::AuditRecord> AuditRepository::Find(const AuditFilter& f, int limit) {
+  return WithConnection(pool_, [&](Connection& conn) {
+    // NULL filters match everything; the statement text stays the same so it is prepared once.
+    auto& stmt = conn.Prepare(std::string(kColumns) +
+                              "WHERE (? IS NULL OR principal = ?) AND (? IS NULL OR borrower_key = ?) "
+                              "AND at_us >= ? AND at_us < ? ORDER BY at_us, id LIMIT ?");
+    auto bind_optional = [&stmt](int index, const std::optional<std::string>& v) {
+      if (v) {
+        stmt.setString(index, *v);
+        stmt.setString(index + 1, *v);
+      } else {
+        stmt.setNull(index, 0);
+        stmt.setNull(index + 1, 0);
+      }
+    };
+    bind_optional(1, f.principal);
+    bind_optional(3, f.borrower_key);
+    stmt.setInt64(5, f.from_us);
+    stmt.setInt64(6, f.to_us);
+    stmt.setInt(7, limit);
+    return ReadAll(stmt);
+  });
+}
+
+}  // namespace creditshare::storage
