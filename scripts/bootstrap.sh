@@ -8,19 +8,23 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libmysqlcppconn-dev libboost-dev mariadb-server mariadb-client
   libssl-dev libgtest-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev
+  python3-grpcio python3-grpc-tools grpc-proto
 )
+# Installed without recommends: only promtool is wanted from it (metrics lint in the tests).
+PACKAGES_NO_RECOMMENDS=(prometheus)
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+missing=(); missing_nr=()
+for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+for p in "${PACKAGES_NO_RECOMMENDS[@]}"; do installed "$p" || missing_nr+=("$p"); done
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_nr[@]} -eq 0 ]; then
   exit 0
 fi
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "bootstrap: installing ${missing[*]}" >&2
+echo "bootstrap: installing ${missing[*]} ${missing_nr[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q "${missing[@]}"
+[ ${#missing[@]} -eq 0 ] || $SUDO apt-get install -y -q "${missing[@]}"
+[ ${#missing_nr[@]} -eq 0 ] || $SUDO apt-get install -y -q --no-install-recommends "${missing_nr[@]}"

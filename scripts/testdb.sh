@@ -4,12 +4,14 @@
 #
 #   scripts/testdb.sh start DIR   initialise DIR, start the server, write DIR/env
 #   scripts/testdb.sh stop DIR    stop the server started in DIR (by its pid) and remove DIR
+#   scripts/testdb.sh halt DIR    stop the server but keep DIR (to test an outage)
+#   scripts/testdb.sh resume DIR  start the halted server again on the same port
 #
 # DIR/env holds CREDITSHARE_DB_HOST/PORT/USER/PASSWORD_FILE/NAME for the server and tests.
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|halt|resume DIR" >&2; exit 2; }
 
 find_bin() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || true; }
 
@@ -25,32 +27,39 @@ stop_server() {
   rm -f "$pidfile"
 }
 
+user_opt=(); [ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
+
+# Runs mariadbd on $dir/data and waits until it answers.
+run_server() {
+  local port=$1 MARIADBD
+  MARIADBD=$(find_bin mariadbd)
+  "$MARIADBD" --no-defaults "${user_opt[@]}" --datadir="$dir/data" --socket="$dir/mariadb.sock" \
+    --port="$port" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$dir/mariadb.pid" \
+    --log-error="$dir/mariadb.err" --default-storage-engine=InnoDB --innodb-flush-log-at-trx-commit=1 \
+    --innodb-buffer-pool-size=256M --max-connections=500 --character-set-server=utf8mb4 \
+    --collation-server=utf8mb4_bin >/dev/null 2>&1 &
+  for _ in $(seq 1 200); do
+    [ -S "$dir/mariadb.sock" ] && mariadb --no-defaults -uroot --socket="$dir/mariadb.sock" -e 'SELECT 1' >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  mariadb --no-defaults -uroot --socket="$dir/mariadb.sock" -e 'SELECT 1' >/dev/null 2>&1 || {
+    echo "testdb: MariaDB did not start; its log:" >&2; cat "$dir/mariadb.err" >&2; exit 1; }
+}
+
 case "$cmd" in
   start)
-    MARIADBD=$(find_bin mariadbd); INSTALL_DB=$(find_bin mariadb-install-db)
-    [ -n "$MARIADBD" ] && [ -n "$INSTALL_DB" ] || { echo "testdb: mariadb-server is not installed (run scripts/bootstrap.sh)" >&2; exit 1; }
+    INSTALL_DB=$(find_bin mariadb-install-db)
+    [ -n "$(find_bin mariadbd)" ] && [ -n "$INSTALL_DB" ] || { echo "testdb: mariadb-server is not installed (run scripts/bootstrap.sh)" >&2; exit 1; }
     if [ -f "$dir/mariadb.pid" ]; then stop_server; fi
     rm -rf "$dir"; mkdir -p "$dir/data"
     dir=$(cd "$dir" && pwd)
-    user_opt=(); [ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
     "$INSTALL_DB" --no-defaults --datadir="$dir/data" "${user_opt[@]}" --auth-root-authentication-method=normal \
       --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }
 
     # A free loopback port: start from a random one and skip those in use.
     port=${CREDITSHARE_TESTDB_PORT:-$((20000 + RANDOM % 20000))}
     while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-
-    "$MARIADBD" --no-defaults "${user_opt[@]}" --datadir="$dir/data" --socket="$dir/mariadb.sock" \
-      --port="$port" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$dir/mariadb.pid" \
-      --log-error="$dir/mariadb.err" --default-storage-engine=InnoDB --innodb-flush-log-at-trx-commit=1 \
-      --innodb-buffer-pool-size=256M --max-connections=500 --character-set-server=utf8mb4 \
-      --collation-server=utf8mb4_bin >/dev/null 2>&1 &
-    for _ in $(seq 1 200); do
-      [ -S "$dir/mariadb.sock" ] && mariadb --no-defaults -uroot --socket="$dir/mariadb.sock" -e 'SELECT 1' >/dev/null 2>&1 && break
-      sleep 0.1
-    done
-    mariadb --no-defaults -uroot --socket="$dir/mariadb.sock" -e 'SELECT 1' >/dev/null 2>&1 || {
-      echo "testdb: MariaDB did not start; its log:" >&2; cat "$dir/mariadb.err" >&2; exit 1; }
+    run_server "$port"
 
     password=$(openssl rand -hex 16)
     printf '%s\n' "$password" >"$dir/password"; chmod 600 "$dir/password"
@@ -75,5 +84,14 @@ ENV
     stop_server
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  halt)
+    stop_server
+    ;;
+  resume)
+    dir=$(cd "$dir" && pwd)
+    port=$(sed -n 's/^CREDITSHARE_DB_PORT=//p' "$dir/env")
+    rm -f "$dir/mariadb.sock"
+    run_server "$port"
+    ;;
+  *) echo "usage: $0 start|stop|halt|resume DIR" >&2; exit 2 ;;
 esac

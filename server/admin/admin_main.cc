@@ -13,6 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/onboarding.h"
+#include "audit/audit_chain.h"
+#include "domain/clock.h"
+#include "domain/resident_id.h"
+#include "security/borrower_keyer.h"
+#include "storage/audit_repository.h"
 #include "cli_options.h"
 #include "security/pki.h"
 #include "storage/migrations.h"
@@ -121,6 +126,30 @@ void PrintCredentials(const std::vector<CredentialRecord>& creds, bool as_json) 
               << (c.revoked_at ? "revoked" : "valid") << c.fingerprint_sha256 << "\n";
 }
 
+// Microseconds since the epoch at 00:00 China Standard Time of a YYYY-MM-DD date.
+std::int64_t DayStartMicros(const std::string& text, const char* option) {
+  const auto d = creditshare::domain::Date::Parse(text);
+  if (!d) throw AdminError(std::string(option) + " must be a date like 2026-11-23");
+  return (d->DaysSinceEpoch() * 86400LL - 8 * 3600LL) * 1'000'000LL;
+}
+
+json ToJson(const creditshare::domain::AuditRecord& r) {
+  const auto& e = r.event;
+  const auto at = std::chrono::system_clock::time_point(std::chrono::microseconds(e.at_us));
+  return {{"id", r.id},
+          {"at", Time(at)},
+          {"principal", e.principal},
+          {"method", e.method},
+          {"purpose", std::string(creditshare::domain::ToString(static_cast<creditshare::domain::Purpose>(e.purpose)))},
+          {"consent_reference", e.consent_reference},
+          {"borrower_key", creditshare::security::ToHex(e.borrower_key)},
+          {"result_code", e.result_code},
+          {"request_id", e.request_id},
+          {"latency_us", e.latency_us},
+          {"certificate_sha256", e.cert_fingerprint},
+          {"chain_seq", r.chain_seq}};
+}
+
 std::string DefaultActor() {
   const char* user = std::getenv("USER");
   char host[256] = "localhost";
@@ -202,6 +231,22 @@ int main(int argc, char** argv) {
   credential_revoke->add_option("credential", key, "SHA-256 fingerprint or serial number (hex)")->required();
   credential_revoke->add_option("--reason", reason, "Why (recorded)")->capture_default_str();
 
+  auto* audit = app.add_subcommand("audit", "The tamper-evident audit log");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand("verify", "Re-walk the hash chain; exit 1 at the first broken record");
+  auto* audit_seal = audit->add_subcommand("seal", "Chain every record not yet sealed (the server does this itself)");
+  auto* audit_export = audit->add_subcommand(
+      "export", "Records by member, borrower and period (for regulators and \"who looked at me\" requests)");
+  std::string export_member, export_borrower, hmac_key_file, from_date, to_date;
+  int export_limit = 100000;
+  audit_export->add_option("--member", export_member, "Member code (the principal)");
+  audit_export->add_option("--borrower-id", export_borrower, "Borrower's resident ID (hashed, never stored)");
+  audit_export->add_option("--hmac-key-file", hmac_key_file, "The server's HMAC key, needed with --borrower-id")
+      ->envname("CREDITSHARE_HMAC_KEY_FILE");
+  audit_export->add_option("--from", from_date, "First day, YYYY-MM-DD (China Standard Time)");
+  audit_export->add_option("--to", to_date, "Last day, YYYY-MM-DD (inclusive)");
+  audit_export->add_option("--limit", export_limit, "Most records")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   const bool as_json = output == "json";
 
@@ -249,6 +294,49 @@ int main(int argc, char** argv) {
       if (auto behind = creditshare::storage::CheckSchemaVersion(*conn)) throw AdminError(behind->message);
     }
     Onboarding onboarding(pool, actor);
+    if (audit_verify->parsed()) {
+      const auto report = creditshare::audit::VerifyChain(pool);
+      if (report.broken_record_id)
+        throw AdminError("audit chain broken at record " + std::to_string(*report.broken_record_id) + ": " +
+                         report.problem);
+      if (as_json) {
+        std::cout << json{{"intact", true}, {"sealed", report.sealed}, {"unsealed", report.unsealed}}.dump() << "\n";
+      } else {
+        std::cout << "audit chain intact: " << report.sealed << " sealed records, " << report.unsealed
+                  << " awaiting sealing\n";
+      }
+      return 0;
+    }
+    if (audit_seal->parsed()) {
+      std::cout << "sealed " << creditshare::audit::Sealer(pool).SealAll() << " records\n";
+      return 0;
+    }
+    if (audit_export->parsed()) {
+      creditshare::storage::AuditFilter filter;
+      if (!export_member.empty()) filter.principal = export_member;
+      if (!export_borrower.empty()) {
+        if (hmac_key_file.empty()) throw AdminError("--borrower-id needs --hmac-key-file");
+        const auto keyer = creditshare::security::BorrowerKeyer::FromFile(hmac_key_file);
+        auto id = creditshare::domain::ResidentId::Parse(export_borrower, creditshare::domain::SystemClock().Today(),
+                                                         "--borrower-id");
+        if (!id.ok()) throw AdminError(id.error().field + " " + id.error().message);
+        filter.borrower_key = keyer.BorrowerKey(id.value());
+      }
+      if (!from_date.empty()) filter.from_us = DayStartMicros(from_date, "--from");
+      if (!to_date.empty()) filter.to_us = DayStartMicros(to_date, "--to") + 86'400'000'000LL;
+      const auto records = creditshare::storage::AuditRepository(pool).Find(filter, export_limit);
+      for (const auto& r : records) {
+        if (as_json) {
+          std::cout << ToJson(r).dump() << "\n";  // one JSON object per line
+        } else {
+          const auto j = ToJson(r);
+          std::cout << j["at"].get<std::string>() << "  " << std::left << std::setw(20) << r.event.principal
+                    << std::setw(22) << r.event.method << std::setw(22) << j["purpose"].get<std::string>()
+                    << "code " << r.event.result_code << "  request " << r.event.request_id << "\n";
+        }
+      }
+      return 0;
+    }
     if (member_create->parsed()) {
       Member m;
       m.code = code;

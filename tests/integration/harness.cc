@@ -3,7 +3,10 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <cppconn/resultset_metadata.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,8 +46,12 @@ storage::DbConfig FixtureDbConfig() {
   const char* env_file = std::getenv("CREDITSHARE_TESTDB_ENV");
   if (env_file == nullptr)
     throw std::runtime_error("CREDITSHARE_TESTDB_ENV is not set: run integration tests through ctest, which starts MariaDB");
+  return DbConfigFromEnvFile(env_file);
+}
+
+storage::DbConfig DbConfigFromEnvFile(const std::string& env_file) {
   std::ifstream in(env_file);
-  if (!in) throw std::runtime_error(std::string("cannot read ") + env_file + "; did the mariadb.start fixture run?");
+  if (!in) throw std::runtime_error("cannot read " + env_file + "; did the mariadb.start fixture run?");
   std::map<std::string, std::string> vars;
   std::string line;
   while (std::getline(in, line)) {
@@ -62,7 +69,48 @@ storage::DbConfig FixtureDbConfig() {
   return c;
 }
 
-TestDatabase::TestDatabase(bool migrate) : config_(FixtureDbConfig()) {
+std::string SourcePath(const std::string& relative) { return std::string(CREDITSHARE_SOURCE_DIR) + "/" + relative; }
+
+PrivateMariaDb::PrivateMariaDb() : dir_(fs::temp_directory_path() / ("creditshare-mariadb-" + RandomSuffix())) {
+  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "start", dir_.string()});
+  if (r.exit_code != 0) throw std::runtime_error("cannot start a private MariaDB: " + r.err);
+}
+
+PrivateMariaDb::~PrivateMariaDb() { RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "stop", dir_.string()}); }
+
+storage::DbConfig PrivateMariaDb::config() const { return DbConfigFromEnvFile((dir_ / "env").string()); }
+
+void PrivateMariaDb::Halt() {
+  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "halt", dir_.string()});
+  if (r.exit_code != 0) throw std::runtime_error("cannot halt MariaDB: " + r.err);
+}
+
+void PrivateMariaDb::Resume() {
+  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "resume", dir_.string()});
+  if (r.exit_code != 0) throw std::runtime_error("cannot resume MariaDB: " + r.err);
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buf[65536];
+      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  const auto body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+TestDatabase::TestDatabase(bool migrate, std::optional<storage::DbConfig> server)
+    : config_(server ? *server : FixtureDbConfig()) {
   admin_pool_ = std::make_unique<storage::ConnectionPool>(config_);
   config_.database = "cs_test_" + RandomSuffix();
   {
@@ -155,7 +203,10 @@ std::pair<std::string, std::string> TestPki::WriteClient(const std::string& name
   return {cert.string(), key.string()};
 }
 
-TestService::TestService() : clock_(std::make_shared<FixedClock>(TestNow())) {
+TestService::TestService(std::optional<storage::DbConfig> db_server, bool metrics_endpoint)
+    : metrics_endpoint_(metrics_endpoint),
+      db_(/*migrate=*/true, std::move(db_server)),
+      clock_(std::make_shared<FixedClock>(TestNow())) {
   admin_pool_ = std::make_unique<storage::ConnectionPool>(db_.config());
   onboarding_ = std::make_unique<admin::Onboarding>(*admin_pool_, "test-operator");
   AddMember(kBankA, domain::MemberType::kBank);
@@ -196,7 +247,7 @@ ServerConfig TestService::server_config() const {
   c.db.pool_size = 4;
   c.max_threads = 16;
   c.auth_cache_ttl = std::chrono::milliseconds(200);
-  c.metrics_listen_address = "127.0.0.1:0";
+  c.metrics_listen_address = metrics_endpoint_ ? "127.0.0.1:0" : "";
   c.health_listen_address = "127.0.0.1:0";
   c.health_check_interval = std::chrono::milliseconds(200);
   c.audit_seal_interval = std::chrono::milliseconds(100);

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,27 @@ namespace creditshare::testing {
 
 // Connection settings of the fixture's MariaDB, from the file named by CREDITSHARE_TESTDB_ENV.
 storage::DbConfig FixtureDbConfig();
+// Connection settings from an env file written by scripts/testdb.sh.
+storage::DbConfig DbConfigFromEnvFile(const std::string& path);
+
+// A MariaDB of its own (scripts/testdb.sh in a scratch directory), for tests that stop and
+// restart the server; always stopped and removed at the end.
+class PrivateMariaDb {
+ public:
+  PrivateMariaDb();
+  ~PrivateMariaDb();
+  storage::DbConfig config() const;
+  void Halt();
+  void Resume();
+
+ private:
+  std::filesystem::path dir_;
+};
 
 // A database of its own, dropped at the end. Migrated unless asked not to.
 class TestDatabase {
  public:
-  explicit TestDatabase(bool migrate = true);
+  explicit TestDatabase(bool migrate = true, std::optional<storage::DbConfig> server = std::nullopt);
   ~TestDatabase();
 
   const storage::DbConfig& config() const { return config_; }
@@ -90,13 +107,15 @@ class TestService {
   static constexpr const char* kFinanceC = "finance-c";
   static constexpr const char* kRegulator = "regulator-r";
 
-  TestService();
+  // The /metrics HTTP endpoint is off unless asked for: stopping its server costs ~2 s.
+  explicit TestService(std::optional<storage::DbConfig> db_server = std::nullopt, bool metrics_endpoint = false);
   ~TestService();
 
   TestDatabase& db() { return db_; }
   TestPki& pki() { return pki_; }
   FixedClock& clock() { return *clock_; }
   std::string target() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+  Server& server() { return *server_; }
   ServerConfig server_config() const;
   // Registers a member the way creditshare-admin does.
   void AddMember(const std::string& code, domain::MemberType type);
@@ -110,6 +129,7 @@ class TestService {
   void StopServer();
 
  private:
+  bool metrics_endpoint_;
   TestDatabase db_;
   TestPki pki_;
   std::unique_ptr<storage::ConnectionPool> admin_pool_;
@@ -118,6 +138,12 @@ class TestService {
   std::unique_ptr<Server> server_;
   std::map<std::string, std::unique_ptr<client::Client>> clients_;
 };
+
+// GET http://127.0.0.1:port/path; returns the body ("" when the request fails).
+std::string HttpGet(int port, const std::string& path);
+
+// Where the source tree's scripts and test tools live.
+std::string SourcePath(const std::string& relative);
 
 struct ProcessResult {
   int exit_code = -1;
