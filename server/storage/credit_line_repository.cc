@@ -48,13 +48,7 @@ bool ClaimKey(Connection& conn, std::uint64_t member_id, const IdempotencyKey& k
   stmt.setString(2, key.request_id);
   stmt.setString(3, kMethod);
   stmt.setString(4, key.fingerprint);
-  try {
-    stmt.executeUpdate();
-    return true;
-  } catch (const sql::SQLException& e) {
-    if (e.getErrorCode() == kErrDuplicateKey) return false;
-    throw;
-  }
+  return InsertUnlessDuplicate(stmt);
 }
 
 domain::Result<domain::ReportResult> Replay(Connection& conn, std::uint64_t member_id, const IdempotencyKey& key) {

@@ -61,13 +61,7 @@ bool MemberRepository::Insert(Connection& conn, const domain::Member& member) {
   stmt.setInt(3, static_cast<int>(member.type));
   stmt.setString(4, member.region_code);
   stmt.setInt(5, static_cast<int>(member.status));
-  try {
-    stmt.executeUpdate();
-    return true;
-  } catch (const sql::SQLException& e) {
-    if (e.getErrorCode() == kErrDuplicateKey) return false;
-    throw;
-  }
+  return InsertUnlessDuplicate(stmt);
 }
 
 void MemberRepository::SetStatus(Connection& conn, std::uint64_t id, domain::MemberStatus status) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
 
 namespace creditshare::storage {
 
@@ -16,6 +17,17 @@ inline bool IsConnectionError(const sql::SQLException& e) {
 }
 inline bool IsRetryableConflict(const sql::SQLException& e) {
   return e.getErrorCode() == kErrDeadlock || e.getErrorCode() == kErrLockWaitTimeout;
+}
+
+// Runs a bound INSERT; false when it hit a unique key (the row exists), other errors throw.
+inline bool InsertUnlessDuplicate(sql::PreparedStatement& insert) {
+  try {
+    insert.executeUpdate();
+    return true;
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() == kErrDuplicateKey) return false;
+    throw;
+  }
 }
 
 }  // namespace creditshare::storage

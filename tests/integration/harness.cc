@@ -283,9 +283,8 @@ std::unique_ptr<client::Client> TestService::ClientWithFiles(const std::string& 
   return std::make_unique<client::Client>(o);
 }
 
-ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
-  const auto stem = fs::temp_directory_path() / ("creditshare-proc-" + RandomSuffix());
-  const std::string out_path = stem.string() + ".out", err_path = stem.string() + ".err";
+pid_t SpawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                   const std::string& stdout_path, const std::string& stderr_path) {
   std::vector<std::string> env = extra_env;
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
   std::vector<char*> args, envp;
@@ -295,16 +294,23 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector
   envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   pid_t pid = -1;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+  const auto stem = fs::temp_directory_path() / ("creditshare-proc-" + RandomSuffix());
+  const std::string out_path = stem.string() + ".out", err_path = stem.string() + ".err";
   ProcessResult result;
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) == 0) {
+  if (const pid_t pid = SpawnProcess(argv, extra_env, out_path, err_path); pid > 0) {
     int status = 0;
     waitpid(pid, &status, 0);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
-  posix_spawn_file_actions_destroy(&actions);
   auto slurp = [](const std::string& p) {
     std::ifstream in(p);
     return std::string(std::istreambuf_iterator<char>(in), {});

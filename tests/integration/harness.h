@@ -150,6 +150,10 @@ struct ProcessResult {
   std::string out;
   std::string err;
 };
+// Starts a program with extra environment variables (before the inherited ones), its stdout and
+// stderr going to the given files; returns its pid, or -1.
+pid_t SpawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                   const std::string& stdout_path, const std::string& stderr_path);
 // Runs a program to completion with extra environment variables; captures its output.
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
 // The CREDITSHARE_DB_* variables (password through a file in `dir`) for a database.

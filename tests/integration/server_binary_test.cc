@@ -24,21 +24,12 @@ class ServerProcess {
     std::vector<std::string> args = {CREDITSHARE_SERVER_BINARY, "--listen",     "127.0.0.1:0",
                                      "--tls-cert",             c.tls_cert_file, "--tls-key",
                                      c.tls_key_file,           "--client-ca",  c.client_ca_file,
-                                     "--drain-seconds",        "2"};
+                                     "--drain-seconds",        "2",            "--metrics-listen",
+                                     "127.0.0.1:0",            "--health-listen", "127.0.0.1:0"};
     // Database settings through the environment, as a container would pass them.
     std::vector<std::string> env = DatabaseEnv(c.db, log.parent_path());
     env.push_back("CREDITSHARE_HMAC_KEY_FILE=" + c.hmac_key_file);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
+    pid_ = SpawnProcess(args, env, "/dev/null", log.string());
   }
   ~ServerProcess() {
     if (pid_ > 0 && !exited_) {
