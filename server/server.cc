@@ -14,8 +14,11 @@
 #include "metrics/metrics.h"
 #include "storage/audit_repository.h"
 #include "storage/transaction.h"
+#include "api/credit_service.h"
+#include "api/dispute_service.h"
 #include "api/inquiry_service.h"
 #include "api/reporting_service.h"
+#include "policy_file.h"
 #include "log.h"
 #include "security/borrower_keyer.h"
 #include "storage/credit_line_repository.h"
@@ -36,29 +39,48 @@ std::string ReadFileOrThrow(const std::string& path, const char* what) {
 struct Server::Components {
   Components(const ServerConfig& config, const domain::Clock& clock)
       : keyer(security::BorrowerKeyer::FromFile(config.hmac_key_file)),
+        policy(config.policy_file.empty() ? domain::CreditPolicy{} : LoadCreditPolicy(config.policy_file)),
         metrics(config.db.pool_size),
         pool(config.db),
         credentials(pool),
         lines(pool),
+        inquiries(pool),
+        reservations(pool),
+        disputes(pool),
         audit(pool),
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
         guard(authenticator, audit, metrics, clock),
-        reporting(guard, clock, keyer, lines),
-        inquiry(guard, clock, keyer, lines) {}
+        deps{guard, clock, keyer, policy, lines, inquiries, reservations, disputes},
+        reporting(deps),
+        inquiry(deps),
+        credit(deps),
+        dispute(deps) {}
 
   security::BorrowerKeyer keyer;
+  domain::CreditPolicy policy;
   metrics::Metrics metrics;
   storage::ConnectionPool pool;
   storage::CredentialRepository credentials;
   storage::CreditLineRepository lines;
+  storage::InquiryRepository inquiries;
+  storage::ReservationRepository reservations;
+  storage::DisputeRepository disputes;
   storage::AuditRepository audit;
   audit::Sealer sealer;
   api::Authenticator authenticator;
   api::CallGuard guard;
+  api::ServiceDeps deps;
   api::ReportingServiceImpl reporting;
   api::InquiryServiceImpl inquiry;
+  api::CreditServiceImpl credit;
+  api::DisputeServiceImpl dispute;
 };
+
+namespace {
+constexpr const char* kServiceNames[] = {"", "creditshare.v1.ReportingService", "creditshare.v1.InquiryService",
+                                         "creditshare.v1.CreditService", "creditshare.v1.DisputeService"};
+}  // namespace
 
 Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
     : config_(std::move(config)), clock_(std::move(clock)) {
@@ -66,6 +88,8 @@ Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
   components_->pool.set_observer(&components_->metrics);
   auto lease = components_->pool.Acquire();
   if (auto error = storage::CheckSchemaVersion(*lease)) throw std::runtime_error(error->message);
+  if (config_.policy_file.empty())
+    log::Warn("no_credit_policy", {{"detail", "no --policy-file: cap and lender-count checks are off"}});
 }
 
 int Server::metrics_port() const { return components_->metrics.exposer_port(); }
@@ -74,18 +98,24 @@ int Server::metrics_port() const { return components_->metrics.exposer_port(); }
 void Server::CheckHealth() {
   bool up = false;
   try {
-    up = storage::WithConnection(components_->pool, [](storage::Connection& conn) {
-      std::unique_ptr<sql::ResultSet> rs(conn.Prepare("SELECT 1").executeQuery());
-      return rs->next();
+    // The count of active reservations doubles as the probe query.
+    const auto now_us = clock_->NowMicros();
+    const auto active = storage::WithConnection(components_->pool, [now_us](storage::Connection& conn) {
+      auto& stmt = conn.Prepare("SELECT COUNT(*) FROM reservations WHERE status = 1 AND expires_at_us > ?");
+      stmt.setInt64(1, now_us);
+      std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+      rs->next();
+      return rs->getInt64(1);
     });
+    components_->metrics.SetActiveReservations(active);
+    up = true;
   } catch (const std::exception& e) {
     log::Warn("health_check_failed", {{"detail", e.what()}});
   }
   components_->metrics.SetDatabaseUp(up);
   for (auto* server : {server_.get(), health_server_.get()}) {
     if (server == nullptr || server->GetHealthCheckService() == nullptr) continue;
-    for (const char* service : {"", "creditshare.v1.ReportingService", "creditshare.v1.InquiryService"})
-      server->GetHealthCheckService()->SetServingStatus(service, up);
+    for (const char* service : kServiceNames) server->GetHealthCheckService()->SetServingStatus(service, up);
   }
 }
 
@@ -110,6 +140,8 @@ void Server::Start() {
   builder.AddListeningPort(config_.listen_address, grpc::SslServerCredentials(tls), &port_);
   builder.RegisterService(&components_->reporting);
   builder.RegisterService(&components_->inquiry);
+  builder.RegisterService(&components_->credit);
+  builder.RegisterService(&components_->dispute);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) throw std::runtime_error("cannot listen on " + config_.listen_address);
 

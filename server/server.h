@@ -18,6 +18,7 @@ struct ServerConfig {
   std::string tls_key_file;    // server private key (PEM)
   std::string client_ca_file;  // CA that issues member client certificates (PEM)
   std::string hmac_key_file;   // at least 32 bytes; keys borrower identities
+  std::string policy_file;     // credit policy JSON (caps, lender limit, windows); empty: no caps
   storage::DbConfig db;
   int max_threads = 32;  // gRPC handler threads; each may hold one pooled connection
   // How long an authentication answer is cached: revocations and suspensions take effect

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <string_view>
+#include <vector>
 
 #include "api/authenticator.h"
 #include "domain/audit.h"
@@ -33,6 +34,7 @@ struct CallContext {
   domain::Member member;
   domain::AuditEvent audit;
   std::string_view outcome;  // business outcome label (e.g. "created"), when the method has one
+  std::vector<std::string_view> signals;  // decision signals raised (CheckNewCredit)
   std::chrono::steady_clock::time_point started;
   bool audit_written = false;
 

@@ -8,35 +8,126 @@
 namespace creditshare::api {
 
 namespace {
+constexpr std::size_t kMaxConsentReferenceLength = 128;
+
 void RecordInquiry(metrics::Metrics& m, const CallContext& call, grpc::StatusCode code) {
   if (code == grpc::StatusCode::OK) m.Inquiry(domain::ToString(static_cast<domain::Purpose>(call.audit.purpose)));
 }
 
+void RecordCheck(metrics::Metrics& m, const CallContext& call, grpc::StatusCode code) {
+  RecordInquiry(m, call, code);
+  if (code == grpc::StatusCode::OK)
+    for (const auto& signal : call.signals) m.SignalRaised(signal);
+}
+
 constexpr MethodPolicy kGetBorrowerExposure{"GetBorrowerExposure", /*lenders=*/true, /*regulators=*/false,
                                             RecordInquiry};
-constexpr std::size_t kMaxConsentReferenceLength = 128;
+constexpr MethodPolicy kCheckNewCredit{"CheckNewCredit", /*lenders=*/true, /*regulators=*/false, RecordCheck};
+constexpr MethodPolicy kListMyInquiries{"ListMyInquiries", /*lenders=*/true, /*regulators=*/false};
+
+std::string_view SignalName(domain::SignalCode code) {
+  switch (code) {
+    case domain::SignalCode::kProductCapExceeded: return "product_cap_exceeded";
+    case domain::SignalCode::kTotalCapExceeded: return "total_cap_exceeded";
+    case domain::SignalCode::kLenderCountExceeded: return "lender_count_exceeded";
+    case domain::SignalCode::kDuplicateSuspected: return "duplicate_suspected";
+    case domain::SignalCode::kCurrentlyDelinquent: return "currently_delinquent";
+    case domain::SignalCode::kRestructured: return "restructured";
+    case domain::SignalCode::kInCollections: return "in_collections";
+    case domain::SignalCode::kChargedOff: return "charged_off";
+    case domain::SignalCode::kMultiLenderApplications: return "multi_lender_applications";
+    case domain::SignalCode::kDisputedRecord: return "disputed_record";
+  }
+  return "unknown";
+}
 }  // namespace
+
+domain::Result<storage::BorrowerSnapshot> InquiryServiceImpl::Inquire(CallContext& call, const Query& q) {
+  // Audited as given, even when the request is refused below.
+  if (q.purpose >= 0 && q.purpose <= domain::kMaxPurpose) call.audit.purpose = q.purpose;
+  call.audit.consent_reference = q.consent_reference.substr(0, kMaxConsentReferenceLength);
+  auto id = domain::ResidentId::Parse(q.resident_id, deps_.clock.Today(), "resident_id");
+  if (!id.ok()) return id.error();
+  auto purpose = PurposeFromProto(q.purpose, "purpose");
+  if (!purpose.ok()) return purpose.error();
+  if (auto e = ValidateToken(q.consent_reference, kMaxConsentReferenceLength, "consent_reference")) return *e;
+  call.audit.borrower_key = deps_.keyer.BorrowerKey(id.value());
+
+  storage::InquiryRepository::Query query{call.audit.borrower_key, call.member.id,  purpose.value(),
+                                          q.consent_reference,     call.audit.method, deps_.clock.NowMicros()};
+  const auto permit = [&](const storage::BorrowerSnapshot& s) -> domain::MaybeError {
+    if (purpose.value() == domain::Purpose::kPostLoanManagement &&
+        std::none_of(s.lines.begin(), s.lines.end(), [&](const auto& l) { return l.member_id == call.member.id; }))
+      return domain::Error{domain::ErrorCode::kPermissionDenied, "purpose",
+                           "post_loan_management needs a credit line of yours with this borrower"};
+    return std::nullopt;
+  };
+  return deps_.inquiries.Inquire(query, permit, [&call] { return call.AuditForTransaction(); });
+}
 
 grpc::Status InquiryServiceImpl::GetBorrowerExposure(grpc::ServerContext* context,
                                                      const v1::GetBorrowerExposureRequest* request,
                                                      v1::GetBorrowerExposureResponse* response) {
-  return guard_.Run(context, kGetBorrowerExposure, [&](CallContext& call) -> domain::MaybeError {
-    // Audited as given, even when the request is refused below.
-    if (request->purpose() >= 0 && request->purpose() <= domain::kMaxPurpose) call.audit.purpose = request->purpose();
-    call.audit.consent_reference = request->consent_reference().substr(0, kMaxConsentReferenceLength);
-    auto id = domain::ResidentId::Parse(request->resident_id(), clock_.Today(), "resident_id");
-    if (!id.ok()) return id.error();
-    auto purpose = PurposeFromProto(request->purpose(), "purpose");
-    if (!purpose.ok()) return purpose.error();
-    if (auto e = ValidateToken(request->consent_reference(), kMaxConsentReferenceLength, "consent_reference")) return e;
-    call.audit.borrower_key = keyer_.BorrowerKey(id.value());
+  return deps_.guard.Run(context, kGetBorrowerExposure, [&](CallContext& call) -> domain::MaybeError {
+    auto snapshot = Inquire(call, {request->resident_id(), request->purpose(), request->consent_reference()});
+    if (!snapshot.ok()) return snapshot.error();
+    auto& s = snapshot.value();
+    ToProto(domain::BuildExposure(std::move(s.lines), std::move(s.reservations), s.inquiries, call.member.id,
+                                  deps_.clock.Today()),
+            response);
+    return std::nullopt;
+  });
+}
 
-    auto lines = lines_.LinesOfBorrower(call.audit.borrower_key);
-    if (purpose.value() == domain::Purpose::kPostLoanManagement &&
-        std::none_of(lines.begin(), lines.end(), [&](const auto& l) { return l.member_id == call.member.id; }))
-      return domain::Error{domain::ErrorCode::kPermissionDenied, "purpose",
-                           "post_loan_management needs a credit line of yours with this borrower"};
-    ToProto(domain::BuildExposure(std::move(lines), call.member.id), response);
+grpc::Status InquiryServiceImpl::CheckNewCredit(grpc::ServerContext* context, const v1::CheckNewCreditRequest* request,
+                                                v1::CheckNewCreditResponse* response) {
+  return deps_.guard.Run(context, kCheckNewCredit, [&](CallContext& call) -> domain::MaybeError {
+    using domain::Error;
+    auto product = EnumFromProto<domain::ProductType>(request->product_type(), domain::kMaxProductType, "product_type");
+    if (!product.ok()) return product.error();
+    if (product.value() == domain::ProductType::kUnspecified) return Error::InvalidArgument("product_type", "is required");
+    const std::string& currency = request->currency();
+    if (currency.size() != 3 || !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+      return Error::InvalidArgument("currency", "must be a 3-letter upper-case ISO 4217 code");
+    if (request->proposed_limit_minor() <= 0 || request->proposed_limit_minor() > domain::kMaxAmountMinor)
+      return Error::InvalidArgument("proposed_limit_minor", "must be positive and at most the maximum amount");
+    const domain::NewCredit proposal{product.value(), currency, request->proposed_limit_minor()};
+
+    auto snapshot = Inquire(call, {request->resident_id(), request->purpose(), request->consent_reference()});
+    if (!snapshot.ok()) return snapshot.error();
+    auto& s = snapshot.value();
+    const auto projection = domain::Project(s.lines, s.reservations, call.member.id, proposal);
+    const auto today = deps_.clock.Today();
+    const auto exposure =
+        domain::BuildExposure(std::move(s.lines), std::move(s.reservations), s.inquiries, call.member.id, today);
+    const auto signals = domain::EvaluateNewCredit(exposure, projection, proposal, deps_.policy, today);
+    for (const auto& signal : signals) call.signals.push_back(SignalName(signal.code));
+    ToProto(exposure, response);
+    ToProto(signals, response);
+    response->set_projected_total_limit_minor(projection.total_limit_minor);
+    response->set_projected_product_limit_minor(projection.product_limit_minor);
+    response->set_projected_lender_count(projection.lender_count);
+    return std::nullopt;
+  });
+}
+
+grpc::Status InquiryServiceImpl::ListMyInquiries(grpc::ServerContext* context, const v1::ListMyInquiriesRequest* request,
+                                                 v1::ListMyInquiriesResponse* response) {
+  return deps_.guard.Run(context, kListMyInquiries, [&](CallContext& call) -> domain::MaybeError {
+    auto page = ParsePage(request->page_size(), request->page_token(), 'i');
+    if (!page.ok()) return page.error();
+    const auto entries = deps_.inquiries.ListForMember(call.member.id, page.value().cursor, page.value().size + 1);
+    const bool more = static_cast<int>(entries.size()) > page.value().size;
+    for (int i = 0; i < static_cast<int>(entries.size()) && i < page.value().size; ++i) {
+      const auto& e = entries[static_cast<size_t>(i)];
+      auto* r = response->add_inquiries();
+      r->set_inquiry_id("i" + std::to_string(e.id));
+      r->set_at_unix_seconds(e.at_us / 1'000'000);
+      r->set_purpose(static_cast<v1::Purpose>(e.purpose));
+      r->set_consent_reference(e.consent_reference);
+      r->set_method(e.method);
+    }
+    if (more) response->set_next_page_token(PageToken('i', entries[static_cast<size_t>(page.value().size) - 1].id));
     return std::nullopt;
   });
 }

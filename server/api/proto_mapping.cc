@@ -1,20 +1,31 @@
 #include "api/proto_mapping.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <algorithm>
 
 namespace creditshare::api {
 
 using domain::Error;
 
-namespace {
-template <typename E>
-domain::Result<E> EnumFromProto(int value, int max, const std::string& field) {
-  if (value < 0 || value > max) return Error::InvalidArgument(field, "unknown value " + std::to_string(value));
-  return static_cast<E>(value);
-}
-}  // namespace
-
 domain::Date FromProto(const v1::Date& d) { return {d.year(), d.month(), d.day()}; }
+
+std::optional<domain::Date> OptionalFromProto(const v1::Date& d) {
+  if (d.year() == 0 && d.month() == 0 && d.day() == 0) return std::nullopt;
+  return FromProto(d);
+}
+
+std::string CanonicalBytes(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return bytes;
+}
 
 void ToProto(const domain::Date& d, v1::Date* out) {
   out->set_year(d.year);
@@ -28,6 +39,15 @@ domain::Result<domain::LineReport> FromProto(const v1::CreditLineReport& in, con
   if (!product.ok()) return product.error();
   auto status = EnumFromProto<domain::LineStatus>(in.status(), domain::kMaxLineStatus, p + "status");
   if (!status.ok()) return status.error();
+  auto classification = EnumFromProto<domain::LoanClassification>(in.classification(), domain::kMaxLoanClassification,
+                                                                  p + "classification");
+  if (!classification.ok()) return classification.error();
+  auto collections = EnumFromProto<domain::CollectionsStage>(in.collections_stage(), domain::kMaxCollectionsStage,
+                                                             p + "collections_stage");
+  if (!collections.ok()) return collections.error();
+  auto settlement =
+      EnumFromProto<domain::SettlementType>(in.settlement_type(), domain::kMaxSettlementType, p + "settlement_type");
+  if (!settlement.ok()) return settlement.error();
   r.account_reference = in.account_reference();
   r.product_type = product.value();
   r.currency = in.currency();
@@ -38,6 +58,15 @@ domain::Result<domain::LineReport> FromProto(const v1::CreditLineReport& in, con
   r.days_past_due = in.days_past_due();
   r.overdue_amount_minor = in.overdue_amount_minor();
   r.as_of_date = FromProto(in.as_of_date());
+  r.scheduled_payment_minor = in.scheduled_payment_minor();
+  r.actual_payment_minor = in.actual_payment_minor();
+  r.first_delinquency_date = OptionalFromProto(in.first_delinquency_date());
+  r.classification = classification.value();
+  r.maturity_date = OptionalFromProto(in.maturity_date());
+  r.collections_stage = collections.value();
+  r.charged_off_amount_minor = in.charged_off_amount_minor();
+  r.charged_off_date = OptionalFromProto(in.charged_off_date());
+  r.settlement_type = settlement.value();
   return r;
 }
 
@@ -53,22 +82,41 @@ void ToProto(const domain::ReportResult& result, const std::string& account_refe
   out->set_outcome(static_cast<v1::ReportOutcome>(result.outcome));
   ToProto(result.stored_as_of_date, out->mutable_stored_as_of_date());
   out->set_version(result.version);
+  out->set_month_corrected(result.month_corrected);
 }
 
-void ToProto(const domain::Exposure& exposure, v1::GetBorrowerExposureResponse* out) {
+namespace {
+void SetOptionalDate(const std::optional<domain::Date>& d, v1::Date* out) {
+  if (d) ToProto(*d, out);
+}
+
+// Both exposure-bearing responses share these fields.
+template <typename Response>
+void FillExposure(const domain::Exposure& exposure, Response* out) {
+  const auto& sum = exposure.summary;
   auto* s = out->mutable_summary();
-  s->set_open_line_count(exposure.summary.open_line_count);
-  s->set_distinct_lender_count(exposure.summary.distinct_lender_count);
-  s->set_worst_days_past_due(exposure.summary.worst_days_past_due);
-  for (const auto& t : exposure.summary.totals) {
+  s->set_open_line_count(sum.open_line_count);
+  s->set_distinct_lender_count(sum.distinct_lender_count);
+  s->set_worst_days_past_due(sum.worst_days_past_due);
+  s->set_worst_status_12_months(sum.worst_status_12_months);
+  s->set_worst_status_24_months(sum.worst_status_24_months);
+  s->set_currently_delinquent(sum.currently_delinquent);
+  s->set_restructured(sum.restructured);
+  s->set_in_collections(sum.in_collections);
+  s->set_charged_off(sum.charged_off);
+  s->set_disputed(sum.disputed);
+  s->set_active_reservation_count(sum.active_reservation_count);
+  for (const auto& t : sum.totals) {
     auto* total = s->add_totals();
     total->set_currency(t.currency);
     total->set_credit_limit_minor(t.credit_limit_minor);
     total->set_outstanding_balance_minor(t.outstanding_balance_minor);
     total->set_overdue_amount_minor(t.overdue_amount_minor);
+    total->set_reserved_minor(t.reserved_minor);
   }
   for (const auto& v : exposure.lines) {
     auto* l = out->add_lines();
+    l->set_line_id(v.public_id);
     l->set_own_line(v.own_line);
     l->set_account_reference(v.account_reference);
     l->set_member_code(v.member_code);
@@ -83,8 +131,75 @@ void ToProto(const domain::Exposure& exposure, v1::GetBorrowerExposureResponse* 
     l->set_days_past_due(v.line.days_past_due);
     l->set_overdue_amount_minor(v.line.overdue_amount_minor);
     ToProto(v.line.as_of_date, l->mutable_as_of_date());
+    l->set_scheduled_payment_minor(v.line.scheduled_payment_minor);
+    l->set_actual_payment_minor(v.line.actual_payment_minor);
+    SetOptionalDate(v.line.first_delinquency_date, l->mutable_first_delinquency_date());
+    l->set_classification(static_cast<v1::LoanClassification>(v.line.classification));
+    SetOptionalDate(v.line.maturity_date, l->mutable_maturity_date());
+    l->set_collections_stage(static_cast<v1::CollectionsStage>(v.line.collections_stage));
+    l->set_charged_off_amount_minor(v.line.charged_off_amount_minor);
+    SetOptionalDate(v.line.charged_off_date, l->mutable_charged_off_date());
+    l->set_restructure_count(v.restructure_count);
+    SetOptionalDate(v.last_restructure_date, l->mutable_last_restructure_date());
+    l->set_repayment_history(v.repayment_history);
+    l->set_disputed(v.disputed);
+  }
+  for (const auto& r : exposure.reservations) {
+    auto* v = out->add_reservations();
+    v->set_own(r.own);
+    v->set_reservation_id(r.reservation_id);
+    v->set_lender_type(static_cast<v1::MemberType>(r.lender_type));
+    v->set_lender_ordinal(r.lender_ordinal);
+    v->set_product_type(static_cast<v1::ProductType>(r.product_type));
+    v->set_currency(r.currency);
+    v->set_amount_minor(r.amount_minor);
+    v->set_expires_at_unix_seconds(r.expires_at_us / 1'000'000);
+  }
+  auto* inquiries = out->mutable_inquiries();
+  inquiries->set_last_7_days(exposure.inquiries.last_7_days);
+  inquiries->set_last_30_days(exposure.inquiries.last_30_days);
+  inquiries->set_last_90_days(exposure.inquiries.last_90_days);
+}
+}  // namespace
+
+void ToProto(const domain::Exposure& exposure, v1::GetBorrowerExposureResponse* out) { FillExposure(exposure, out); }
+void ToProto(const domain::Exposure& exposure, v1::CheckNewCreditResponse* out) { FillExposure(exposure, out); }
+
+void ToProto(const std::vector<domain::Signal>& signals, v1::CheckNewCreditResponse* out) {
+  for (const auto& signal : signals) {
+    auto* s = out->add_signals();
+    s->set_code(static_cast<v1::SignalCode>(signal.code));
+    s->set_message(signal.message);
   }
 }
+
+void ToProto(const domain::DisputeRecord& d, std::int64_t now_us, v1::Dispute* out) {
+  out->set_dispute_id(d.dispute_id);
+  out->set_line_id(d.line_id);
+  out->set_account_reference(d.account_reference);
+  out->set_status(static_cast<v1::DisputeStatus>(d.status));
+  out->set_reason(d.reason);
+  out->set_filed_at_unix_seconds(d.filed_at_us / 1'000'000);
+  out->set_due_at_unix_seconds(d.due_at_us / 1'000'000);
+  out->set_overdue(d.status == domain::DisputeStatus::kOpen && d.due_at_us < now_us);
+  out->set_resolved_at_unix_seconds(d.resolved_at_us / 1'000'000);
+  out->set_resolution_note(d.resolution_note);
+}
+
+domain::Result<Page> ParsePage(int page_size, const std::string& page_token, char tag) {
+  Page page;
+  if (page_size < 0 || page_size > 1000) return Error::InvalidArgument("page_size", "must be between 0 and 1000");
+  if (page_size > 0) page.size = page_size;
+  if (!page_token.empty()) {
+    const bool digits = page_token.size() > 1 && page_token.size() <= 21 &&
+                        std::all_of(page_token.begin() + 1, page_token.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (page_token[0] != tag || !digits) return Error::InvalidArgument("page_token", "is not a token this list returned");
+    page.cursor = std::stoull(page_token.substr(1));
+  }
+  return page;
+}
+
+std::string PageToken(char tag, std::uint64_t cursor) { return std::string(1, tag) + std::to_string(cursor); }
 
 domain::MaybeError ValidateToken(const std::string& value, std::size_t max_length, const std::string& field) {
   if (value.empty()) return Error::InvalidArgument(field, "is required");

@@ -2,10 +2,15 @@
 
 #include <string>
 
+#include <google/protobuf/message.h>
+
 #include "creditshare/v1/common.pb.h"
+#include "creditshare/v1/dispute_service.pb.h"
 #include "creditshare/v1/inquiry_service.pb.h"
 #include "creditshare/v1/reporting_service.pb.h"
 #include "domain/credit_line.h"
+#include "domain/decision.h"
+#include "domain/dispute.h"
 #include "domain/error.h"
 #include "domain/exposure.h"
 #include "domain/types.h"
@@ -15,7 +20,16 @@
 namespace creditshare::api {
 
 domain::Date FromProto(const v1::Date& d);
+// An all-zero date is "not given".
+std::optional<domain::Date> OptionalFromProto(const v1::Date& d);
 void ToProto(const domain::Date& d, v1::Date* out);
+
+// Range-checks a proto enum value into its domain enum, naming `field` when out of range.
+template <typename E>
+domain::Result<E> EnumFromProto(int value, int max, const std::string& field) {
+  if (value < 0 || value > max) return domain::Error::InvalidArgument(field, "unknown value " + std::to_string(value));
+  return static_cast<E>(value);
+}
 
 domain::Result<domain::LineReport> FromProto(const v1::CreditLineReport& line, const std::string& prefix);
 domain::Result<domain::Purpose> PurposeFromProto(int value, const std::string& field);
@@ -23,6 +37,20 @@ domain::Result<domain::Purpose> PurposeFromProto(int value, const std::string& f
 void ToProto(const domain::ReportResult& result, const std::string& account_reference,
              v1::ReportCreditLineResponse* out);
 void ToProto(const domain::Exposure& exposure, v1::GetBorrowerExposureResponse* out);
+void ToProto(const domain::Exposure& exposure, v1::CheckNewCreditResponse* out);
+void ToProto(const std::vector<domain::Signal>& signals, v1::CheckNewCreditResponse* out);
+void ToProto(const domain::DisputeRecord& dispute, std::int64_t now_us, v1::Dispute* out);
+
+// Page size (1..1000, default 100) and the cursor a page token carries ("<tag><id>"; 0 = start).
+struct Page {
+  int size = 100;
+  std::uint64_t cursor = 0;
+};
+domain::Result<Page> ParsePage(int page_size, const std::string& page_token, char tag);
+std::string PageToken(char tag, std::uint64_t cursor);
+
+// Deterministic bytes of a message, for request fingerprints (same content, same bytes).
+std::string CanonicalBytes(const google::protobuf::Message& message);
 
 // 1..max_length printable ASCII characters, or INVALID_ARGUMENT naming `field`.
 domain::MaybeError ValidateToken(const std::string& value, std::size_t max_length, const std::string& field);

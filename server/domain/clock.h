@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
 #include "domain/date.h"
 
@@ -11,6 +12,10 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual std::chrono::system_clock::time_point Now() const = 0;
+
+  std::int64_t NowMicros() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Now().time_since_epoch()).count();
+  }
 
   // Business dates follow China Standard Time (UTC+8, no daylight saving), the jurisdiction
   // whose rules the service implements.

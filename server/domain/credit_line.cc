@@ -38,6 +38,33 @@ MaybeError ValidateLineReport(const LineReport& r, const Date& today, const std:
   if (!r.opened_date.IsValid())
     return Error::InvalidArgument(p + "opened_date", "is required and must be a valid date");
   if (r.opened_date > r.as_of_date) return Error::InvalidArgument(p + "opened_date", "must not be after as_of_date");
+  if (auto e = CheckAmount(r.scheduled_payment_minor, p + "scheduled_payment_minor")) return e;
+  if (auto e = CheckAmount(r.actual_payment_minor, p + "actual_payment_minor")) return e;
+  if (auto e = CheckAmount(r.charged_off_amount_minor, p + "charged_off_amount_minor")) return e;
+  auto check_date = [&](const std::optional<Date>& d, const std::string& field) -> MaybeError {
+    if (!d) return std::nullopt;
+    if (!d->IsValid()) return Error::InvalidArgument(p + field, "must be a valid date");
+    if (*d > r.as_of_date) return Error::InvalidArgument(p + field, "must not be after as_of_date");
+    if (*d < r.opened_date) return Error::InvalidArgument(p + field, "must not be before opened_date");
+    return std::nullopt;
+  };
+  if (auto e = check_date(r.first_delinquency_date, "first_delinquency_date")) return e;
+  if (r.days_past_due > 0 && !r.first_delinquency_date)
+    return Error::InvalidArgument(p + "first_delinquency_date", "is required when days_past_due is positive");
+  if (auto e = check_date(r.charged_off_date, "charged_off_date")) return e;
+  if (r.status == LineStatus::kChargedOff) {
+    if (r.charged_off_amount_minor <= 0)
+      return Error::InvalidArgument(p + "charged_off_amount_minor", "must be positive for a charged-off line");
+    if (!r.charged_off_date)
+      return Error::InvalidArgument(p + "charged_off_date", "is required for a charged-off line");
+  }
+  if (r.maturity_date) {
+    if (!r.maturity_date->IsValid()) return Error::InvalidArgument(p + "maturity_date", "must be a valid date");
+    if (*r.maturity_date < r.opened_date)
+      return Error::InvalidArgument(p + "maturity_date", "must not be before opened_date");
+  }
+  if (r.settlement_type != SettlementType::kUnspecified && r.status != LineStatus::kClosed)
+    return Error::InvalidArgument(p + "settlement_type", "is only for closed lines");
   return std::nullopt;
 }
 
@@ -71,11 +98,15 @@ std::string CanonicalEncoding(const LineReport& r, const std::string& normalized
   field(out, r.currency);
   for (const auto n : {static_cast<std::int64_t>(r.product_type), r.credit_limit_minor, r.outstanding_balance_minor,
                        static_cast<std::int64_t>(r.status), static_cast<std::int64_t>(r.days_past_due),
-                       r.overdue_amount_minor}) {
+                       r.overdue_amount_minor, r.scheduled_payment_minor, r.actual_payment_minor,
+                       static_cast<std::int64_t>(r.classification), static_cast<std::int64_t>(r.collections_stage),
+                       r.charged_off_amount_minor, static_cast<std::int64_t>(r.settlement_type)}) {
     out += std::to_string(n);
     out += '|';
   }
-  out += r.opened_date.ToString() + '|' + r.as_of_date.ToString();
+  auto date = [](const std::optional<Date>& d) { return d ? d->ToString() : std::string("-"); };
+  out += r.opened_date.ToString() + '|' + r.as_of_date.ToString() + '|' + date(r.first_delinquency_date) + '|' +
+         date(r.maturity_date) + '|' + date(r.charged_off_date);
   return out;
 }
 

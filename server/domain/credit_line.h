@@ -28,9 +28,23 @@ struct LineReport {
   std::int32_t days_past_due = 0;
   std::int64_t overdue_amount_minor = 0;
   Date as_of_date;
+  std::int64_t scheduled_payment_minor = 0;
+  std::int64_t actual_payment_minor = 0;
+  std::optional<Date> first_delinquency_date;
+  LoanClassification classification = LoanClassification::kUnspecified;
+  std::optional<Date> maturity_date;
+  CollectionsStage collections_stage = CollectionsStage::kNone;
+  std::int64_t charged_off_amount_minor = 0;
+  std::optional<Date> charged_off_date;
+  SettlementType settlement_type = SettlementType::kUnspecified;
 
   bool operator==(const LineReport&) const = default;
 };
+
+// Negative information (delinquency, collections, charge-off): what retention limits.
+inline bool IsNegative(const LineReport& r) {
+  return r.days_past_due > 0 || r.collections_stage != CollectionsStage::kNone || r.status == LineStatus::kChargedOff;
+}
 
 // Checks every field; the first problem found is returned with its field path under `prefix`
 // (e.g. "line."). `today` bounds as-of dates: a report may not describe the future.
@@ -44,6 +58,7 @@ struct StoredLineState {
   std::int64_t version = 0;
 };
 
+// kStale: older than the stored state, so only that month's history record may change.
 enum class LineUpdate { kCreate, kReplace, kStale };
 
 // Decides what an incoming report does to the stored line. Reports are applied by as-of date:
@@ -59,13 +74,14 @@ inline bool CountsTowardExposure(LineStatus s) { return s != LineStatus::kClosed
 
 namespace creditshare::domain {
 
-enum class ReportOutcome : std::uint8_t { kCreated = 1, kUpdated = 2, kStaleIgnored = 3 };
+enum class ReportOutcome : std::uint8_t { kCreated = 1, kUpdated = 2, kStaleIgnored = 3, kHistoryUpdated = 4 };
 
 // What a report did; stored with its idempotency key and returned again on replay.
 struct ReportResult {
   ReportOutcome outcome = ReportOutcome::kCreated;
   Date stored_as_of_date;
   std::int64_t version = 0;
+  bool month_corrected = false;
 
   bool operator==(const ReportResult&) const = default;
 };

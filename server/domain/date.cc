@@ -61,4 +61,15 @@ Date Date::FromDaysSinceEpoch(long days) {
           static_cast<int>(static_cast<unsigned>(ymd.day()))};
 }
 
+Date Date::AddYears(int years) const {
+  Date d{year + years, month, day};
+  if (!d.IsValid() && month == 2 && day == 29) d.day = 28;
+  return d;
+}
+
+Date Date::AddMonthsToFirst(int months) const {
+  const int index = year * 12 + (month - 1) + months;
+  return {index / 12, index % 12 + 1, 1};
+}
+
 }  // namespace creditshare::domain

@@ -24,6 +24,15 @@ struct Date {
   // Days since 1970-01-01 (negative before); valid dates only.
   long DaysSinceEpoch() const;
   static Date FromDaysSinceEpoch(long days);
+
+  Date AddDays(long days) const { return FromDaysSinceEpoch(DaysSinceEpoch() + days); }
+  // Same day `years` later; 29 February becomes 28 February in a common year.
+  Date AddYears(int years) const;
+  Date FirstOfMonth() const { return {year, month, 1}; }
+  // Whole months from `earlier`'s month to this date's month (0 in the same month).
+  int MonthsSince(const Date& earlier) const { return (year - earlier.year) * 12 + (month - earlier.month); }
+  // The first day of the month `months` after this date's month (negative goes back).
+  Date AddMonthsToFirst(int months) const;
 };
 
 }  // namespace creditshare::domain

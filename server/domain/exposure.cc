@@ -7,49 +7,92 @@
 
 namespace creditshare::domain {
 
-Exposure BuildExposure(std::vector<BorrowerLine> lines, std::uint64_t caller_member_id) {
+namespace {
+// Removes negative information whose retention has run out (the line itself stays).
+void ApplyRetention(BorrowerLine& l, const Date& today) {
+  if (!NegativeInformationExpired(l.negative_ended_date, today)) return;
+  l.line.first_delinquency_date.reset();
+  l.line.collections_stage = CollectionsStage::kNone;
+  l.line.charged_off_amount_minor = 0;
+  l.line.charged_off_date.reset();
+  if (l.line.classification >= LoanClassification::kSpecialMention) l.line.classification = LoanClassification::kUnspecified;
+  for (auto& m : l.history)
+    if (IsNegativeCode(m.code)) m.code = '#';
+}
+
+std::string AsString(char c) { return c == '\0' ? std::string() : std::string(1, c); }
+}  // namespace
+
+Exposure BuildExposure(std::vector<BorrowerLine> lines, std::vector<ActiveReservation> reservations,
+                       InquiryCounts inquiries, std::uint64_t caller_member_id, const Date& today) {
   Exposure out;
+  out.inquiries = inquiries;
+  auto& s = out.summary;
   std::set<std::uint64_t> lenders;
   std::map<std::string, CurrencyTotal> totals;
-  for (const auto& l : lines) {
-    if (l.line.status == LineStatus::kOpen) ++out.summary.open_line_count;
+  std::vector<MonthStatus> all_history;
+  for (auto& l : lines) {
+    ApplyRetention(l, today);
+    all_history.insert(all_history.end(), l.history.begin(), l.history.end());
+    if (l.disputed) s.disputed = true;
+    if (l.restructure_count > 0) s.restructured = true;
+    if (l.line.status == LineStatus::kChargedOff || l.line.charged_off_amount_minor > 0) s.charged_off = true;
+    if (l.line.status == LineStatus::kOpen) ++s.open_line_count;
     if (!CountsTowardExposure(l.line.status)) continue;
+    if (l.line.days_past_due > 0) s.currently_delinquent = true;
+    if (l.line.collections_stage != CollectionsStage::kNone) s.in_collections = true;
     lenders.insert(l.member_id);
     auto& t = totals[l.line.currency];
     t.currency = l.line.currency;
     t.credit_limit_minor += l.line.credit_limit_minor;
     t.outstanding_balance_minor += l.line.outstanding_balance_minor;
     t.overdue_amount_minor += l.line.overdue_amount_minor;
-    out.summary.worst_days_past_due = std::max(out.summary.worst_days_past_due, l.line.days_past_due);
+    s.worst_days_past_due = std::max(s.worst_days_past_due, l.line.days_past_due);
   }
-  out.summary.distinct_lender_count = static_cast<int>(lenders.size());
-  for (auto& [currency, total] : totals) out.summary.totals.push_back(std::move(total));
+  for (const auto& r : reservations) {
+    auto& t = totals[r.currency];
+    t.currency = r.currency;
+    t.reserved_minor += r.amount_minor;
+  }
+  s.distinct_lender_count = static_cast<int>(lenders.size());
+  s.active_reservation_count = static_cast<int>(reservations.size());
+  for (auto& [currency, total] : totals) s.totals.push_back(std::move(total));
+  s.worst_status_12_months = AsString(WorstStatus(all_history, today, 12));
+  s.worst_status_24_months = AsString(WorstStatus(all_history, today, 24));
 
-  // Ordinals follow the order in which other lenders' oldest lines were opened, so they carry
-  // no information about member identity (member ids would reveal onboarding order).
+  // Ordinals follow the order in which other lenders' oldest lines were opened (then random
+  // reservation ids), so they carry no information about member identity.
   std::sort(lines.begin(), lines.end(), [](const BorrowerLine& a, const BorrowerLine& b) {
     return std::tie(a.line.opened_date, a.member_id, a.line.account_reference) <
            std::tie(b.line.opened_date, b.member_id, b.line.account_reference);
   });
+  std::sort(reservations.begin(), reservations.end(),
+            [](const ActiveReservation& a, const ActiveReservation& b) { return a.public_id < b.public_id; });
   std::map<std::uint64_t, int> ordinals;
-  for (const auto& l : lines) {
-    if (l.member_id != caller_member_id && !ordinals.contains(l.member_id)) {
-      const int next = static_cast<int>(ordinals.size()) + 1;
-      ordinals[l.member_id] = next;
-    }
-  }
+  auto ordinal = [&](std::uint64_t member) {
+    if (member == caller_member_id) return 0;
+    auto [it, inserted] = ordinals.try_emplace(member, static_cast<int>(ordinals.size()) + 1);
+    return it->second;
+  };
+  for (const auto& l : lines) ordinal(l.member_id);
+  for (const auto& r : reservations) ordinal(r.member_id);
 
   out.lines.reserve(lines.size());
   for (auto& l : lines) {
     VisibleLine v;
     v.own_line = l.member_id == caller_member_id;
+    v.public_id = l.public_id;
     v.lender_type = l.member_type;
+    v.lender_ordinal = ordinal(l.member_id);
+    v.restructure_count = l.restructure_count;
+    v.last_restructure_date = l.last_restructure_date;
+    v.disputed = l.disputed;
+    v.repayment_history = HistoryString(l.history);
     v.line = std::move(l.line);
     if (v.own_line) {
       v.account_reference = v.line.account_reference;
       v.member_code = std::move(l.member_code);
     } else {
-      v.lender_ordinal = ordinals[l.member_id];
       v.line.account_reference.clear();
     }
     out.lines.push_back(std::move(v));
@@ -57,6 +100,18 @@ Exposure BuildExposure(std::vector<BorrowerLine> lines, std::uint64_t caller_mem
   std::stable_sort(out.lines.begin(), out.lines.end(), [](const VisibleLine& a, const VisibleLine& b) {
     return std::make_tuple(!a.own_line, a.lender_ordinal) < std::make_tuple(!b.own_line, b.lender_ordinal);
   });
+  for (const auto& r : reservations) {
+    VisibleReservation v;
+    v.own = r.member_id == caller_member_id;
+    if (v.own) v.reservation_id = r.public_id;
+    v.lender_ordinal = ordinal(r.member_id);
+    v.lender_type = r.member_type;
+    v.product_type = r.product_type;
+    v.currency = r.currency;
+    v.amount_minor = r.amount_minor;
+    v.expires_at_us = r.expires_at_us;
+    out.reservations.push_back(std::move(v));
+  }
   return out;
 }
 

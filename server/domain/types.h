@@ -47,6 +47,44 @@ enum class Purpose : std::uint8_t {
 };
 inline constexpr int kMaxPurpose = 5;
 
+enum class LoanClassification : std::uint8_t {
+  kUnspecified = 0,
+  kNormal = 1,
+  kSpecialMention = 2,
+  kSubstandard = 3,
+  kDoubtful = 4,
+  kLoss = 5,
+};
+inline constexpr int kMaxLoanClassification = 5;
+
+// kNone (0) means the line is not in collections.
+enum class CollectionsStage : std::uint8_t {
+  kNone = 0,
+  kInternalSoft = 1,
+  kInternalHard = 2,
+  kAgency = 3,
+  kLegal = 4,
+};
+inline constexpr int kMaxCollectionsStage = 4;
+
+enum class SettlementType : std::uint8_t {
+  kUnspecified = 0,
+  kPaidAsAgreed = 1,
+  kByGuarantor = 2,
+  kAssetDisposal = 3,
+  kOther = 4,
+};
+inline constexpr int kMaxSettlementType = 4;
+
+enum class Concession : std::uint8_t {
+  kUnspecified = 0,
+  kTermExtension = 1,
+  kRateCut = 2,
+  kPrincipalHaircut = 3,
+  kPaymentHoliday = 4,
+};
+inline constexpr int kMaxConcession = 4;
+
 enum class MemberStatus : std::uint8_t {
   kActive = 1,
   kSuspended = 2,

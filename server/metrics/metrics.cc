@@ -39,6 +39,14 @@ Metrics::Metrics(int pool_size)
                      .Name("creditshare_inquiries_total")
                      .Help("Borrower exposure inquiries answered, by stated purpose")
                      .Register(*registry_)),
+      signals_(BuildCounter()
+                   .Name("creditshare_decision_signals_total")
+                   .Help("Decision signals raised by CheckNewCredit (duplicate, cap, lender count, ...), by signal")
+                   .Register(*registry_)),
+      reservations_(BuildCounter()
+                        .Name("creditshare_reservations_total")
+                        .Help("Reservation requests, by result (created, refused_cap, released)")
+                        .Register(*registry_)),
       audit_written_(BuildCounter()
                          .Name("creditshare_audit_records_written_total")
                          .Help("Audit records written by this process")
@@ -54,6 +62,11 @@ Metrics::Metrics(int pool_size)
                  .Help("1 when the last database health check succeeded")
                  .Register(*registry_)
                  .Add({})),
+      reservations_active_(BuildGauge()
+                               .Name("creditshare_reservations_active")
+                               .Help("Active reservations in the database (all servers), as of the last health check")
+                               .Register(*registry_)
+                               .Add({})),
       pool_size_(BuildGauge()
                      .Name("creditshare_db_pool_connections_max")
                      .Help("Configured size of the database connection pool")
@@ -105,9 +118,14 @@ void Metrics::CallFinished(std::string_view method, std::string_view code, doubl
 void Metrics::LineReported(std::string_view outcome) { lines_reported_.Add({{"outcome", std::string(outcome)}}).Increment(); }
 void Metrics::ReportRejected(std::string_view reason) { reports_rejected_.Add({{"reason", std::string(reason)}}).Increment(); }
 void Metrics::Inquiry(std::string_view purpose) { inquiries_.Add({{"purpose", std::string(purpose)}}).Increment(); }
+void Metrics::SignalRaised(std::string_view signal) { signals_.Add({{"signal", std::string(signal)}}).Increment(); }
+void Metrics::ReservationEvent(std::string_view result) {
+  reservations_.Add({{"result", std::string(result)}}).Increment();
+}
 void Metrics::AuditRecordsWritten(int n) { audit_written_.Increment(n); }
 void Metrics::AuditRecordsSealed(int n) { audit_sealed_.Increment(n); }
 void Metrics::SetDatabaseUp(bool up) { db_up_.Set(up ? 1 : 0); }
+void Metrics::SetActiveReservations(std::int64_t n) { reservations_active_.Set(static_cast<double>(n)); }
 
 void Metrics::OnAcquired(std::chrono::steady_clock::duration waited) {
   pool_wait_.Observe(std::chrono::duration<double>(waited).count());

@@ -34,9 +34,12 @@ class Metrics final : public storage::PoolObserver {
   void LineReported(std::string_view outcome);  // created, updated, stale_ignored, replayed
   void ReportRejected(std::string_view reason);  // the gRPC code name
   void Inquiry(std::string_view purpose);
+  void SignalRaised(std::string_view signal);  // CheckNewCredit decision signals, by code
+  void ReservationEvent(std::string_view result);  // created, refused_cap, released
   void AuditRecordsWritten(int n);
   void AuditRecordsSealed(int n);
   void SetDatabaseUp(bool up);
+  void SetActiveReservations(std::int64_t n);
 
   // storage::PoolObserver
   void OnAcquired(std::chrono::steady_clock::duration waited) override;
@@ -51,9 +54,12 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Family<prometheus::Counter>& lines_reported_;
   prometheus::Family<prometheus::Counter>& reports_rejected_;
   prometheus::Family<prometheus::Counter>& inquiries_;
+  prometheus::Family<prometheus::Counter>& signals_;
+  prometheus::Family<prometheus::Counter>& reservations_;
   prometheus::Counter& audit_written_;
   prometheus::Counter& audit_sealed_;
   prometheus::Gauge& db_up_;
+  prometheus::Gauge& reservations_active_;
   prometheus::Gauge& pool_size_;
   prometheus::Gauge& pool_open_;
   prometheus::Gauge& pool_in_use_;

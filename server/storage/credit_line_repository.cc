@@ -3,10 +3,12 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <map>
 #include <memory>
 #include <sstream>
 
 #include "storage/audit_repository.h"
+#include "storage/public_id.h"
 #include "storage/sql_errors.h"
 #include "storage/transaction.h"
 
@@ -16,56 +18,227 @@ namespace {
 using domain::Error;
 using domain::ErrorCode;
 
-constexpr const char* kMethod = "ReportCreditLine";
+constexpr const char* kReportMethod = "ReportCreditLine";
+constexpr const char* kRestructureMethod = "RestructureCreditLine";
 
 std::string EncodeResult(const domain::ReportResult& r) {
-  return "v1|" + std::to_string(static_cast<int>(r.outcome)) + "|" + r.stored_as_of_date.ToString() + "|" +
-         std::to_string(r.version);
+  return "v2|" + std::to_string(static_cast<int>(r.outcome)) + "|" + r.stored_as_of_date.ToString() + "|" +
+         std::to_string(r.version) + "|" + (r.month_corrected ? "1" : "0");
 }
 
-std::optional<domain::ReportResult> DecodeResult(const std::string& s) {
+domain::Result<domain::ReportResult> DecodeResult(const std::string& s) {
   std::istringstream in(s);
-  std::string tag, outcome, date, version;
-  if (!std::getline(in, tag, '|') || tag != "v1" || !std::getline(in, outcome, '|') || !std::getline(in, date, '|') ||
-      !std::getline(in, version))
-    return std::nullopt;
-  const auto d = domain::Date::Parse(date);
-  if (!d) return std::nullopt;
-  return domain::ReportResult{static_cast<domain::ReportOutcome>(std::stoi(outcome)), *d, std::stoll(version)};
+  std::string tag, outcome, date, version, corrected;
+  if (std::getline(in, tag, '|') && tag == "v2" && std::getline(in, outcome, '|') && std::getline(in, date, '|') &&
+      std::getline(in, version, '|') && std::getline(in, corrected)) {
+    if (const auto d = domain::Date::Parse(date))
+      return domain::ReportResult{static_cast<domain::ReportOutcome>(std::stoi(outcome)), *d, std::stoll(version),
+                                  corrected == "1"};
+  }
+  return Error{ErrorCode::kInternal, "", "stored response is unreadable"};
 }
 
-domain::Date ReadDate(sql::ResultSet& rs, int column) {
-  return domain::Date::Parse(std::string(rs.getString(column))).value_or(domain::Date{});
+std::optional<domain::Date> ReadOptionalDate(sql::ResultSet& rs, int column) {
+  if (rs.isNull(column)) return std::nullopt;
+  return domain::Date::Parse(std::string(rs.getString(column)));
 }
 
-// Claims the idempotency key inside the transaction. A concurrent request with the same key
-// blocks on the primary key until this transaction ends, then sees the committed record.
-bool ClaimKey(Connection& conn, std::uint64_t member_id, const IdempotencyKey& key) {
+domain::Date ReadDate(sql::ResultSet& rs, int column) { return ReadOptionalDate(rs, column).value_or(domain::Date{}); }
+
+void SetOptionalDate(sql::PreparedStatement& stmt, int index, const std::optional<domain::Date>& d) {
+  if (d) {
+    stmt.setString(index, d->ToString());
+  } else {
+    stmt.setNull(index, 0);
+  }
+}
+
+struct LockedLine {
+  std::uint64_t id = 0;
+  domain::StoredLineState state;
+  bool ever_negative = false;
+  std::optional<domain::Date> negative_ended_date;
+};
+
+std::optional<LockedLine> LockLine(Connection& conn, std::uint64_t member_id, const std::string& ref) {
   auto& stmt = conn.Prepare(
-      "INSERT INTO idempotency_keys (member_id, request_id, method, request_fingerprint, response) "
-      "VALUES (?, ?, ?, ?, '')");
+      "SELECT id, borrower_id, currency, as_of_date, version, ever_negative, negative_ended_date FROM credit_lines "
+      "WHERE member_id = ? AND account_reference = ? FOR UPDATE");
   stmt.setUInt64(1, member_id);
-  stmt.setString(2, key.request_id);
-  stmt.setString(3, kMethod);
-  stmt.setString(4, key.fingerprint);
-  return InsertUnlessDuplicate(stmt);
-}
-
-domain::Result<domain::ReportResult> Replay(Connection& conn, std::uint64_t member_id, const IdempotencyKey& key) {
-  auto& stmt = conn.Prepare(
-      "SELECT method, request_fingerprint, response FROM idempotency_keys WHERE member_id = ? AND request_id = ?");
-  stmt.setUInt64(1, member_id);
-  stmt.setString(2, key.request_id);
+  stmt.setString(2, ref);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-  if (!rs->next()) return Error{ErrorCode::kUnavailable, "", "concurrent request with the same request_id; retry"};
-  if (rs->getString(1) != kMethod || rs->getString(2) != key.fingerprint)
-    return Error::InvalidArgument("request_id", "was already used for a different request");
-  auto decoded = DecodeResult(rs->getString(3));
-  if (!decoded) return Error{ErrorCode::kInternal, "", "stored response is unreadable"};
-  return *decoded;
+  if (!rs->next()) return std::nullopt;
+  return LockedLine{rs->getUInt64(1),
+                    {rs->getUInt64(2), rs->getString(3), ReadDate(*rs, 4), rs->getInt64(5)},
+                    rs->getBoolean(6),
+                    ReadOptionalDate(*rs, 7)};
 }
 
-std::uint64_t UpsertBorrower(Connection& conn, const BorrowerIdentity& b) {
+// Binds the report's figures to parameters first..first+19 in the column order of kFigureColumns.
+constexpr const char* kFigureColumns =
+    "product_type, currency, credit_limit_minor, outstanding_balance_minor, opened_date, status, days_past_due, "
+    "overdue_amount_minor, as_of_date, scheduled_payment_minor, actual_payment_minor, first_delinquency_date, "
+    "classification, maturity_date, collections_stage, charged_off_amount_minor, charged_off_date, settlement_type, "
+    "ever_negative, negative_ended_date";
+constexpr int kFigureCount = 20;
+
+void BindFigures(sql::PreparedStatement& stmt, int first, const domain::LineReport& r, bool ever_negative,
+                 const std::optional<domain::Date>& negative_ended) {
+  stmt.setInt(first, static_cast<int>(r.product_type));
+  stmt.setString(first + 1, r.currency);
+  stmt.setInt64(first + 2, r.credit_limit_minor);
+  stmt.setInt64(first + 3, r.outstanding_balance_minor);
+  stmt.setString(first + 4, r.opened_date.ToString());
+  stmt.setInt(first + 5, static_cast<int>(r.status));
+  stmt.setInt(first + 6, r.days_past_due);
+  stmt.setInt64(first + 7, r.overdue_amount_minor);
+  stmt.setString(first + 8, r.as_of_date.ToString());
+  stmt.setInt64(first + 9, r.scheduled_payment_minor);
+  stmt.setInt64(first + 10, r.actual_payment_minor);
+  SetOptionalDate(stmt, first + 11, r.first_delinquency_date);
+  stmt.setInt(first + 12, static_cast<int>(r.classification));
+  SetOptionalDate(stmt, first + 13, r.maturity_date);
+  stmt.setInt(first + 14, static_cast<int>(r.collections_stage));
+  stmt.setInt64(first + 15, r.charged_off_amount_minor);
+  SetOptionalDate(stmt, first + 16, r.charged_off_date);
+  stmt.setInt(first + 17, static_cast<int>(r.settlement_type));
+  stmt.setBoolean(first + 18, ever_negative);
+  SetOptionalDate(stmt, first + 19, negative_ended);
+}
+
+std::string Placeholders(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += i == 0 ? "?" : ", ?";
+  return s;
+}
+
+std::uint64_t InsertLine(Connection& conn, std::uint64_t member_id, std::uint64_t borrower_id,
+                         const domain::LineReport& r, bool ever_negative,
+                         const std::optional<domain::Date>& negative_ended) {
+  auto& stmt = conn.Prepare(std::string("INSERT INTO credit_lines (") + kFigureColumns +
+                            ", member_id, account_reference, borrower_id, public_id, version) VALUES (" +
+                            Placeholders(kFigureCount + 4) + ", 1)");
+  BindFigures(stmt, 1, r, ever_negative, negative_ended);
+  stmt.setUInt64(kFigureCount + 1, member_id);
+  stmt.setString(kFigureCount + 2, r.account_reference);
+  stmt.setUInt64(kFigureCount + 3, borrower_id);
+  stmt.setString(kFigureCount + 4, NewPublicId('l'));
+  stmt.executeUpdate();
+  std::unique_ptr<sql::ResultSet> rs(conn.Prepare("SELECT LAST_INSERT_ID()").executeQuery());
+  rs->next();
+  return rs->getUInt64(1);
+}
+
+void ReplaceLine(Connection& conn, std::uint64_t line_id, const domain::LineReport& r, bool ever_negative,
+                 const std::optional<domain::Date>& negative_ended) {
+  static const std::string sql = [] {
+    std::string cols = kFigureColumns, set;
+    std::istringstream in(cols);
+    for (std::string c; std::getline(in, c, ',');) {
+      const auto first = c.find_first_not_of(' ');
+      set += (set.empty() ? "" : ", ") + c.substr(first) + " = ?";
+    }
+    return "UPDATE credit_lines SET " + set + ", version = version + 1, updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?";
+  }();
+  auto& stmt = conn.Prepare(sql);
+  BindFigures(stmt, 1, r, ever_negative, negative_ended);
+  stmt.setUInt64(kFigureCount + 1, line_id);
+  stmt.executeUpdate();
+}
+
+enum class MonthWrite { kSkipped, kWritten, kCorrected };
+
+// Writes the month's history record unless a report with a later as-of date already covers it.
+// A record replaced by a report not newer than the line's current state is a correction.
+MonthWrite WriteMonth(Connection& conn, std::uint64_t line_id, const domain::LineReport& r,
+                      const domain::Date& line_as_of_before) {
+  const domain::Date month = r.as_of_date.FirstOfMonth();
+  auto& find = conn.Prepare("SELECT as_of_date FROM credit_line_months WHERE line_id = ? AND month = ? FOR UPDATE");
+  find.setUInt64(1, line_id);
+  find.setString(2, month.ToString());
+  std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
+  const bool exists = rs->next();
+  if (exists && ReadDate(*rs, 1) > r.as_of_date) return MonthWrite::kSkipped;
+  const bool corrected = exists && r.as_of_date <= line_as_of_before;
+  auto& upsert = conn.Prepare(
+      "INSERT INTO credit_line_months (line_id, month, status_code, outstanding_balance_minor, days_past_due, "
+      "overdue_amount_minor, scheduled_payment_minor, actual_payment_minor, as_of_date, corrected) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE status_code = VALUES(status_code), "
+      "outstanding_balance_minor = VALUES(outstanding_balance_minor), days_past_due = VALUES(days_past_due), "
+      "overdue_amount_minor = VALUES(overdue_amount_minor), scheduled_payment_minor = VALUES(scheduled_payment_minor), "
+      "actual_payment_minor = VALUES(actual_payment_minor), as_of_date = VALUES(as_of_date), "
+      "corrected = VALUES(corrected), recorded_at = CURRENT_TIMESTAMP(6)");
+  upsert.setUInt64(1, line_id);
+  upsert.setString(2, month.ToString());
+  upsert.setString(3, std::string(1, domain::MonthlyStatusCode(r)));
+  upsert.setInt64(4, r.outstanding_balance_minor);
+  upsert.setInt(5, r.days_past_due);
+  upsert.setInt64(6, r.overdue_amount_minor);
+  upsert.setInt64(7, r.scheduled_payment_minor);
+  upsert.setInt64(8, r.actual_payment_minor);
+  upsert.setString(9, r.as_of_date.ToString());
+  upsert.setBoolean(10, corrected);
+  upsert.executeUpdate();
+  return corrected ? MonthWrite::kCorrected : MonthWrite::kWritten;
+}
+
+// Reporting the line a reservation was made for ends that reservation.
+void ConsumeReservation(Connection& conn, std::uint64_t member_id, std::uint64_t borrower_id, const std::string& ref,
+                        std::int64_t now_us) {
+  auto& stmt = conn.Prepare(
+      "UPDATE reservations SET status = 2, ended_at_us = ? "
+      "WHERE member_id = ? AND account_reference = ? AND borrower_id = ? AND status = 1");
+  stmt.setInt64(1, now_us);
+  stmt.setUInt64(2, member_id);
+  stmt.setString(3, ref);
+  stmt.setUInt64(4, borrower_id);
+  stmt.executeUpdate();
+}
+
+constexpr const char* kLineColumns =
+    "SELECT l.id, m.id, m.code, m.member_type, l.public_id, l.account_reference, l.product_type, l.currency, "
+    "l.credit_limit_minor, l.outstanding_balance_minor, l.opened_date, l.status, l.days_past_due, "
+    "l.overdue_amount_minor, l.as_of_date, l.scheduled_payment_minor, l.actual_payment_minor, "
+    "l.first_delinquency_date, l.classification, l.maturity_date, l.collections_stage, l.charged_off_amount_minor, "
+    "l.charged_off_date, l.settlement_type, l.restructure_count, l.last_restructure_date, l.negative_ended_date, "
+    "EXISTS (SELECT 1 FROM disputes d WHERE d.line_id = l.id AND d.status = 1) "
+    "FROM credit_lines l JOIN members m ON m.id = l.member_id ";
+
+domain::BorrowerLine ReadLine(sql::ResultSet& rs) {
+  domain::BorrowerLine b;
+  b.member_id = rs.getUInt64(2);
+  b.member_code = rs.getString(3);
+  b.member_type = static_cast<domain::MemberType>(rs.getInt(4));
+  b.public_id = rs.getString(5);
+  auto& l = b.line;
+  l.account_reference = rs.getString(6);
+  l.product_type = static_cast<domain::ProductType>(rs.getInt(7));
+  l.currency = rs.getString(8);
+  l.credit_limit_minor = rs.getInt64(9);
+  l.outstanding_balance_minor = rs.getInt64(10);
+  l.opened_date = ReadDate(rs, 11);
+  l.status = static_cast<domain::LineStatus>(rs.getInt(12));
+  l.days_past_due = rs.getInt(13);
+  l.overdue_amount_minor = rs.getInt64(14);
+  l.as_of_date = ReadDate(rs, 15);
+  l.scheduled_payment_minor = rs.getInt64(16);
+  l.actual_payment_minor = rs.getInt64(17);
+  l.first_delinquency_date = ReadOptionalDate(rs, 18);
+  l.classification = static_cast<domain::LoanClassification>(rs.getInt(19));
+  l.maturity_date = ReadOptionalDate(rs, 20);
+  l.collections_stage = static_cast<domain::CollectionsStage>(rs.getInt(21));
+  l.charged_off_amount_minor = rs.getInt64(22);
+  l.charged_off_date = ReadOptionalDate(rs, 23);
+  l.settlement_type = static_cast<domain::SettlementType>(rs.getInt(24));
+  b.restructure_count = rs.getInt(25);
+  b.last_restructure_date = ReadOptionalDate(rs, 26);
+  b.negative_ended_date = ReadOptionalDate(rs, 27);
+  b.disputed = rs.getBoolean(28);
+  return b;
+}
+}  // namespace
+
+std::uint64_t CreditLineRepository::UpsertBorrower(Connection& conn, const BorrowerIdentity& b) {
   // The duplicate-key path also locks the borrower row, serialising writers per borrower.
   auto& stmt = conn.Prepare(
       "INSERT INTO borrowers (borrower_key, region_code, birth_year) VALUES (?, ?, ?) "
@@ -79,132 +252,167 @@ std::uint64_t UpsertBorrower(Connection& conn, const BorrowerIdentity& b) {
   return rs->getUInt64(1);
 }
 
-std::optional<domain::StoredLineState> LockLine(Connection& conn, std::uint64_t member_id, const std::string& ref) {
-  auto& stmt = conn.Prepare(
-      "SELECT borrower_id, currency, as_of_date, version FROM credit_lines "
-      "WHERE member_id = ? AND account_reference = ? FOR UPDATE");
-  stmt.setUInt64(1, member_id);
-  stmt.setString(2, ref);
-  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-  if (!rs->next()) return std::nullopt;
-  return domain::StoredLineState{rs->getUInt64(1), rs->getString(2), ReadDate(*rs, 3), rs->getInt64(4)};
-}
-
-// Binds the report's figures to parameters first..first+9 in the column order below.
-void BindFigures(sql::PreparedStatement& stmt, int first, const domain::LineReport& r) {
-  stmt.setInt(first, static_cast<int>(r.product_type));
-  stmt.setString(first + 1, r.currency);
-  stmt.setInt64(first + 2, r.credit_limit_minor);
-  stmt.setInt64(first + 3, r.outstanding_balance_minor);
-  stmt.setString(first + 4, r.opened_date.ToString());
-  stmt.setInt(first + 5, static_cast<int>(r.status));
-  stmt.setInt(first + 6, r.days_past_due);
-  stmt.setInt64(first + 7, r.overdue_amount_minor);
-  stmt.setString(first + 8, r.as_of_date.ToString());
-}
-
-void InsertLine(Connection& conn, std::uint64_t member_id, std::uint64_t borrower_id, const domain::LineReport& r) {
-  auto& stmt = conn.Prepare(
-      "INSERT INTO credit_lines (product_type, currency, credit_limit_minor, outstanding_balance_minor, opened_date, "
-      "status, days_past_due, overdue_amount_minor, as_of_date, member_id, account_reference, borrower_id, version) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)");
-  BindFigures(stmt, 1, r);
-  stmt.setUInt64(10, member_id);
-  stmt.setString(11, r.account_reference);
-  stmt.setUInt64(12, borrower_id);
-  stmt.executeUpdate();
-}
-
-void ReplaceLine(Connection& conn, std::uint64_t member_id, const domain::LineReport& r) {
-  auto& stmt = conn.Prepare(
-      "UPDATE credit_lines SET product_type = ?, currency = ?, credit_limit_minor = ?, outstanding_balance_minor = ?, "
-      "opened_date = ?, status = ?, days_past_due = ?, overdue_amount_minor = ?, as_of_date = ?, "
-      "version = version + 1, updated_at = CURRENT_TIMESTAMP(6) WHERE member_id = ? AND account_reference = ?");
-  BindFigures(stmt, 1, r);
-  stmt.setUInt64(10, member_id);
-  stmt.setString(11, r.account_reference);
-  stmt.executeUpdate();
-}
-
-void StoreResponse(Connection& conn, std::uint64_t member_id, const IdempotencyKey& key,
-                   const domain::ReportResult& result) {
-  auto& stmt = conn.Prepare("UPDATE idempotency_keys SET response = ? WHERE member_id = ? AND request_id = ?");
-  stmt.setString(1, EncodeResult(result));
-  stmt.setUInt64(2, member_id);
-  stmt.setString(3, key.request_id);
-  stmt.executeUpdate();
-}
-}  // namespace
-
-domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(std::uint64_t member_id,
-                                                                       const IdempotencyKey& idempotency,
-                                                                       const BorrowerIdentity& borrower,
-                                                                       const domain::LineReport& report,
-                                                                       const AuditOnChange& audit, bool* replayed) {
-  *replayed = false;
-  // nullopt: the key was already taken, and nothing was written.
-  using Applied = std::optional<domain::ReportResult>;
-  auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<Applied> {
-    if (!ClaimKey(conn, member_id, idempotency)) return Applied{};
+domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(
+    std::uint64_t member_id, const IdempotencyKey& idempotency, const BorrowerIdentity& borrower,
+    const domain::LineReport& report, std::int64_t now_us, const AuditOnChange& audit, bool* replayed) {
+  auto outcome = RunIdempotent(pool_, member_id, idempotency, kReportMethod,
+                               [&](Connection& conn) -> domain::Result<std::string> {
     const std::uint64_t borrower_id = UpsertBorrower(conn, borrower);
     const auto stored = LockLine(conn, member_id, report.account_reference);
-    const auto decision = domain::DecideLineUpdate(stored, borrower_id, report, "line.");
+    const auto decision = domain::DecideLineUpdate(
+        stored ? std::optional<domain::StoredLineState>(stored->state) : std::nullopt, borrower_id, report, "line.");
     if (!decision.ok()) return decision.error();
+
+    // Retention runs from the report on which the last negative episode ended.
+    const bool negative = domain::IsNegative(report);
+    const bool ever_negative = negative || (stored && stored->ever_negative);
+    std::optional<domain::Date> negative_ended = stored ? stored->negative_ended_date : std::nullopt;
+    if (negative) {
+      negative_ended.reset();
+    } else if (ever_negative && !negative_ended) {
+      negative_ended = report.as_of_date;
+    }
 
     domain::ReportResult out;
     switch (decision.value()) {
-      case domain::LineUpdate::kCreate:
-        InsertLine(conn, member_id, borrower_id, report);
-        out = {domain::ReportOutcome::kCreated, report.as_of_date, 1};
+      case domain::LineUpdate::kCreate: {
+        const auto line_id = InsertLine(conn, member_id, borrower_id, report, ever_negative, negative_ended);
+        WriteMonth(conn, line_id, report, report.as_of_date);
+        out = {domain::ReportOutcome::kCreated, report.as_of_date, 1, false};
         break;
-      case domain::LineUpdate::kReplace:
-        ReplaceLine(conn, member_id, report);
-        out = {domain::ReportOutcome::kUpdated, report.as_of_date, stored->version + 1};
+      }
+      case domain::LineUpdate::kReplace: {
+        ReplaceLine(conn, stored->id, report, ever_negative, negative_ended);
+        const auto month = WriteMonth(conn, stored->id, report, stored->state.as_of_date);
+        out = {domain::ReportOutcome::kUpdated, report.as_of_date, stored->state.version + 1,
+               month == MonthWrite::kCorrected};
         break;
-      case domain::LineUpdate::kStale:
-        out = {domain::ReportOutcome::kStaleIgnored, stored->as_of_date, stored->version};
+      }
+      case domain::LineUpdate::kStale: {
+        // Older than the current state: only its month's history may change.
+        const auto month = WriteMonth(conn, stored->id, report, stored->state.as_of_date);
+        out = {month == MonthWrite::kSkipped ? domain::ReportOutcome::kStaleIgnored
+                                             : domain::ReportOutcome::kHistoryUpdated,
+               stored->state.as_of_date, stored->state.version, month == MonthWrite::kCorrected};
         break;
+      }
     }
-    StoreResponse(conn, member_id, idempotency, out);
+    ConsumeReservation(conn, member_id, borrower_id, report.account_reference, now_us);
     AuditRepository::Insert(conn, audit());
-    return Applied{out};
+    return EncodeResult(out);
   });
-  if (!result.ok()) return result.error();
-  if (result.value()) return *result.value();
-  *replayed = true;
-  return WithConnection(pool_, [&](Connection& conn) { return Replay(conn, member_id, idempotency); });
+  if (!outcome.ok()) return outcome.error();
+  *replayed = outcome.value().replayed;
+  return DecodeResult(outcome.value().response);
+}
+
+domain::Result<int> CreditLineRepository::Restructure(std::uint64_t member_id, const IdempotencyKey& idempotency,
+                                                      const Restructuring& r, const AuditOnChange& audit,
+                                                      bool* replayed) {
+  auto outcome = RunIdempotent(pool_, member_id, idempotency, kRestructureMethod,
+                               [&](Connection& conn) -> domain::Result<std::string> {
+    const auto line = LockLine(conn, member_id, r.account_reference);
+    if (!line) return Error{ErrorCode::kNotFound, "account_reference", "no line of yours with this account reference"};
+    std::string concessions;
+    for (auto c : r.concessions) concessions += (concessions.empty() ? "" : ",") + std::to_string(static_cast<int>(c));
+    auto& insert = conn.Prepare(
+        "INSERT INTO credit_line_restructurings (line_id, restructure_date, reason, concessions, new_maturity_date, "
+        "new_scheduled_payment_minor, new_interest_rate_bps, principal_forgiven_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.setUInt64(1, line->id);
+    insert.setString(2, r.restructure_date.ToString());
+    insert.setString(3, r.reason);
+    insert.setString(4, concessions);
+    SetOptionalDate(insert, 5, r.new_maturity_date);
+    insert.setInt64(6, r.new_scheduled_payment_minor);
+    insert.setInt(7, r.new_interest_rate_bps);
+    insert.setInt64(8, r.principal_forgiven_minor);
+    insert.executeUpdate();
+    // New terms replace the old: maturity and scheduled payment when given.
+    auto& update = conn.Prepare(
+        "UPDATE credit_lines SET restructure_count = restructure_count + 1, "
+        "last_restructure_date = GREATEST(COALESCE(last_restructure_date, ?), ?), "
+        "maturity_date = COALESCE(?, maturity_date), "
+        "scheduled_payment_minor = IF(? > 0, ?, scheduled_payment_minor) WHERE id = ?");
+    update.setString(1, r.restructure_date.ToString());
+    update.setString(2, r.restructure_date.ToString());
+    SetOptionalDate(update, 3, r.new_maturity_date);
+    update.setInt64(4, r.new_scheduled_payment_minor);
+    update.setInt64(5, r.new_scheduled_payment_minor);
+    update.setUInt64(6, line->id);
+    update.executeUpdate();
+    auto& count = conn.Prepare("SELECT restructure_count FROM credit_lines WHERE id = ?");
+    count.setUInt64(1, line->id);
+    std::unique_ptr<sql::ResultSet> rs(count.executeQuery());
+    rs->next();
+    AuditRepository::Insert(conn, audit());
+    return std::to_string(rs->getInt(1));
+  });
+  if (!outcome.ok()) return outcome.error();
+  *replayed = outcome.value().replayed;
+  return std::stoi(outcome.value().response);
+}
+
+std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(Connection& conn,
+                                                                        const std::string& borrower_key) {
+  auto& stmt = conn.Prepare(std::string(kLineColumns) +
+                            "JOIN borrowers b ON b.id = l.borrower_id WHERE b.borrower_key = ? AND l.deleted_at IS NULL");
+  stmt.setString(1, borrower_key);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  std::vector<domain::BorrowerLine> out;
+  std::map<std::uint64_t, std::size_t> index;
+  while (rs->next()) {
+    index[rs->getUInt64(1)] = out.size();
+    out.push_back(ReadLine(*rs));
+  }
+  if (out.empty()) return out;
+  auto& months = conn.Prepare(
+      "SELECT m.line_id, m.month, m.status_code FROM credit_line_months m "
+      "JOIN credit_lines l ON l.id = m.line_id JOIN borrowers b ON b.id = l.borrower_id "
+      "WHERE b.borrower_key = ? AND l.deleted_at IS NULL ORDER BY m.line_id, m.month");
+  months.setString(1, borrower_key);
+  std::unique_ptr<sql::ResultSet> ms(months.executeQuery());
+  while (ms->next()) {
+    auto it = index.find(ms->getUInt64(1));
+    if (it == index.end()) continue;
+    const std::string code = ms->getString(3);
+    out[it->second].history.push_back({ReadDate(*ms, 2), code.empty() ? '#' : code[0]});
+  }
+  return out;
 }
 
 std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(const std::string& borrower_key) {
-  return WithConnection(pool_, [&](Connection& conn) {
-    auto& stmt = conn.Prepare(
-        "SELECT m.id, m.code, m.member_type, l.account_reference, l.product_type, l.currency, l.credit_limit_minor, "
-        "l.outstanding_balance_minor, l.opened_date, l.status, l.days_past_due, l.overdue_amount_minor, l.as_of_date "
-        "FROM borrowers b JOIN credit_lines l ON l.borrower_id = b.id JOIN members m ON m.id = l.member_id "
-        "WHERE b.borrower_key = ?");
-    stmt.setString(1, borrower_key);
-    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-    std::vector<domain::BorrowerLine> out;
-    while (rs->next()) {
-      domain::BorrowerLine b;
-      b.member_id = rs->getUInt64(1);
-      b.member_code = rs->getString(2);
-      b.member_type = static_cast<domain::MemberType>(rs->getInt(3));
-      auto& l = b.line;
-      l.account_reference = rs->getString(4);
-      l.product_type = static_cast<domain::ProductType>(rs->getInt(5));
-      l.currency = rs->getString(6);
-      l.credit_limit_minor = rs->getInt64(7);
-      l.outstanding_balance_minor = rs->getInt64(8);
-      l.opened_date = ReadDate(*rs, 9);
-      l.status = static_cast<domain::LineStatus>(rs->getInt(10));
-      l.days_past_due = rs->getInt(11);
-      l.overdue_amount_minor = rs->getInt64(12);
-      l.as_of_date = ReadDate(*rs, 13);
-      out.push_back(std::move(b));
-    }
-    return out;
+  return WithConnection(pool_, [&](Connection& conn) { return LinesOfBorrower(conn, borrower_key); });
+}
+
+std::vector<domain::BorrowerLine> CreditLineRepository::LockLinesForCaps(Connection& conn, std::uint64_t borrower_id) {
+  auto& stmt = conn.Prepare(std::string(kLineColumns) +
+                            "WHERE l.borrower_id = ? AND l.deleted_at IS NULL LOCK IN SHARE MODE");
+  stmt.setUInt64(1, borrower_id);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  std::vector<domain::BorrowerLine> out;
+  while (rs->next()) out.push_back(ReadLine(*rs));
+  return out;
+}
+
+CreditLineRepository::PurgeCounts CreditLineRepository::PurgeExpiredNegativeInformation(const domain::Date& today) {
+  const std::string cutoff = today.AddYears(-domain::kNegativeRetentionYears).ToString();
+  auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<PurgeCounts> {
+    PurgeCounts counts;
+    auto& months = conn.Prepare(
+        "DELETE m FROM credit_line_months m JOIN credit_lines l ON l.id = m.line_id "
+        "WHERE l.negative_ended_date IS NOT NULL AND l.negative_ended_date <= ? "
+        "AND m.status_code IN ('1','2','3','4','5','6','7','D','Z','G')");
+    months.setString(1, cutoff);
+    counts.months_deleted = months.executeUpdate();
+    auto& lines = conn.Prepare(
+        "UPDATE credit_lines SET first_delinquency_date = NULL, collections_stage = 0, charged_off_amount_minor = 0, "
+        "charged_off_date = NULL, classification = IF(classification >= 2, 0, classification), ever_negative = 0, "
+        "negative_ended_date = NULL WHERE negative_ended_date IS NOT NULL AND negative_ended_date <= ?");
+    lines.setString(1, cutoff);
+    counts.lines_cleared = lines.executeUpdate();
+    return counts;
   });
+  return result.value();
 }
 
 }  // namespace creditshare::storage

@@ -10,6 +10,7 @@
 #include "domain/error.h"
 #include "domain/exposure.h"
 #include "storage/connection_pool.h"
+#include "storage/idempotency.h"
 
 namespace creditshare::storage {
 
@@ -20,28 +21,51 @@ struct BorrowerIdentity {
   int birth_year = 0;
 };
 
-struct IdempotencyKey {
-  std::string request_id;
-  std::string fingerprint;  // 32 bytes; equal fingerprints mean equal requests
+// Produces the audit record of a change, written in the change's own transaction.
+using AuditOnChange = std::function<domain::AuditEvent()>;
+
+struct Restructuring {
+  std::string account_reference;
+  domain::Date restructure_date;
+  std::string reason;
+  std::vector<domain::Concession> concessions;
+  std::optional<domain::Date> new_maturity_date;
+  std::int64_t new_scheduled_payment_minor = 0;
+  std::int32_t new_interest_rate_bps = 0;
+  std::int64_t principal_forgiven_minor = 0;
 };
 
 class CreditLineRepository {
  public:
   explicit CreditLineRepository(ConnectionPool& pool) : pool_(pool) {}
 
-  // Produces the audit record of a change, written in the change's own transaction.
-  using AuditOnChange = std::function<domain::AuditEvent()>;
-
-  // Applies one report in a single transaction together with its idempotency record and its
-  // audit record. A replay (same request_id, same fingerprint) returns the stored result and
-  // writes nothing; the same request_id with another fingerprint is INVALID_ARGUMENT on
-  // "request_id". `replayed` tells which happened.
+  // Applies one monthly report in a single transaction with its idempotency and audit records:
+  // the line's current state (unless the report is older), the month's history record, the
+  // retention marker, and the end of a matching reservation. A replay writes nothing.
   domain::Result<domain::ReportResult> ApplyReport(std::uint64_t member_id, const IdempotencyKey& idempotency,
                                                    const BorrowerIdentity& borrower, const domain::LineReport& report,
-                                                   const AuditOnChange& audit, bool* replayed);
+                                                   std::int64_t now_us, const AuditOnChange& audit, bool* replayed);
 
-  // Every line of the borrower across all members, with the reporting member's identity.
+  // Records a restructuring of one of the member's lines; returns the new restructure count.
+  domain::Result<int> Restructure(std::uint64_t member_id, const IdempotencyKey& idempotency, const Restructuring& r,
+                                  const AuditOnChange& audit, bool* replayed);
+
+  // Every line of the borrower across all members (deleted ones excluded), with history and
+  // dispute flags.
+  static std::vector<domain::BorrowerLine> LinesOfBorrower(Connection& conn, const std::string& borrower_key);
   std::vector<domain::BorrowerLine> LinesOfBorrower(const std::string& borrower_key);
+
+  // Borrower row, created if new; its row lock serialises writers per borrower.
+  static std::uint64_t UpsertBorrower(Connection& conn, const BorrowerIdentity& borrower);
+  // The borrower's lines for cap checks, read with a shared lock inside the caller's transaction.
+  static std::vector<domain::BorrowerLine> LockLinesForCaps(Connection& conn, std::uint64_t borrower_id);
+
+  // Deletes negative history and clears negative fields whose retention ran out by `today`.
+  struct PurgeCounts {
+    long months_deleted = 0;
+    long lines_cleared = 0;
+  };
+  PurgeCounts PurgeExpiredNegativeInformation(const domain::Date& today);
 
  private:
   ConnectionPool& pool_;

@@ -67,14 +67,26 @@ std::vector<std::string> SplitStatements(std::string_view sql) {
     if (end == std::string_view::npos) end = sql.size();
     std::string_view line = sql.substr(pos, end - pos);
     pos = end + 1;
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos || line.substr(first, 2) == "--") continue;
-    current.append(line).push_back('\n');
-    const auto last = line.find_last_not_of(" \t\r");
-    if (line[last] == ';') {
-      current.erase(current.find_last_of(';'));
+    // The code part of the line: up to a "--" comment that is not inside a quoted string.
+    bool quoted = false;
+    size_t code_end = line.size();
+    for (size_t i = 0; i < line.size(); ++i) {
+      if (line[i] == '\'') quoted = !quoted;
+      if (!quoted && line.compare(i, 2, "--") == 0) {
+        code_end = i;
+        break;
+      }
+    }
+    const std::string_view code = line.substr(0, code_end);
+    const auto last = code.find_last_not_of(" \t\r");
+    if (last == std::string_view::npos) continue;
+    current.append(code.substr(0, last + 1));
+    if (code[last] == ';') {
+      current.pop_back();
       out.push_back(std::move(current));
       current.clear();
+    } else {
+      current.push_back('\n');
     }
   }
   if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(std::move(current));

@@ -25,6 +25,7 @@ class InquiryTest : public ::testing::Test {
     auto b1 = LineRequest("b-1", "B-ML-1", kBorrower, 3'000'000, 2'900'000);
     b1.mutable_line()->set_days_past_due(12);
     b1.mutable_line()->set_overdue_amount_minor(150'000);
+    *b1.mutable_line()->mutable_first_delinquency_date() = MakeDate(2026, 10, 19);
     Report(TestService::kBankA, LineRequest("a-1", "A-CARD-1", kBorrower, 5'000'000, 820'050));
     Report(TestService::kBankA, a2);
     Report(TestService::kMicroB, b1);

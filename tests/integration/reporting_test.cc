@@ -73,11 +73,21 @@ TEST_F(ReportingTest, SameKeyFromAnotherMemberIsIndependent) {
 
 TEST_F(ReportingTest, OlderAsOfDateDoesNotOverwriteNewerData) {
   MustReport(bank(), LineRequest("n-1", "L-1", kBorrower, 5'000'000, 700'000, MakeDate(2026, 10, 31)));
-  const auto lines_before = svc.db().DumpAllTables();
-  auto stale = MustReport(bank(), LineRequest("n-0", "L-1", kBorrower, 5'000'000, 900'000, MakeDate(2026, 9, 30)));
+  // An earlier month only fills in that month's history.
+  auto earlier = MustReport(bank(), LineRequest("n-0", "L-1", kBorrower, 5'000'000, 900'000, MakeDate(2026, 9, 30)));
+  EXPECT_EQ(earlier.outcome(), v1::REPORT_OUTCOME_HISTORY_UPDATED);
+  EXPECT_EQ(earlier.stored_as_of_date().month(), 10);
+  EXPECT_EQ(earlier.version(), 1);
+  // An older date within an already covered month changes nothing at all.
+  const auto before = svc.db().DumpAllTables();
+  auto stale = MustReport(bank(), LineRequest("n-2", "L-1", kBorrower, 5'000'000, 800'000, MakeDate(2026, 10, 15)));
   EXPECT_EQ(stale.outcome(), v1::REPORT_OUTCOME_STALE_IGNORED);
-  EXPECT_EQ(stale.stored_as_of_date().month(), 10);
   EXPECT_EQ(stale.version(), 1);
+  auto after = svc.db().DumpAllTables();
+  std::erase_if(after, [](const std::string& r) { return r.rfind("idempotency_keys|", 0) == 0; });
+  auto before_lines = before;
+  std::erase_if(before_lines, [](const std::string& r) { return r.rfind("idempotency_keys|", 0) == 0; });
+  EXPECT_EQ(after, before_lines);
 
   v1::GetBorrowerExposureResponse exposure;
   ASSERT_TRUE(bank().GetBorrowerExposure(ExposureRequest(kBorrower), &exposure).ok());

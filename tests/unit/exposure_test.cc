@@ -5,6 +5,8 @@
 namespace creditshare::domain {
 namespace {
 
+const Date kToday{2026, 11, 23};
+
 BorrowerLine Line(std::uint64_t member, MemberType type, std::string ref, std::string currency, std::int64_t limit,
                   std::int64_t balance, LineStatus status = LineStatus::kOpen, int dpd = 0, std::int64_t overdue = 0,
                   Date opened = {2025, 1, 1}) {
@@ -30,7 +32,7 @@ TEST(BuildExposureTest, SumsOpenLinesAcrossMembersPerCurrency) {
                                 Line(1, MemberType::kBank, "A2", "CNY", 200, 70, LineStatus::kOpen, 31, 20),
                                 Line(2, MemberType::kMicroLender, "B1", "CNY", 300, 90),
                                 Line(2, MemberType::kMicroLender, "B2", "USD", 10, 5)},
-                               3);
+                               {}, {}, 3, kToday);
   EXPECT_EQ(e.summary.open_line_count, 4);
   EXPECT_EQ(e.summary.distinct_lender_count, 2);
   EXPECT_EQ(e.summary.worst_days_past_due, 31);
@@ -46,7 +48,7 @@ TEST(BuildExposureTest, SumsOpenLinesAcrossMembersPerCurrency) {
 TEST(BuildExposureTest, ClosedLinesAreShownButNotCountedChargedOffAreCounted) {
   const auto e = BuildExposure({Line(1, MemberType::kBank, "A1", "CNY", 100, 0, LineStatus::kClosed),
                                 Line(2, MemberType::kBank, "B1", "CNY", 0, 80, LineStatus::kChargedOff, 200, 80)},
-                               9);
+                               {}, {}, 9, kToday);
   EXPECT_EQ(e.summary.open_line_count, 0);
   EXPECT_EQ(e.summary.distinct_lender_count, 1);
   EXPECT_EQ(e.summary.worst_days_past_due, 200);
@@ -60,7 +62,7 @@ TEST(BuildExposureTest, MasksOtherMembersAndShowsOwnLinesInFullFirst) {
                                 Line(7, MemberType::kBank, "C1", "CNY", 1, 1, LineStatus::kOpen, 0, 0, {2023, 1, 1}),
                                 Line(3, MemberType::kBank, "OWN", "CNY", 1, 1),
                                 Line(5, MemberType::kMicroLender, "B2", "CNY", 1, 1, LineStatus::kOpen, 0, 0, {2025, 6, 1})},
-                               3);
+                               {}, {}, 3, kToday);
   ASSERT_EQ(e.lines.size(), 4u);
   EXPECT_TRUE(e.lines[0].own_line);
   EXPECT_EQ(e.lines[0].account_reference, "OWN");
@@ -81,7 +83,7 @@ TEST(BuildExposureTest, MasksOtherMembersAndShowsOwnLinesInFullFirst) {
 }
 
 TEST(BuildExposureTest, EmptyForUnknownBorrower) {
-  const auto e = BuildExposure({}, 1);
+  const auto e = BuildExposure({}, {}, {}, 1, kToday);
   EXPECT_EQ(e.summary.open_line_count, 0);
   EXPECT_EQ(e.summary.distinct_lender_count, 0);
   EXPECT_TRUE(e.summary.totals.empty());

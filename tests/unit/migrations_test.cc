@@ -10,12 +10,14 @@ TEST(MigrationsTest, SplitsOnSemicolonsAtLineEndsAndSkipsComments) {
       "-- leading comment\n"
       "CREATE TABLE a (\n  x INT -- inline ; not an end\n);\n"
       "\n"
-      "INSERT INTO a VALUES (1);  \n"
+      "ALTER TABLE a ADD y INT;  -- a comment after the end\n"
+      "INSERT INTO a VALUES ('--;');  \n"
       "SELECT 'tail'");
-  ASSERT_EQ(stmts.size(), 3u);
-  EXPECT_EQ(stmts[0], "CREATE TABLE a (\n  x INT -- inline ; not an end\n)");
-  EXPECT_EQ(stmts[1], "INSERT INTO a VALUES (1)");
-  EXPECT_EQ(stmts[2], "SELECT 'tail'\n");
+  ASSERT_EQ(stmts.size(), 4u);
+  EXPECT_EQ(stmts[0], "CREATE TABLE a (\n  x INT\n)");
+  EXPECT_EQ(stmts[1], "ALTER TABLE a ADD y INT");
+  EXPECT_EQ(stmts[2], "INSERT INTO a VALUES ('--;')");
+  EXPECT_EQ(stmts[3], "SELECT 'tail'\n");
 }
 
 TEST(MigrationsTest, EmbeddedMigrationsAreNumberedFromOneWithoutGaps) {

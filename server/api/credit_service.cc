@@ -1,0 +1,99 @@
+#include "api/credit_service.h"
+
+#include <algorithm>
+
+#include "api/proto_mapping.h"
+#include "domain/resident_id.h"
+
+namespace creditshare::api {
+
+namespace {
+constexpr std::size_t kMaxRequestIdLength = 128;
+constexpr std::size_t kMaxConsentReferenceLength = 128;
+
+void RecordReserve(metrics::Metrics& m, const CallContext&, grpc::StatusCode code) {
+  if (code == grpc::StatusCode::OK) m.ReservationEvent("created");
+  if (code == grpc::StatusCode::FAILED_PRECONDITION) m.ReservationEvent("refused_cap");
+}
+void RecordRelease(metrics::Metrics& m, const CallContext&, grpc::StatusCode code) {
+  if (code == grpc::StatusCode::OK) m.ReservationEvent("released");
+}
+
+constexpr MethodPolicy kReserveCredit{"ReserveCredit", /*lenders=*/true, /*regulators=*/false, RecordReserve};
+constexpr MethodPolicy kReleaseReservation{"ReleaseReservation", /*lenders=*/true, /*regulators=*/false, RecordRelease};
+}  // namespace
+
+grpc::Status CreditServiceImpl::ReserveCredit(grpc::ServerContext* context, const v1::ReserveCreditRequest* request,
+                                              v1::ReserveCreditResponse* response) {
+  return deps_.guard.Run(context, kReserveCredit, [&](CallContext& call) -> domain::MaybeError {
+    using domain::Error;
+    if (request->purpose() >= 0 && request->purpose() <= domain::kMaxPurpose) call.audit.purpose = request->purpose();
+    call.audit.consent_reference = request->consent_reference().substr(0, kMaxConsentReferenceLength);
+    if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
+    auto id = domain::ResidentId::Parse(request->resident_id(), deps_.clock.Today(), "resident_id");
+    if (!id.ok()) return id.error();
+    auto purpose = PurposeFromProto(request->purpose(), "purpose");
+    if (!purpose.ok()) return purpose.error();
+    if (auto e = ValidateToken(request->consent_reference(), kMaxConsentReferenceLength, "consent_reference")) return e;
+    auto product = EnumFromProto<domain::ProductType>(request->product_type(), domain::kMaxProductType, "product_type");
+    if (!product.ok()) return product.error();
+    if (product.value() == domain::ProductType::kUnspecified) return Error::InvalidArgument("product_type", "is required");
+    const std::string& currency = request->currency();
+    if (currency.size() != 3 || !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+      return Error::InvalidArgument("currency", "must be a 3-letter upper-case ISO 4217 code");
+    if (request->amount_minor() <= 0 || request->amount_minor() > domain::kMaxAmountMinor)
+      return Error::InvalidArgument("amount_minor", "must be positive and at most the maximum amount");
+    if (!request->account_reference().empty())
+      if (auto e = ValidateToken(request->account_reference(), domain::kMaxAccountReferenceLength, "account_reference"))
+        return e;
+    std::chrono::seconds ttl = deps_.policy.reservation_default_ttl;
+    if (request->ttl_seconds() < 0) return Error::InvalidArgument("ttl_seconds", "must not be negative (the expiry would be in the past)");
+    if (request->ttl_seconds() > 0) ttl = std::chrono::seconds(request->ttl_seconds());
+    if (ttl > deps_.policy.reservation_max_ttl)
+      return Error::InvalidArgument("ttl_seconds", "must be at most " +
+                                                       std::to_string(deps_.policy.reservation_max_ttl.count()) + " s");
+
+    const storage::BorrowerIdentity borrower{deps_.keyer.BorrowerKey(id.value()), id.value().region_code(),
+                                             id.value().birth_date().year};
+    call.audit.borrower_key = borrower.key;
+    v1::ReserveCreditRequest canonical = *request;
+    canonical.clear_request_id();
+    canonical.set_resident_id(id.value().normalized());
+    const storage::IdempotencyKey idempotency{request->request_id(),
+                                              deps_.keyer.RequestFingerprint(CanonicalBytes(canonical))};
+    const std::int64_t now = deps_.clock.NowMicros();
+    const storage::ReservationRequest reservation{{product.value(), currency, request->amount_minor()},
+                                                  request->account_reference(),
+                                                  now,
+                                                  now + std::chrono::duration_cast<std::chrono::microseconds>(ttl).count()};
+    bool replayed = false;
+    auto result = deps_.reservations.Reserve(call.member.id, idempotency, borrower, reservation, deps_.policy,
+                                             [&call] { return call.AuditForTransaction(); }, &replayed);
+    if (!result.ok()) return result.error();
+    response->set_reservation_id(result.value().reservation_id);
+    response->set_expires_at_unix_seconds(result.value().expires_at_us / 1'000'000);
+    return std::nullopt;
+  });
+}
+
+grpc::Status CreditServiceImpl::ReleaseReservation(grpc::ServerContext* context,
+                                                   const v1::ReleaseReservationRequest* request,
+                                                   v1::ReleaseReservationResponse* response) {
+  return deps_.guard.Run(context, kReleaseReservation, [&](CallContext& call) -> domain::MaybeError {
+    if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
+    if (auto e = ValidateToken(request->reservation_id(), 64, "reservation_id")) return e;
+    v1::ReleaseReservationRequest canonical = *request;
+    canonical.clear_request_id();
+    const storage::IdempotencyKey idempotency{request->request_id(),
+                                              deps_.keyer.RequestFingerprint(CanonicalBytes(canonical))};
+    bool replayed = false;
+    auto released = deps_.reservations.Release(call.member.id, idempotency, request->reservation_id(),
+                                               deps_.clock.NowMicros(), [&call] { return call.AuditForTransaction(); },
+                                               &replayed);
+    if (!released.ok()) return released.error();
+    response->set_reservation_id(released.value());
+    return std::nullopt;
+  });
+}
+
+}  // namespace creditshare::api

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "api/call_guard.h"
+#include "domain/clock.h"
+#include "domain/decision.h"
+#include "security/borrower_keyer.h"
+#include "storage/credit_line_repository.h"
+#include "storage/dispute_repository.h"
+#include "storage/inquiry_repository.h"
+#include "storage/reservation_repository.h"
+
+namespace creditshare::api {
+
+// What the gRPC services share; owned by the server assembly.
+struct ServiceDeps {
+  CallGuard& guard;
+  const domain::Clock& clock;
+  const security::BorrowerKeyer& keyer;
+  const domain::CreditPolicy& policy;
+  storage::CreditLineRepository& lines;
+  storage::InquiryRepository& inquiries;
+  storage::ReservationRepository& reservations;
+  storage::DisputeRepository& disputes;
+};
+
+}  // namespace creditshare::api
