@@ -29,24 +29,40 @@ Client::Client(const ClientOptions& options) : deadline_(options.deadline) {
   channel_ = grpc::CreateCustomChannel(options.target, grpc::SslCredentials(tls), args);
   reporting_ = v1::ReportingService::NewStub(channel_);
   inquiry_ = v1::InquiryService::NewStub(channel_);
+  credit_ = v1::CreditService::NewStub(channel_);
+  dispute_ = v1::DisputeService::NewStub(channel_);
 }
 
-void Client::Prepare(grpc::ClientContext& context) const {
-  context.set_deadline(std::chrono::system_clock::now() + deadline_);
+grpc::Status Client::ReportCreditLine(const v1::ReportCreditLineRequest& r, v1::ReportCreditLineResponse* out) {
+  return Call(*reporting_, &v1::ReportingService::Stub::ReportCreditLine, r, out);
 }
-
-grpc::Status Client::ReportCreditLine(const v1::ReportCreditLineRequest& request,
-                                      v1::ReportCreditLineResponse* response) {
-  grpc::ClientContext context;
-  Prepare(context);
-  return reporting_->ReportCreditLine(&context, request, response);
+grpc::Status Client::RestructureCreditLine(const v1::RestructureCreditLineRequest& r,
+                                           v1::RestructureCreditLineResponse* out) {
+  return Call(*reporting_, &v1::ReportingService::Stub::RestructureCreditLine, r, out);
 }
-
-grpc::Status Client::GetBorrowerExposure(const v1::GetBorrowerExposureRequest& request,
-                                         v1::GetBorrowerExposureResponse* response) {
-  grpc::ClientContext context;
-  Prepare(context);
-  return inquiry_->GetBorrowerExposure(&context, request, response);
+grpc::Status Client::GetBorrowerExposure(const v1::GetBorrowerExposureRequest& r, v1::GetBorrowerExposureResponse* out) {
+  return Call(*inquiry_, &v1::InquiryService::Stub::GetBorrowerExposure, r, out);
+}
+grpc::Status Client::CheckNewCredit(const v1::CheckNewCreditRequest& r, v1::CheckNewCreditResponse* out) {
+  return Call(*inquiry_, &v1::InquiryService::Stub::CheckNewCredit, r, out);
+}
+grpc::Status Client::ListMyInquiries(const v1::ListMyInquiriesRequest& r, v1::ListMyInquiriesResponse* out) {
+  return Call(*inquiry_, &v1::InquiryService::Stub::ListMyInquiries, r, out);
+}
+grpc::Status Client::ReserveCredit(const v1::ReserveCreditRequest& r, v1::ReserveCreditResponse* out) {
+  return Call(*credit_, &v1::CreditService::Stub::ReserveCredit, r, out);
+}
+grpc::Status Client::ReleaseReservation(const v1::ReleaseReservationRequest& r, v1::ReleaseReservationResponse* out) {
+  return Call(*credit_, &v1::CreditService::Stub::ReleaseReservation, r, out);
+}
+grpc::Status Client::FileDispute(const v1::FileDisputeRequest& r, v1::FileDisputeResponse* out) {
+  return Call(*dispute_, &v1::DisputeService::Stub::FileDispute, r, out);
+}
+grpc::Status Client::ResolveDispute(const v1::ResolveDisputeRequest& r, v1::ResolveDisputeResponse* out) {
+  return Call(*dispute_, &v1::DisputeService::Stub::ResolveDispute, r, out);
+}
+grpc::Status Client::ListDisputes(const v1::ListDisputesRequest& r, v1::ListDisputesResponse* out) {
+  return Call(*dispute_, &v1::DisputeService::Stub::ListDisputes, r, out);
 }
 
 }  // namespace creditshare::client

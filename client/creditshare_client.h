@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "creditshare/v1/credit_service.grpc.pb.h"
+#include "creditshare/v1/dispute_service.grpc.pb.h"
 #include "creditshare/v1/inquiry_service.grpc.pb.h"
 #include "creditshare/v1/reporting_service.grpc.pb.h"
 
@@ -28,18 +30,38 @@ class Client {
   explicit Client(const ClientOptions& options);
 
   grpc::Status ReportCreditLine(const v1::ReportCreditLineRequest& request, v1::ReportCreditLineResponse* response);
+  grpc::Status RestructureCreditLine(const v1::RestructureCreditLineRequest& request,
+                                     v1::RestructureCreditLineResponse* response);
   grpc::Status GetBorrowerExposure(const v1::GetBorrowerExposureRequest& request,
                                    v1::GetBorrowerExposureResponse* response);
+  grpc::Status CheckNewCredit(const v1::CheckNewCreditRequest& request, v1::CheckNewCreditResponse* response);
+  grpc::Status ListMyInquiries(const v1::ListMyInquiriesRequest& request, v1::ListMyInquiriesResponse* response);
+  grpc::Status ReserveCredit(const v1::ReserveCreditRequest& request, v1::ReserveCreditResponse* response);
+  grpc::Status ReleaseReservation(const v1::ReleaseReservationRequest& request,
+                                  v1::ReleaseReservationResponse* response);
+  grpc::Status FileDispute(const v1::FileDisputeRequest& request, v1::FileDisputeResponse* response);
+  grpc::Status ResolveDispute(const v1::ResolveDisputeRequest& request, v1::ResolveDisputeResponse* response);
+  grpc::Status ListDisputes(const v1::ListDisputesRequest& request, v1::ListDisputesResponse* response);
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
  private:
-  void Prepare(grpc::ClientContext& context) const;
+  // Calls one unary method of `stub` with this client's deadline.
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status Call(Stub& stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                    const Request& request, Response* response) const {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + deadline_);
+    return (stub.*method)(&context, request, response);
+  }
 
   std::chrono::milliseconds deadline_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ReportingService::Stub> reporting_;
   std::unique_ptr<v1::InquiryService::Stub> inquiry_;
+  std::unique_ptr<v1::CreditService::Stub> credit_;
+  std::unique_ptr<v1::DisputeService::Stub> dispute_;
 };
 
 }  // namespace creditshare::client

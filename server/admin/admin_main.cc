@@ -18,6 +18,7 @@
 #include "domain/resident_id.h"
 #include "security/borrower_keyer.h"
 #include "storage/audit_repository.h"
+#include "storage/credit_line_repository.h"
 #include "cli_options.h"
 #include "security/pki.h"
 #include "storage/migrations.h"
@@ -247,6 +248,13 @@ int main(int argc, char** argv) {
   audit_export->add_option("--to", to_date, "Last day, YYYY-MM-DD (inclusive)");
   audit_export->add_option("--limit", export_limit, "Most records")->capture_default_str();
 
+  auto* retention = app.add_subcommand("retention", "Negative-information retention (5 years after the event ended)");
+  retention->require_subcommand(1);
+  auto* retention_purge =
+      retention->add_subcommand("purge", "Delete negative information whose retention ran out (run daily, e.g. a CronJob)");
+  std::string purge_today;
+  retention_purge->add_option("--today", purge_today, "Business date to purge as of (default: today, China time)");
+
   CLI11_PARSE(app, argc, argv);
   const bool as_json = output == "json";
 
@@ -294,6 +302,29 @@ int main(int argc, char** argv) {
       if (auto behind = creditshare::storage::CheckSchemaVersion(*conn)) throw AdminError(behind->message);
     }
     Onboarding onboarding(pool, actor);
+    if (retention_purge->parsed()) {
+      auto today = creditshare::domain::SystemClock().Today();
+      if (!purge_today.empty()) {
+        const auto d = creditshare::domain::Date::Parse(purge_today);
+        if (!d) throw AdminError("--today must be a date like 2026-11-23");
+        today = *d;
+      }
+      using Counts = creditshare::storage::CreditLineRepository::PurgeCounts;
+      const auto counts = creditshare::storage::CreditLineRepository(pool).PurgeExpiredNegativeInformation(
+          today, [&](creditshare::storage::Connection& conn, const Counts& c) {
+            creditshare::storage::AdminActionRepository::Record(
+                conn, actor, "retention.purge", today.ToString(),
+                "months=" + std::to_string(c.months_deleted) + " lines=" + std::to_string(c.lines_cleared));
+          });
+      if (as_json) {
+        std::cout << json{{"today", today.ToString()}, {"months_deleted", counts.months_deleted},
+                          {"lines_cleared", counts.lines_cleared}}.dump() << "\n";
+      } else {
+        std::cout << "purged negative information as of " << today.ToString() << ": " << counts.months_deleted
+                  << " monthly records deleted, " << counts.lines_cleared << " lines cleared\n";
+      }
+      return 0;
+    }
     if (audit_verify->parsed()) {
       const auto report = creditshare::audit::VerifyChain(pool);
       if (report.broken_record_id)

@@ -86,8 +86,10 @@ void ToProto(const domain::ReportResult& result, const std::string& account_refe
 }
 
 namespace {
-void SetOptionalDate(const std::optional<domain::Date>& d, v1::Date* out) {
-  if (d) ToProto(*d, out);
+// Touches the message field only when there is a date: a mutable_ accessor marks it present.
+template <typename MutableField>
+void SetOptionalDate(const std::optional<domain::Date>& d, MutableField field) {
+  if (d) ToProto(*d, field());
 }
 
 // Both exposure-bearing responses share these fields.
@@ -133,14 +135,14 @@ void FillExposure(const domain::Exposure& exposure, Response* out) {
     ToProto(v.line.as_of_date, l->mutable_as_of_date());
     l->set_scheduled_payment_minor(v.line.scheduled_payment_minor);
     l->set_actual_payment_minor(v.line.actual_payment_minor);
-    SetOptionalDate(v.line.first_delinquency_date, l->mutable_first_delinquency_date());
+    SetOptionalDate(v.line.first_delinquency_date, [l] { return l->mutable_first_delinquency_date(); });
     l->set_classification(static_cast<v1::LoanClassification>(v.line.classification));
-    SetOptionalDate(v.line.maturity_date, l->mutable_maturity_date());
+    SetOptionalDate(v.line.maturity_date, [l] { return l->mutable_maturity_date(); });
     l->set_collections_stage(static_cast<v1::CollectionsStage>(v.line.collections_stage));
     l->set_charged_off_amount_minor(v.line.charged_off_amount_minor);
-    SetOptionalDate(v.line.charged_off_date, l->mutable_charged_off_date());
+    SetOptionalDate(v.line.charged_off_date, [l] { return l->mutable_charged_off_date(); });
     l->set_restructure_count(v.restructure_count);
-    SetOptionalDate(v.last_restructure_date, l->mutable_last_restructure_date());
+    SetOptionalDate(v.last_restructure_date, [l] { return l->mutable_last_restructure_date(); });
     l->set_repayment_history(v.repayment_history);
     l->set_disputed(v.disputed);
   }

@@ -394,7 +394,8 @@ std::vector<domain::BorrowerLine> CreditLineRepository::LockLinesForCaps(Connect
   return out;
 }
 
-CreditLineRepository::PurgeCounts CreditLineRepository::PurgeExpiredNegativeInformation(const domain::Date& today) {
+CreditLineRepository::PurgeCounts CreditLineRepository::PurgeExpiredNegativeInformation(
+    const domain::Date& today, const std::function<void(Connection&, const PurgeCounts&)>& record) {
   const std::string cutoff = today.AddYears(-domain::kNegativeRetentionYears).ToString();
   auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<PurgeCounts> {
     PurgeCounts counts;
@@ -410,6 +411,7 @@ CreditLineRepository::PurgeCounts CreditLineRepository::PurgeExpiredNegativeInfo
         "negative_ended_date = NULL WHERE negative_ended_date IS NOT NULL AND negative_ended_date <= ?");
     lines.setString(1, cutoff);
     counts.lines_cleared = lines.executeUpdate();
+    record(conn, counts);
     return counts;
   });
   return result.value();

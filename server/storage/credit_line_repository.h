@@ -65,7 +65,9 @@ class CreditLineRepository {
     long months_deleted = 0;
     long lines_cleared = 0;
   };
-  PurgeCounts PurgeExpiredNegativeInformation(const domain::Date& today);
+  // `record` writes the operator's action inside the same transaction.
+  PurgeCounts PurgeExpiredNegativeInformation(const domain::Date& today,
+                                              const std::function<void(Connection&, const PurgeCounts&)>& record);
 
  private:
   ConnectionPool& pool_;

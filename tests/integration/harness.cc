@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <spawn.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <regex>
+#include <thread>
 #include <sstream>
 #include <stdexcept>
 
@@ -182,6 +185,10 @@ TestPki::TestPki() {
   WriteFile(dir_ / "server.crt", server.cert_pem);
   WriteFile(dir_ / "server.key", server.key_pem);
   WriteFile(dir_ / "hmac.key", "test-hmac-key-" + RandomSuffix() + "-0123456789abcdef");
+  // Caps: online micro-loans 300,000 CNY, everything 1,000,000 CNY, at most 3 lenders.
+  WriteFile(dir_ / "policy.json", R"({"product_caps_minor": {"online_micro_loan": 30000000},
+    "overall_cap_minor": 100000000, "max_lenders": 3, "duplicate_window_days": 30,
+    "multi_lender_inquiry_threshold": 3})");
 }
 
 TestPki::~TestPki() {
@@ -243,6 +250,7 @@ ServerConfig TestService::server_config() const {
   c.tls_key_file = pki_.server_key_file();
   c.client_ca_file = pki_.ca_file();
   c.hmac_key_file = pki_.hmac_key_file();
+  c.policy_file = pki_.policy_file();
   c.db = db_.config();
   c.db.pool_size = 4;
   c.max_threads = 16;
@@ -328,6 +336,58 @@ std::vector<std::string> DatabaseEnv(const storage::DbConfig& db, const fs::path
   return {"CREDITSHARE_DB_HOST=" + db.host, "CREDITSHARE_DB_PORT=" + std::to_string(db.port),
           "CREDITSHARE_DB_USER=" + db.user, "CREDITSHARE_DB_PASSWORD_FILE=" + pw_file.string(),
           "CREDITSHARE_DB_NAME=" + db.database};
+}
+
+ServerProcess::ServerProcess(const ServerConfig& c, const fs::path& log) : log_(log) {
+  std::vector<std::string> args = {CREDITSHARE_SERVER_BINARY, "--listen",       "127.0.0.1:0",    "--tls-cert",
+                                   c.tls_cert_file,           "--tls-key",      c.tls_key_file,   "--client-ca",
+                                   c.client_ca_file,          "--drain-seconds", "2",             "--metrics-listen",
+                                   "127.0.0.1:0",             "--health-listen", "127.0.0.1:0",   "--auth-cache-ms",
+                                   "200"};
+  if (!c.policy_file.empty()) {
+    args.push_back("--policy-file");
+    args.push_back(c.policy_file);
+  }
+  std::vector<std::string> env = DatabaseEnv(c.db, log.parent_path());
+  env.push_back("CREDITSHARE_HMAC_KEY_FILE=" + c.hmac_key_file);
+  pid_ = SpawnProcess(args, env, "/dev/null", log.string());
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0 && !exited_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+int ServerProcess::WaitExit(std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_ = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
+std::string ServerProcess::Log() const {
+  std::ifstream in(log_);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int ServerProcess::WaitForPort(std::chrono::milliseconds timeout) {
+  const std::regex port_re("event=server_started [^\n]* port=([0-9]+)");
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    std::smatch m;
+    const std::string log = Log();
+    if (std::regex_search(log, m, port_re)) return std::stoi(m[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
 }
 
 StderrCapture::StderrCapture() {

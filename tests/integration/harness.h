@@ -93,6 +93,7 @@ class TestPki {
   std::string server_cert_file() const { return (dir_ / "server.crt").string(); }
   std::string server_key_file() const { return (dir_ / "server.key").string(); }
   std::string hmac_key_file() const { return (dir_ / "hmac.key").string(); }
+  std::string policy_file() const { return (dir_ / "policy.json").string(); }
 
  private:
   std::filesystem::path dir_;
@@ -158,6 +159,25 @@ pid_t SpawnProcess(const std::vector<std::string>& argv, const std::vector<std::
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
 // The CREDITSHARE_DB_* variables (password through a file in `dir`) for a database.
 std::vector<std::string> DatabaseEnv(const storage::DbConfig& db, const std::filesystem::path& dir);
+
+// A creditshare-server binary running on `config` (database settings through the environment,
+// as a container passes them), logging to `log`; killed at the end if still running.
+class ServerProcess {
+ public:
+  ServerProcess(const ServerConfig& config, const std::filesystem::path& log);
+  ~ServerProcess();
+  // Exit status, or -1 when still running after `timeout`.
+  int WaitExit(std::chrono::milliseconds timeout);
+  std::string Log() const;
+  // The API port from the server's start-up log line; 0 when it did not start in time.
+  int WaitForPort(std::chrono::milliseconds timeout);
+  pid_t pid() const { return pid_; }
+
+ private:
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
 
 // Redirects this process's stderr to a file while alive; text() returns what was written.
 class StderrCapture {

@@ -47,3 +47,31 @@ inline v1::GetBorrowerExposureRequest ExposureRequest(const std::string& residen
 }
 
 }  // namespace creditshare::testing
+
+namespace creditshare::testing {
+
+inline v1::CheckNewCreditRequest CheckRequest(const std::string& resident_id, v1::ProductType product, long limit) {
+  v1::CheckNewCreditRequest r;
+  r.set_resident_id(resident_id);
+  r.set_purpose(v1::PURPOSE_LOAN_APPROVAL);
+  r.set_consent_reference("CONSENT-CHK");
+  r.set_product_type(product);
+  r.set_currency("CNY");
+  r.set_proposed_limit_minor(limit);
+  return r;
+}
+
+inline v1::ReserveCreditRequest ReserveRequest(const std::string& request_id, const std::string& resident_id,
+                                               long amount, v1::ProductType product = v1::PRODUCT_TYPE_ONLINE_MICRO_LOAN) {
+  v1::ReserveCreditRequest r;
+  r.set_request_id(request_id);
+  r.set_resident_id(resident_id);
+  r.set_purpose(v1::PURPOSE_LOAN_APPROVAL);
+  r.set_consent_reference("CONSENT-RSV");
+  r.set_product_type(product);
+  r.set_currency("CNY");
+  r.set_amount_minor(amount);
+  return r;
+}
+
+}  // namespace creditshare::testing

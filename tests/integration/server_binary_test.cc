@@ -18,61 +18,6 @@ extern char** environ;
 namespace creditshare::testing {
 namespace {
 
-class ServerProcess {
- public:
-  ServerProcess(const ServerConfig& c, const std::filesystem::path& log) : log_(log) {
-    std::vector<std::string> args = {CREDITSHARE_SERVER_BINARY, "--listen",     "127.0.0.1:0",
-                                     "--tls-cert",             c.tls_cert_file, "--tls-key",
-                                     c.tls_key_file,           "--client-ca",  c.client_ca_file,
-                                     "--drain-seconds",        "2",            "--metrics-listen",
-                                     "127.0.0.1:0",            "--health-listen", "127.0.0.1:0"};
-    // Database settings through the environment, as a container would pass them.
-    std::vector<std::string> env = DatabaseEnv(c.db, log.parent_path());
-    env.push_back("CREDITSHARE_HMAC_KEY_FILE=" + c.hmac_key_file);
-    pid_ = SpawnProcess(args, env, "/dev/null", log.string());
-  }
-  ~ServerProcess() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Exit status, or -1 when still running after `timeout`.
-  int WaitExit(std::chrono::milliseconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1;
-  }
-  std::string Log() const {
-    std::ifstream in(log_);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  int WaitForPort(std::chrono::milliseconds timeout) {
-    const std::regex port_re("event=server_started [^\\n]* port=([0-9]+)");
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      std::smatch m;
-      const std::string log = Log();
-      if (std::regex_search(log, m, port_re)) return std::stoi(m[1]);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return 0;
-  }
-  pid_t pid() const { return pid_; }
-
- private:
-  std::filesystem::path log_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
-
 ServerConfig ConfigFor(const TestDatabase& db, const TestPki& pki) {
   ServerConfig c;
   c.db = db.config();
