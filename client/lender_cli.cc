@@ -111,11 +111,18 @@ int RpcFailed(const grpc::Status& status) {
   return kExitRpcError;
 }
 
-void PrintExposureTable(const v1::GetBorrowerExposureResponse& r) {
+// Both GetBorrowerExposureResponse and CheckNewCreditResponse carry these fields.
+template <typename Response>
+void PrintExposureTable(const Response& r) {
   const auto& s = r.summary();
   std::cout << "open lines:        " << s.open_line_count() << "\n"
             << "distinct lenders:  " << s.distinct_lender_count() << "\n"
-            << "worst days overdue " << s.worst_days_past_due() << "\n";
+            << "worst days overdue " << s.worst_days_past_due() << "\n"
+            << "worst status 12/24 months: " << (s.worst_status_12_months().empty() ? "-" : s.worst_status_12_months())
+            << " / " << (s.worst_status_24_months().empty() ? "-" : s.worst_status_24_months()) << "\n"
+            << "other lenders inquiring 7/30/90 days: " << r.inquiries().last_7_days() << " / "
+            << r.inquiries().last_30_days() << " / " << r.inquiries().last_90_days() << "\n"
+            << "active reservations: " << s.active_reservation_count() << "\n";
   for (const auto& t : s.totals())
     std::cout << "total " << t.currency() << ":         limit " << FormatAmount(t.credit_limit_minor()) << "  balance "
               << FormatAmount(t.outstanding_balance_minor()) << "  overdue " << FormatAmount(t.overdue_amount_minor())
@@ -123,7 +130,7 @@ void PrintExposureTable(const v1::GetBorrowerExposureResponse& r) {
   std::cout << "\n"
             << std::left << std::setw(18) << "LENDER" << std::setw(18) << "TYPE" << std::setw(16) << "ACCOUNT"
             << std::setw(26) << "PRODUCT" << std::setw(12) << "STATUS" << std::right << std::setw(14) << "LIMIT"
-            << std::setw(14) << "BALANCE" << std::setw(6) << "DPD" << "  AS OF\n";
+            << std::setw(14) << "BALANCE" << std::setw(6) << "DPD" << "  AS OF       HISTORY\n";
   for (const auto& l : r.lines()) {
     const std::string lender = l.own_line() ? l.member_code() + " (you)" : "lender #" + std::to_string(l.lender_ordinal());
     std::cout << std::left << std::setw(18) << lender << std::setw(18)
@@ -133,7 +140,8 @@ void PrintExposureTable(const v1::GetBorrowerExposureResponse& r) {
               << EnumName(l.status(), "LINE_STATUS_", v1::LineStatus_Name<v1::LineStatus>) << std::right
               << std::setw(14) << FormatAmount(l.credit_limit_minor()) << std::setw(14)
               << FormatAmount(l.outstanding_balance_minor()) << std::setw(6) << l.days_past_due() << "  "
-              << FormatDate(l.as_of_date()) << "\n";
+              << FormatDate(l.as_of_date()) << "  " << l.repayment_history() << (l.disputed() ? "  [DISPUTED]" : "")
+              << (l.restructure_count() > 0 ? "  [RESTRUCTURED]" : "") << "  " << l.line_id() << "\n";
   }
 }
 
@@ -144,9 +152,13 @@ int main(int argc, char** argv) {
       "creditshare: report credit lines and query borrower exposure.\n"
       "Connection settings may come from CREDITSHARE_TARGET, CREDITSHARE_CA, CREDITSHARE_CERT, CREDITSHARE_KEY.\n\n"
       "Examples:\n"
-      "  creditshare report --account-ref L-1001 --resident-id 120101199001011237 --product online_micro_loan \\\n"
+      "  creditshare report --account-ref L-1001 --resident-id 120101199003071235 --product online_micro_loan \\\n"
       "      --limit 50000 --balance 12000 --opened 2026-01-15 --status open --as-of 2026-10-31\n"
-      "  creditshare exposure --resident-id 120101199001011237 --purpose loan_approval --consent C-778 --output json"};
+      "  creditshare exposure --resident-id 120101199003071235 --purpose loan_approval --consent C-778 --output json\n"
+      "  creditshare check --resident-id 120101199003071235 --purpose loan_approval --consent C-778 \\\n"
+      "      --product online_micro_loan --limit 20000\n"
+      "  creditshare reserve --resident-id 120101199003071235 --purpose loan_approval --consent C-778 \\\n"
+      "      --product online_micro_loan --amount 20000 --account-ref L-2002"};
   app.require_subcommand(1);
   app.fallthrough();  // connection and output options may follow the subcommand
   ClientOptions opts;
@@ -176,6 +188,17 @@ int main(int argc, char** argv) {
   report->add_option("--overdue", overdue, "Overdue amount")->capture_default_str();
   report->add_option("--as-of", as_of, "Date the figures describe, YYYY-MM-DD")->required();
   report->add_option("--request-id", request_id, "Idempotency key; re-use it to retry safely (default: random)");
+  std::string first_delinquency, maturity, charged_off_date, classification, collections, settlement,
+      scheduled = "0", actual = "0", charged_off_amount = "0";
+  report->add_option("--first-delinquency", first_delinquency, "Date of first delinquency (required when --dpd > 0)");
+  report->add_option("--scheduled", scheduled, "Payment due this month")->capture_default_str();
+  report->add_option("--actual", actual, "Payment made this month")->capture_default_str();
+  report->add_option("--classification", classification, "normal, special_mention, substandard, doubtful, loss");
+  report->add_option("--maturity", maturity, "Maturity date YYYY-MM-DD");
+  report->add_option("--collections", collections, "internal_soft, internal_hard, agency, legal");
+  report->add_option("--charged-off-amount", charged_off_amount, "Amount written off")->capture_default_str();
+  report->add_option("--charged-off-date", charged_off_date, "Date written off");
+  report->add_option("--settlement", settlement, "For closed lines: paid_as_agreed, by_guarantor, asset_disposal, other");
 
   // exposure
   auto* exposure = app.add_subcommand("exposure", "A borrower's exposure across all members");
@@ -184,6 +207,59 @@ int main(int argc, char** argv) {
   exposure->add_option("--purpose", purpose, "loan_approval, credit_card_approval, guarantee_review, "
                                              "post_loan_management, self_query")->required();
   exposure->add_option("--consent", consent, "Reference to the borrower's written consent")->required();
+
+  // check
+  auto* check = app.add_subcommand("check", "Pre-approval: exposure plus decision signals for a proposed line");
+  std::string amount;
+  check->add_option("--resident-id", resident_id, "Borrower's 18-character resident ID")->required();
+  check->add_option("--purpose", purpose, "Why you are asking (loan_approval, ...)")->required();
+  check->add_option("--consent", consent, "Reference to the borrower's written consent")->required();
+  check->add_option("--product", product, "Product type of the proposed line")->required();
+  check->add_option("--limit", amount, "Proposed credit limit")->required();
+  check->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
+
+  // reserve / release
+  auto* reserve = app.add_subcommand("reserve", "Reserve room under the caps for a line being approved");
+  int ttl_hours = 0;
+  reserve->add_option("--resident-id", resident_id, "Borrower's 18-character resident ID")->required();
+  reserve->add_option("--purpose", purpose, "Why you are asking (loan_approval, ...)")->required();
+  reserve->add_option("--consent", consent, "Reference to the borrower's written consent")->required();
+  reserve->add_option("--product", product, "Product type")->required();
+  reserve->add_option("--amount", amount, "Credit limit being approved")->required();
+  reserve->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
+  reserve->add_option("--account-ref", account_ref, "Account reference the line will be reported under");
+  reserve->add_option("--ttl-hours", ttl_hours, "Hours until it expires (default from the service's policy)");
+  reserve->add_option("--request-id", request_id, "Idempotency key (default: random)");
+  auto* release = app.add_subcommand("release", "End one of your reservations");
+  std::string reservation_id;
+  release->add_option("reservation", reservation_id, "Reservation id")->required();
+  release->add_option("--request-id", request_id, "Idempotency key (default: random)");
+
+  // inquiries
+  auto* inquiries = app.add_subcommand("inquiries", "Your own past inquiries, newest first");
+  int page_size = 100;
+  std::string page_token;
+  inquiries->add_option("--page-size", page_size, "1..1000")->capture_default_str();
+  inquiries->add_option("--page-token", page_token, "From the previous page");
+
+  // disputes
+  auto* dispute = app.add_subcommand("dispute", "Disputes on a borrower's behalf and on your own lines");
+  dispute->require_subcommand(1);
+  auto* dispute_file = dispute->add_subcommand("file", "File a dispute on a line (its line id from `exposure`)");
+  std::string line_id, reason, dispute_id, resolution, note, filter = "open";
+  dispute_file->add_option("--resident-id", resident_id, "Borrower's resident ID")->required();
+  dispute_file->add_option("--line-id", line_id, "The line's id")->required();
+  dispute_file->add_option("--reason", reason, "What the borrower disputes")->required();
+  dispute_file->add_option("--request-id", request_id, "Idempotency key (default: random)");
+  auto* dispute_resolve = dispute->add_subcommand("resolve", "Resolve a dispute on one of your lines");
+  dispute_resolve->add_option("dispute", dispute_id, "Dispute id")->required();
+  dispute_resolve->add_option("--resolution", resolution, "confirmed, corrected or deleted")
+      ->required()->check(CLI::IsMember({"confirmed", "corrected", "deleted"}));
+  dispute_resolve->add_option("--note", note, "What was found");
+  dispute_resolve->add_option("--request-id", request_id, "Idempotency key (default: random)");
+  auto* dispute_list = dispute->add_subcommand("list", "Disputes on your lines, with their deadlines");
+  dispute_list->add_option("--filter", filter, "open, overdue or all")
+      ->check(CLI::IsMember({"open", "overdue", "all"}))->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -208,6 +284,22 @@ int main(int argc, char** argv) {
       line->set_days_past_due(dpd);
       line->set_overdue_amount_minor(ParseAmount(overdue, "--overdue"));
       *line->mutable_as_of_date() = ParseDate(as_of, "--as-of");
+      line->set_scheduled_payment_minor(ParseAmount(scheduled, "--scheduled"));
+      line->set_actual_payment_minor(ParseAmount(actual, "--actual"));
+      line->set_charged_off_amount_minor(ParseAmount(charged_off_amount, "--charged-off-amount"));
+      if (!first_delinquency.empty())
+        *line->mutable_first_delinquency_date() = ParseDate(first_delinquency, "--first-delinquency");
+      if (!maturity.empty()) *line->mutable_maturity_date() = ParseDate(maturity, "--maturity");
+      if (!charged_off_date.empty()) *line->mutable_charged_off_date() = ParseDate(charged_off_date, "--charged-off-date");
+      if (!classification.empty())
+        line->set_classification(ParseEnum<v1::LoanClassification>(classification, "LOAN_CLASSIFICATION_",
+                                                                   v1::LoanClassification_Parse, "--classification"));
+      if (!collections.empty())
+        line->set_collections_stage(ParseEnum<v1::CollectionsStage>(collections, "COLLECTIONS_STAGE_",
+                                                                    v1::CollectionsStage_Parse, "--collections"));
+      if (!settlement.empty())
+        line->set_settlement_type(
+            ParseEnum<v1::SettlementType>(settlement, "SETTLEMENT_TYPE_", v1::SettlementType_Parse, "--settlement"));
       v1::ReportCreditLineResponse resp;
       const auto st = client.ReportCreditLine(req, &resp);
       if (!st.ok()) return RpcFailed(st);
@@ -231,6 +323,123 @@ int main(int argc, char** argv) {
         std::cout << ToJson(resp);
       } else {
         PrintExposureTable(resp);
+      }
+    } else if (check->parsed()) {
+      v1::CheckNewCreditRequest req;
+      req.set_resident_id(resident_id);
+      req.set_purpose(ParseEnum<v1::Purpose>(purpose, "PURPOSE_", v1::Purpose_Parse, "--purpose"));
+      req.set_consent_reference(consent);
+      req.set_product_type(ParseEnum<v1::ProductType>(product, "PRODUCT_TYPE_", v1::ProductType_Parse, "--product"));
+      req.set_currency(currency);
+      req.set_proposed_limit_minor(ParseAmount(amount, "--limit"));
+      v1::CheckNewCreditResponse resp;
+      const auto st = client.CheckNewCredit(req, &resp);
+      if (!st.ok()) return RpcFailed(st);
+      if (output == "json") {
+        std::cout << ToJson(resp);
+      } else {
+        PrintExposureTable(resp);
+        std::cout << "\nafter the proposed line: " << FormatAmount(resp.projected_product_limit_minor()) << " "
+                  << currency << " of this product, " << FormatAmount(resp.projected_total_limit_minor()) << " "
+                  << currency << " in all, " << resp.projected_lender_count() << " lenders\n";
+        if (resp.signals().empty()) std::cout << "signals: none\n";
+        for (const auto& signal : resp.signals())
+          std::cout << "SIGNAL " << EnumName(signal.code(), "SIGNAL_CODE_", v1::SignalCode_Name<v1::SignalCode>) << ": "
+                    << signal.message() << "\n";
+      }
+    } else if (reserve->parsed()) {
+      v1::ReserveCreditRequest req;
+      req.set_request_id(request_id.empty() ? RandomRequestId() : request_id);
+      req.set_resident_id(resident_id);
+      req.set_purpose(ParseEnum<v1::Purpose>(purpose, "PURPOSE_", v1::Purpose_Parse, "--purpose"));
+      req.set_consent_reference(consent);
+      req.set_product_type(ParseEnum<v1::ProductType>(product, "PRODUCT_TYPE_", v1::ProductType_Parse, "--product"));
+      req.set_currency(currency);
+      req.set_amount_minor(ParseAmount(amount, "--amount"));
+      req.set_account_reference(account_ref);
+      req.set_ttl_seconds(static_cast<int64_t>(ttl_hours) * 3600);
+      v1::ReserveCreditResponse resp;
+      const auto st = client.ReserveCredit(req, &resp);
+      if (!st.ok()) return RpcFailed(st);
+      if (output == "json") {
+        std::cout << ToJson(resp);
+      } else {
+        std::cout << "reservation " << resp.reservation_id() << " until unix time " << resp.expires_at_unix_seconds()
+                  << " (request " << req.request_id() << ")\n";
+      }
+    } else if (release->parsed()) {
+      v1::ReleaseReservationRequest req;
+      req.set_request_id(request_id.empty() ? RandomRequestId() : request_id);
+      req.set_reservation_id(reservation_id);
+      v1::ReleaseReservationResponse resp;
+      const auto st = client.ReleaseReservation(req, &resp);
+      if (!st.ok()) return RpcFailed(st);
+      std::cout << (output == "json" ? ToJson(resp) : "reservation " + resp.reservation_id() + " released\n");
+    } else if (inquiries->parsed()) {
+      v1::ListMyInquiriesRequest req;
+      req.set_page_size(page_size);
+      req.set_page_token(page_token);
+      v1::ListMyInquiriesResponse resp;
+      const auto st = client.ListMyInquiries(req, &resp);
+      if (!st.ok()) return RpcFailed(st);
+      if (output == "json") {
+        std::cout << ToJson(resp);
+      } else {
+        for (const auto& i : resp.inquiries())
+          std::cout << i.inquiry_id() << "  " << i.at_unix_seconds() << "  " << std::left << std::setw(22)
+                    << EnumName(i.purpose(), "PURPOSE_", v1::Purpose_Name<v1::Purpose>) << std::setw(22) << i.method()
+                    << i.consent_reference() << "\n";
+        if (!resp.next_page_token().empty()) std::cout << "next page: --page-token " << resp.next_page_token() << "\n";
+      }
+    } else if (dispute_file->parsed() || dispute_resolve->parsed() || dispute_list->parsed()) {
+      auto print = [&](const v1::Dispute& d) {
+        std::cout << d.dispute_id() << "  line " << d.line_id()
+                  << (d.account_reference().empty() ? "" : " (" + d.account_reference() + ")") << "  "
+                  << EnumName(d.status(), "DISPUTE_STATUS_", v1::DisputeStatus_Name<v1::DisputeStatus>) << "  due "
+                  << d.due_at_unix_seconds() << (d.overdue() ? "  OVERDUE" : "") << "  " << d.reason() << "\n";
+      };
+      if (dispute_list->parsed()) {
+        v1::ListDisputesRequest req;
+        req.set_filter(filter == "all" ? v1::ListDisputesRequest::FILTER_ALL
+                                       : filter == "overdue" ? v1::ListDisputesRequest::FILTER_OVERDUE
+                                                             : v1::ListDisputesRequest::FILTER_OPEN);
+        v1::ListDisputesResponse resp;
+        const auto st = client.ListDisputes(req, &resp);
+        if (!st.ok()) return RpcFailed(st);
+        if (output == "json") {
+          std::cout << ToJson(resp);
+        } else {
+          for (const auto& d : resp.disputes()) print(d);
+        }
+      } else if (dispute_file->parsed()) {
+        v1::FileDisputeRequest req;
+        req.set_request_id(request_id.empty() ? RandomRequestId() : request_id);
+        req.set_resident_id(resident_id);
+        req.set_line_id(line_id);
+        req.set_reason(reason);
+        v1::FileDisputeResponse resp;
+        const auto st = client.FileDispute(req, &resp);
+        if (!st.ok()) return RpcFailed(st);
+        if (output == "json") {
+          std::cout << ToJson(resp);
+        } else {
+          print(resp.dispute());
+        }
+      } else {
+        v1::ResolveDisputeRequest req;
+        req.set_request_id(request_id.empty() ? RandomRequestId() : request_id);
+        req.set_dispute_id(dispute_id);
+        req.set_resolution(ParseEnum<v1::DisputeStatus>(resolution, "DISPUTE_STATUS_", v1::DisputeStatus_Parse,
+                                                        "--resolution"));
+        req.set_note(note);
+        v1::ResolveDisputeResponse resp;
+        const auto st = client.ResolveDispute(req, &resp);
+        if (!st.ok()) return RpcFailed(st);
+        if (output == "json") {
+          std::cout << ToJson(resp);
+        } else {
+          print(resp.dispute());
+        }
       }
     }
   } catch (const CLI::ParseError& e) {

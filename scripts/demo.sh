@@ -46,7 +46,7 @@ openssl rand 32 >"$work/hmac.key"
 port=$((40000 + RANDOM % 10000))
 "$build/server/creditshare-server" --listen "127.0.0.1:$port" --tls-cert "$work/pki/server.crt" \
   --tls-key "$work/pki/server.key" --client-ca "$work/pki/ca.crt" --hmac-key-file "$work/hmac.key" \
-  --auth-cache-ms 1000 2>"$work/server.log" &
+  --policy-file "$root/config/credit-policy.json" --auth-cache-ms 1000 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
@@ -64,13 +64,24 @@ as_member tj-bank report --account-ref TJB-0001 --resident-id $borrower --produc
 as_member tj-bank report --account-ref TJB-0002 --resident-id $borrower --product instalment_consumer_loan \
   --limit 120000 --balance 96000 --opened 2025-06-15 --status open --as-of 2026-10-31 --request-id tjb-2026-10-0002
 as_member weili-micro report --account-ref WL-88 --resident-id $borrower --product online_micro_loan \
-  --limit 30000 --balance 29000 --opened 2026-09-20 --status open --dpd 12 --overdue 1500 --as-of 2026-10-31
+  --limit 30000 --balance 29000 --opened 2026-09-20 --status open --dpd 12 --overdue 1500 \
+  --first-delinquency 2026-10-19 --as-of 2026-10-31
 echo "Replaying the same request id returns the first result and changes nothing:"
 as_member tj-bank report --account-ref TJB-0001 --resident-id $borrower --product credit_card \
   --limit 50000 --balance 8200.50 --opened 2024-03-01 --status open --as-of 2026-10-31 --request-id tjb-2026-10-0001
 
 step "A third lender checks the borrower before approving a loan"
 as_member bohai-cf exposure --resident-id $borrower --purpose loan_approval --consent BH-CONSENT-7781
+
+step "Before approving a 280,000 CNY online micro-loan, the third lender asks for decision signals"
+as_member bohai-cf check --resident-id $borrower --purpose loan_approval --consent BH-CONSENT-7781 \
+  --product online_micro_loan --limit 280000
+
+step "It reserves 250,000 while approving; a second reservation that would breach the cap is refused"
+as_member bohai-cf reserve --resident-id $borrower --purpose loan_approval --consent BH-CONSENT-7781 \
+  --product online_micro_loan --amount 250000 --account-ref BH-2026-0042 --request-id bh-rsv-42
+as_member tj-bank reserve --resident-id $borrower --purpose loan_approval --consent TJB-C-9 \
+  --product online_micro_loan --amount 50000 || true
 
 step "The lender that owns lines sees them in full"
 as_member tj-bank exposure --resident-id $borrower --purpose post_loan_management --consent TJB-PL-2026-11
