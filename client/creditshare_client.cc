@@ -31,6 +31,7 @@ Client::Client(const ClientOptions& options) : deadline_(options.deadline) {
   inquiry_ = v1::InquiryService::NewStub(channel_);
   credit_ = v1::CreditService::NewStub(channel_);
   dispute_ = v1::DisputeService::NewStub(channel_);
+  regulator_ = v1::RegulatorService::NewStub(channel_);
 }
 
 grpc::Status Client::ReportCreditLine(const v1::ReportCreditLineRequest& r, v1::ReportCreditLineResponse* out) {
@@ -63,6 +64,22 @@ grpc::Status Client::ResolveDispute(const v1::ResolveDisputeRequest& r, v1::Reso
 }
 grpc::Status Client::ListDisputes(const v1::ListDisputesRequest& r, v1::ListDisputesResponse* out) {
   return Call(*dispute_, &v1::DisputeService::Stub::ListDisputes, r, out);
+}
+
+grpc::Status Client::GetAggregateReport(const v1::GetAggregateReportRequest& r,
+                                        std::vector<v1::GetAggregateReportResponse>* out) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + deadline_ * 6);  // reports scan a month of records
+  auto reader = regulator_->GetAggregateReport(&context, r);
+  return Collect(*reader, out);
+}
+
+grpc::Status Client::GetMultiLendingReport(const v1::GetMultiLendingReportRequest& r,
+                                           std::vector<v1::GetMultiLendingReportResponse>* out) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + deadline_ * 6);
+  auto reader = regulator_->GetMultiLendingReport(&context, r);
+  return Collect(*reader, out);
 }
 
 }  // namespace creditshare::client

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "creditshare/v1/credit_service.grpc.pb.h"
 #include "creditshare/v1/dispute_service.grpc.pb.h"
 #include "creditshare/v1/inquiry_service.grpc.pb.h"
+#include "creditshare/v1/regulator_service.grpc.pb.h"
 #include "creditshare/v1/reporting_service.grpc.pb.h"
 
 namespace creditshare::client {
@@ -42,10 +44,23 @@ class Client {
   grpc::Status FileDispute(const v1::FileDisputeRequest& request, v1::FileDisputeResponse* response);
   grpc::Status ResolveDispute(const v1::ResolveDisputeRequest& request, v1::ResolveDisputeResponse* response);
   grpc::Status ListDisputes(const v1::ListDisputesRequest& request, v1::ListDisputesResponse* response);
+  // Regulator reports: the whole stream, collected.
+  grpc::Status GetAggregateReport(const v1::GetAggregateReportRequest& request,
+                                  std::vector<v1::GetAggregateReportResponse>* responses);
+  grpc::Status GetMultiLendingReport(const v1::GetMultiLendingReportRequest& request,
+                                     std::vector<v1::GetMultiLendingReportResponse>* responses);
 
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
  private:
+  // Reads a whole server stream with this client's deadline.
+  template <typename Reader, typename Response>
+  static grpc::Status Collect(Reader& reader, std::vector<Response>* out) {
+    Response r;
+    while (reader.Read(&r)) out->push_back(r);
+    return reader.Finish();
+  }
+
   // Calls one unary method of `stub` with this client's deadline.
   template <typename Stub, typename Request, typename Response>
   grpc::Status Call(Stub& stub,
@@ -62,6 +77,7 @@ class Client {
   std::unique_ptr<v1::InquiryService::Stub> inquiry_;
   std::unique_ptr<v1::CreditService::Stub> credit_;
   std::unique_ptr<v1::DisputeService::Stub> dispute_;
+  std::unique_ptr<v1::RegulatorService::Stub> regulator_;
 };
 
 }  // namespace creditshare::client

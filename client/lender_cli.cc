@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iomanip>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -168,7 +169,8 @@ int main(int argc, char** argv) {
   app.add_option("--cert", opts.cert_file, "Your member client certificate")->envname("CREDITSHARE_CERT");
   app.add_option("--key", opts.key_file, "Your member private key")->envname("CREDITSHARE_KEY");
   app.add_option("--server-name", opts.server_name_override, "TLS server name, when it differs from the target host");
-  app.add_option("--output", output, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+  app.add_option("--output", output, "table, json, or (regulator reports) csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}))->capture_default_str();
 
   // report
   auto* report = app.add_subcommand("report", "Create or update one of your credit lines");
@@ -241,6 +243,24 @@ int main(int argc, char** argv) {
   std::string page_token;
   inquiries->add_option("--page-size", page_size, "1..1000")->capture_default_str();
   inquiries->add_option("--page-token", page_token, "From the previous page");
+
+  // regulator reports
+  auto* regulator = app.add_subcommand("regulator", "Aggregate reports (regulator members only)");
+  regulator->require_subcommand(1);
+  auto* aggregate = regulator->add_subcommand("aggregate", "One month's measures grouped by dimensions");
+  std::string month, by, out_file, from_month, to_month;
+  bool prefecture = false;
+  aggregate->add_option("--month", month, "YYYY-MM")->required();
+  aggregate->add_option("--by", by, "Comma-separated: province, prefecture, product_type, member_type, dpd_bucket, "
+                                    "classification (none: one grand-total cell)");
+  aggregate->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
+  aggregate->add_option("--out", out_file, "Write to this file instead of stdout");
+  auto* multi = regulator->add_subcommand("multi-lending", "Borrowers at 2+/3+/5+ lenders per region and month");
+  multi->add_option("--from", from_month, "First month YYYY-MM")->required();
+  multi->add_option("--to", to_month, "Last month YYYY-MM")->required();
+  multi->add_flag("--prefecture", prefecture, "Group by prefecture instead of province");
+  multi->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
+  multi->add_option("--out", out_file, "Write to this file instead of stdout");
 
   // disputes
   auto* dispute = app.add_subcommand("dispute", "Disputes on a borrower's behalf and on your own lines");
@@ -390,6 +410,106 @@ int main(int argc, char** argv) {
                     << EnumName(i.purpose(), "PURPOSE_", v1::Purpose_Name<v1::Purpose>) << std::setw(22) << i.method()
                     << i.consent_reference() << "\n";
         if (!resp.next_page_token().empty()) std::cout << "next page: --page-token " << resp.next_page_token() << "\n";
+      }
+    } else if (aggregate->parsed() || multi->parsed()) {
+      std::ofstream file;
+      if (!out_file.empty()) {
+        file.open(out_file, std::ios::trunc);
+        if (!file) throw std::runtime_error("cannot write " + out_file);
+      }
+      std::ostream& out = out_file.empty() ? std::cout : file;
+      auto parse_month = [](const std::string& text, const char* option) {
+        v1::Date d = ParseDate(text + "-01", option);
+        v1::YearMonth m;
+        m.set_year(d.year());
+        m.set_month(d.month());
+        return m;
+      };
+      auto money = [](int64_t minor) { return FormatAmount(minor); };
+      if (aggregate->parsed()) {
+        v1::GetAggregateReportRequest req;
+        *req.mutable_month() = parse_month(month, "--month");
+        req.set_currency(currency);
+        std::vector<std::string> names;
+        std::stringstream list(by);
+        for (std::string d; std::getline(list, d, ',');) {
+          if (d.empty()) continue;
+          req.add_dimensions(ParseEnum<v1::ReportDimension>(d, "REPORT_DIMENSION_", v1::ReportDimension_Parse, "--by"));
+          names.push_back(d);
+        }
+        std::vector<v1::GetAggregateReportResponse> resp;
+        const auto st = client.GetAggregateReport(req, &resp);
+        if (!st.ok()) return RpcFailed(st);
+        const char* kMeasures[] = {"borrowers", "lines", "credit_limit", "balance", "overdue", "new_lines",
+                                   "restructured_lines", "charged_off"};
+        auto values = [&](const v1::AggregateMeasures& m) {
+          return std::vector<std::string>{std::to_string(m.distinct_borrowers()), std::to_string(m.lines()),
+                                          money(m.credit_limit_minor()), money(m.outstanding_balance_minor()),
+                                          money(m.overdue_amount_minor()), std::to_string(m.new_lines()),
+                                          std::to_string(m.restructured_lines()), money(m.charged_off_amount_minor())};
+        };
+        if (output == "json") {
+          for (const auto& r : resp) out << ToJson(r);
+        } else {
+          const std::string sep = output == "csv" ? "," : "\t";
+          for (const auto& n : names) out << n << sep;
+          out << "suppressed";
+          for (const char* m : kMeasures) out << sep << m;
+          out << "\n";
+          for (const auto& r : resp) {
+            if (!r.has_cell()) continue;
+            for (const auto& v : r.cell().dimension_values()) out << v << sep;
+            out << (r.cell().suppressed() ? "yes" : "no");
+            for (const auto& v : r.cell().suppressed() ? std::vector<std::string>(8, "") : values(r.cell().measures()))
+              out << sep << v;
+            out << "\n";
+          }
+          const auto& s = resp.back().summary();
+          if (!s.totals_withheld()) {
+            for (size_t i = 0; i < names.size(); ++i) out << (i == 0 ? "TOTAL" : "") << sep;
+            out << (names.empty() ? "TOTAL" : "") << "no";
+            for (const auto& v : values(s.totals())) out << sep << v;
+            out << "\n";
+          }
+          if (output == "table")
+            out << "# k = " << s.min_borrowers_per_cell() << "; " << s.suppressed_cells() << " of " << s.cells()
+                << " cells suppressed" << (s.totals_withheld() ? "; totals withheld" : "") << "\n";
+        }
+      } else {
+        v1::GetMultiLendingReportRequest req;
+        *req.mutable_from_month() = parse_month(from_month, "--from");
+        *req.mutable_to_month() = parse_month(to_month, "--to");
+        req.set_region_level(prefecture ? v1::REGION_LEVEL_PREFECTURE : v1::REGION_LEVEL_PROVINCE);
+        req.set_currency(currency);
+        std::vector<v1::GetMultiLendingReportResponse> resp;
+        const auto st = client.GetMultiLendingReport(req, &resp);
+        if (!st.ok()) return RpcFailed(st);
+        if (output == "json") {
+          for (const auto& r : resp) out << ToJson(r);
+        } else {
+          const std::string sep = output == "csv" ? "," : "\t";
+          out << "month" << sep << "region" << sep << "suppressed" << sep << "borrowers" << sep << "balance";
+          for (int n : {2, 3, 5}) out << sep << "borrowers_" << n << "plus" << sep << "balance_share_" << n << "plus";
+          out << "\n";
+          for (const auto& item : resp) {
+            const auto& r = item.row();
+            out << r.month().year() << "-" << std::setw(2) << std::setfill('0') << r.month().month() << std::setfill(' ')
+                << sep << r.region() << sep << (r.suppressed() ? "yes" : "no") << sep;
+            if (r.suppressed()) {
+              out << sep << sep << sep << sep << sep << sep << sep << "\n";
+              continue;
+            }
+            out << r.borrowers() << sep << money(r.outstanding_balance_minor());
+            for (const auto& g : r.groups()) {
+              if (g.suppressed()) {
+                out << sep << "suppressed" << sep;
+              } else {
+                out << sep << g.borrowers() << sep << std::fixed << std::setprecision(4) << g.balance_share();
+              }
+            }
+            out << "\n";
+          }
+        }
       }
     } else if (dispute_file->parsed() || dispute_resolve->parsed() || dispute_list->parsed()) {
       auto print = [&](const v1::Dispute& d) {

@@ -92,6 +92,31 @@ as_member bohai-cf exposure --resident-id 120101199003071236 --purpose loan_appr
 step "A regulator may not look at individual borrowers"
 as_member pboc-tj exposure --resident-id $borrower --purpose loan_approval --consent X || true
 
+step "Lenders report a month of lines for 40 more borrowers (for the regulator's statistics)"
+# Valid resident IDs: Tianjin (12xxxx) and Beijing (11xxxx), check character per ISO 7064 MOD 11-2.
+ids=$(python3 - <<'PY'
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+for n in range(40):
+    body = ("120104" if n % 4 else "110108") + "1988%02d%02d" % (1 + n % 12, 1 + n % 28) + "%03d" % (200 + n)
+    print(body + "10X98765432"[sum(int(c) * x for c, x in zip(body, w)) % 11])
+PY
+)
+n=0
+for id in $ids; do
+  n=$((n + 1))
+  as_member tj-bank report --account-ref "TJB-P-$n" --resident-id "$id" --product credit_card --limit 20000 \
+    --balance $((n * 100)) --opened 2025-02-01 --status open --as-of 2026-10-31 --request-id "tjb-p-$n" >/dev/null 2>&1
+  if [ $((n % 3)) -eq 0 ]; then
+    as_member weili-micro report --account-ref "WL-P-$n" --resident-id "$id" --product online_micro_loan --limit 5000 \
+      --balance 4000 --opened 2026-03-01 --status open --as-of 2026-10-31 --request-id "wl-p-$n" >/dev/null 2>&1
+  fi
+done
+echo "reported $n borrowers"
+
+step "The regulator pulls aggregates (cells under 10 borrowers are suppressed) and the multi-lending series"
+as_member pboc-tj regulator aggregate --month 2026-10 --by province,product_type
+as_member pboc-tj regulator multi-lending --from 2026-09 --to 2026-10 --output csv
+
 step "An operator revokes a credential; the running server refuses it within the auth cache time"
 serial=$(admin credential list weili-micro --output json | grep '"serial"' | head -1 | cut -d'"' -f4)
 admin credential revoke "$serial" --reason "demo: key rotation"

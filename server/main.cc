@@ -24,6 +24,9 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
       ->envname("CREDITSHARE_HMAC_KEY_FILE");
   app.add_option("--policy-file", c.policy_file, "Credit policy JSON: caps, lender limit, windows (see config/)")
       ->envname("CREDITSHARE_POLICY_FILE");
+  app.add_option("--report-min-borrowers", c.report_min_borrowers,
+                 "k: regulator report cells with fewer distinct borrowers are suppressed")
+      ->envname("CREDITSHARE_REPORT_MIN_BORROWERS")->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_option("--max-threads", c.max_threads, "Most concurrent gRPC handler threads")
       ->envname("CREDITSHARE_MAX_THREADS")->check(CLI::Range(2, 4096))->capture_default_str();
   app.add_option("--auth-cache-ms", c.auth_cache_ttl,

@@ -17,12 +17,14 @@
 #include "api/credit_service.h"
 #include "api/dispute_service.h"
 #include "api/inquiry_service.h"
+#include "api/regulator_service.h"
 #include "api/reporting_service.h"
 #include "policy_file.h"
 #include "log.h"
 #include "security/borrower_keyer.h"
 #include "storage/credit_line_repository.h"
 #include "storage/credential_repository.h"
+#include "storage/report_repository.h"
 #include "storage/migrations.h"
 
 namespace creditshare {
@@ -47,6 +49,7 @@ struct Server::Components {
         inquiries(pool),
         reservations(pool),
         disputes(pool),
+        reports(pool),
         audit(pool),
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
@@ -55,7 +58,8 @@ struct Server::Components {
         reporting(deps),
         inquiry(deps),
         credit(deps),
-        dispute(deps) {}
+        dispute(deps),
+        regulator(guard, reports, config.report_min_borrowers) {}
 
   security::BorrowerKeyer keyer;
   domain::CreditPolicy policy;
@@ -66,6 +70,7 @@ struct Server::Components {
   storage::InquiryRepository inquiries;
   storage::ReservationRepository reservations;
   storage::DisputeRepository disputes;
+  storage::ReportRepository reports;
   storage::AuditRepository audit;
   audit::Sealer sealer;
   api::Authenticator authenticator;
@@ -75,11 +80,13 @@ struct Server::Components {
   api::InquiryServiceImpl inquiry;
   api::CreditServiceImpl credit;
   api::DisputeServiceImpl dispute;
+  api::RegulatorServiceImpl regulator;
 };
 
 namespace {
 constexpr const char* kServiceNames[] = {"", "creditshare.v1.ReportingService", "creditshare.v1.InquiryService",
-                                         "creditshare.v1.CreditService", "creditshare.v1.DisputeService"};
+                                         "creditshare.v1.CreditService", "creditshare.v1.DisputeService",
+                                         "creditshare.v1.RegulatorService"};
 }  // namespace
 
 Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
@@ -142,6 +149,7 @@ void Server::Start() {
   builder.RegisterService(&components_->inquiry);
   builder.RegisterService(&components_->credit);
   builder.RegisterService(&components_->dispute);
+  builder.RegisterService(&components_->regulator);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) throw std::runtime_error("cannot listen on " + config_.listen_address);
 

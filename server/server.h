@@ -20,6 +20,7 @@ struct ServerConfig {
   std::string hmac_key_file;   // at least 32 bytes; keys borrower identities
   std::string policy_file;     // credit policy JSON (caps, lender limit, windows); empty: no caps
   storage::DbConfig db;
+  int report_min_borrowers = 10;  // k: report cells with fewer distinct borrowers are suppressed
   int max_threads = 32;  // gRPC handler threads; each may hold one pooled connection
   // How long an authentication answer is cached: revocations and suspensions take effect
   // within this time.

@@ -162,8 +162,9 @@ MonthWrite WriteMonth(Connection& conn, std::uint64_t line_id, const domain::Lin
   const bool corrected = exists && r.as_of_date <= line_as_of_before;
   auto& upsert = conn.Prepare(
       "INSERT INTO credit_line_months (line_id, month, status_code, outstanding_balance_minor, days_past_due, "
-      "overdue_amount_minor, scheduled_payment_minor, actual_payment_minor, as_of_date, corrected) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE status_code = VALUES(status_code), "
+      "overdue_amount_minor, scheduled_payment_minor, actual_payment_minor, as_of_date, corrected, credit_limit_minor, "
+      "classification) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE status_code = VALUES(status_code), "
+      "credit_limit_minor = VALUES(credit_limit_minor), classification = VALUES(classification), "
       "outstanding_balance_minor = VALUES(outstanding_balance_minor), days_past_due = VALUES(days_past_due), "
       "overdue_amount_minor = VALUES(overdue_amount_minor), scheduled_payment_minor = VALUES(scheduled_payment_minor), "
       "actual_payment_minor = VALUES(actual_payment_minor), as_of_date = VALUES(as_of_date), "
@@ -178,6 +179,8 @@ MonthWrite WriteMonth(Connection& conn, std::uint64_t line_id, const domain::Lin
   upsert.setInt64(8, r.actual_payment_minor);
   upsert.setString(9, r.as_of_date.ToString());
   upsert.setBoolean(10, corrected);
+  upsert.setInt64(11, r.credit_limit_minor);
+  upsert.setInt(12, static_cast<int>(r.classification));
   upsert.executeUpdate();
   return corrected ? MonthWrite::kCorrected : MonthWrite::kWritten;
 }

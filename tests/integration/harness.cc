@@ -210,8 +210,9 @@ std::pair<std::string, std::string> TestPki::WriteClient(const std::string& name
   return {cert.string(), key.string()};
 }
 
-TestService::TestService(std::optional<storage::DbConfig> db_server, bool metrics_endpoint)
+TestService::TestService(std::optional<storage::DbConfig> db_server, bool metrics_endpoint, int report_min_borrowers)
     : metrics_endpoint_(metrics_endpoint),
+      report_min_borrowers_(report_min_borrowers),
       db_(/*migrate=*/true, std::move(db_server)),
       clock_(std::make_shared<FixedClock>(TestNow())) {
   admin_pool_ = std::make_unique<storage::ConnectionPool>(db_.config());
@@ -254,6 +255,7 @@ ServerConfig TestService::server_config() const {
   c.db = db_.config();
   c.db.pool_size = 4;
   c.max_threads = 16;
+  c.report_min_borrowers = report_min_borrowers_;
   c.auth_cache_ttl = std::chrono::milliseconds(200);
   c.metrics_listen_address = metrics_endpoint_ ? "127.0.0.1:0" : "";
   c.health_listen_address = "127.0.0.1:0";

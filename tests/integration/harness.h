@@ -109,7 +109,8 @@ class TestService {
   static constexpr const char* kRegulator = "regulator-r";
 
   // The /metrics HTTP endpoint is off unless asked for: stopping its server costs ~2 s.
-  explicit TestService(std::optional<storage::DbConfig> db_server = std::nullopt, bool metrics_endpoint = false);
+  explicit TestService(std::optional<storage::DbConfig> db_server = std::nullopt, bool metrics_endpoint = false,
+                       int report_min_borrowers = 10);
   ~TestService();
 
   TestDatabase& db() { return db_; }
@@ -131,6 +132,7 @@ class TestService {
 
  private:
   bool metrics_endpoint_;
+  int report_min_borrowers_;
   TestDatabase db_;
   TestPki pki_;
   std::unique_ptr<storage::ConnectionPool> admin_pool_;
