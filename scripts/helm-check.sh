@@ -58,7 +58,7 @@ lint() {  # lint HELM_ARGS...: helm lint reports a template's `fail` as INFO onl
 must_fail_with() {  # must_fail_with PATTERN COMMAND...: the command fails, saying PATTERN
   local pattern=$1 out; shift
   if out=$("$@" 2>&1); then echo "unexpectedly succeeded"; return 1; fi
-  grep -E -- "$pattern" <<<"$out" || { echo "$out" | tail -5; return 1; }
+  grep -E -- "$pattern" <<<"$out" | sed 's/^/  expected: /' || { echo "$out" | tail -5; return 1; }
 }
 tamper() {  # a rendering with a writable root filesystem and an inline Secret and password
   "$helm" template creditshare "$chart" --kube-version "$kube_version" \

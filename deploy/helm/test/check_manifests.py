@@ -66,7 +66,13 @@ def effective_env(container, config_maps):
         if ref:
             env.update({k: ("value", v) for k, v in config_maps.get(ref["name"], {}).items()})
     for entry in container.get("env", []):
-        env[entry["name"]] = ("valueFrom", entry["valueFrom"]) if "valueFrom" in entry else ("value", entry.get("value"))
+        ref = entry.get("valueFrom", {}).get("configMapKeyRef")
+        if ref:  # a ConfigMap value is plain text: judge it like an inline value
+            env[entry["name"]] = ("value", config_maps.get(ref["name"], {}).get(ref["key"]))
+        elif "valueFrom" in entry:
+            env[entry["name"]] = ("valueFrom", entry["valueFrom"])
+        else:
+            env[entry["name"]] = ("value", entry.get("value"))
     return env
 
 
@@ -119,9 +125,7 @@ def check_secrets_not_inline(report, obj, pod, config_maps):
         mounts = secret_mount_paths(pod, c)
         problems = []
         for name, (how, value) in effective_env(c, config_maps).items():
-            if how == "valueFrom":
-                if "secretKeyRef" not in value and SECRETISH_NAME.search(name) and "configMapKeyRef" in value:
-                    problems.append(f"{name} comes from a ConfigMap")
+            if how == "valueFrom":  # secretKeyRef, fieldRef, resourceFieldRef
                 continue
             text = "" if value is None else str(value)
             if PEM in text:
@@ -130,7 +134,8 @@ def check_secrets_not_inline(report, obj, pod, config_maps):
                 problems.append(f"{name}={text!r} is not a file in a mounted Secret")
         report.check(not problems, f"{where}: secrets only through Secret volumes or secretKeyRef", "; ".join(problems))
         secret_volumes = {v["name"] for v in pod.get("volumes", []) if "secret" in v}
-        writable = [m["name"] for m in c.get("volumeMounts", []) if m["name"] in secret_volumes and not m.get("readOnly")]
+        writable = [m["name"] for m in c.get("volumeMounts", [])
+                    if m["name"] in secret_volumes and not m.get("readOnly")]
         report.check(not writable, f"{where}: Secret volumes mounted read-only", f"writable: {writable}")
 
 
@@ -225,7 +230,8 @@ def main():
         spec = obj.get("spec", {})
         if key == "hpa":
             target = spec.get("scaleTargetRef", {})
-            report.check(target.get("kind") == "Deployment" and target.get("name") == dep.get("metadata", {}).get("name"),
+            dep_name = dep.get("metadata", {}).get("name")
+            report.check(target.get("kind") == "Deployment" and target.get("name") == dep_name,
                          f"{name_of(obj)}: scales the Deployment")
             report.check(any(m.get("resource", {}).get("name") == "cpu" for m in spec.get("metrics", [])),
                          f"{name_of(obj)}: scales on CPU")
