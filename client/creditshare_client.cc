@@ -1,6 +1,7 @@
 #include "creditshare_client.h"
 
 #include <fstream>
+#include <thread>
 #include <sstream>
 #include <stdexcept>
 
@@ -24,6 +25,13 @@ Client::Client(const ClientOptions& options) : deadline_(options.deadline) {
   tls.pem_private_key = ReadFile(options.key_file, "client key file");
   grpc::ChannelArguments args;
   if (!options.server_name_override.empty()) args.SetSslTargetNameOverride(options.server_name_override);
+  // Every creditshare call is safe to retry (writes carry idempotency keys): retry UNAVAILABLE
+  // with exponential backoff.
+  args.SetServiceConfigJSON(R"({"methodConfig": [{"name": [{"service": "creditshare.v1.ReportingService"},
+      {"service": "creditshare.v1.InquiryService"}, {"service": "creditshare.v1.CreditService"},
+      {"service": "creditshare.v1.DisputeService"}, {"service": "creditshare.v1.RegulatorService"}],
+    "retryPolicy": {"maxAttempts": 4, "initialBackoff": "0.2s", "maxBackoff": "2s", "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE"]}}]})");
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   channel_ = grpc::CreateCustomChannel(options.target, grpc::SslCredentials(tls), args);
@@ -64,6 +72,29 @@ grpc::Status Client::ResolveDispute(const v1::ResolveDisputeRequest& r, v1::Reso
 }
 grpc::Status Client::ListDisputes(const v1::ListDisputesRequest& r, v1::ListDisputesResponse* out) {
   return Call(*dispute_, &v1::DisputeService::Stub::ListDisputes, r, out);
+}
+
+grpc::Status Client::BulkReportCreditLines(const std::function<bool(v1::BulkLineRecord*)>& next, int chunk_size,
+                                           const std::function<void(const v1::BulkRecordResult&)>& on_result) {
+  grpc::ClientContext context;  // no deadline: a month's book takes as long as it takes
+  auto stream = reporting_->BulkReportCreditLines(&context);
+  // The writer runs ahead of the acknowledgements; gRPC flow control bounds how far.
+  std::thread writer([&] {
+    bool more = true;
+    while (more) {
+      v1::BulkReportCreditLinesRequest chunk;
+      while (chunk.records_size() < chunk_size && (more = next(chunk.add_records()))) {
+      }
+      if (!more) chunk.mutable_records()->RemoveLast();
+      if (chunk.records_size() > 0 && !stream->Write(chunk)) break;
+    }
+    stream->WritesDone();
+  });
+  v1::BulkReportCreditLinesResponse response;
+  while (stream->Read(&response))
+    for (const auto& result : response.results()) on_result(result);
+  writer.join();
+  return stream->Finish();
 }
 
 grpc::Status Client::GetAggregateReport(const v1::GetAggregateReportRequest& r,

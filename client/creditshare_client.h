@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,12 @@ class Client {
   grpc::Status FileDispute(const v1::FileDisputeRequest& request, v1::FileDisputeResponse* response);
   grpc::Status ResolveDispute(const v1::ResolveDisputeRequest& request, v1::ResolveDisputeResponse* response);
   grpc::Status ListDisputes(const v1::ListDisputesRequest& request, v1::ListDisputesResponse* response);
+  // Streams records through BulkReportCreditLines in chunks of `chunk_size`, several chunks in
+  // flight. `next` fills the next record and returns false at the end; `on_result` gets every
+  // acknowledged record's result (after the server committed it). Returns the stream's status.
+  grpc::Status BulkReportCreditLines(const std::function<bool(v1::BulkLineRecord*)>& next, int chunk_size,
+                                     const std::function<void(const v1::BulkRecordResult&)>& on_result);
+
   // Regulator reports: the whole stream, collected.
   grpc::Status GetAggregateReport(const v1::GetAggregateReportRequest& request,
                                   std::vector<v1::GetAggregateReportResponse>* responses);

@@ -1,6 +1,7 @@
 // creditshare: the lender command line. Reports credit lines and queries borrower exposure over
-// mTLS. Exit codes: 0 success, 1 local error (files, arguments), 2 usage, 3 the service refused
-// or failed the call (its gRPC status is printed).
+// mTLS. Exit codes: 0 success, 1 local error (files, arguments), 2 usage (CLI11: 105-115), 3 the
+// service refused or failed the call (its gRPC status is printed), 4 a file was reported but some
+// records were rejected (see the rejects file).
 #include <CLI/CLI.hpp>
 #include <google/protobuf/util/json_util.h>
 
@@ -9,9 +10,11 @@
 #include <iomanip>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <sstream>
 
+#include "bulk_file.h"
 #include "creditshare_client.h"
 
 namespace {
@@ -22,6 +25,7 @@ using creditshare::client::ClientOptions;
 
 constexpr int kExitLocalError = 1;
 constexpr int kExitRpcError = 3;
+constexpr int kExitSomeRejected = 4;
 
 std::string Upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -146,6 +150,89 @@ void PrintExposureTable(const Response& r) {
   }
 }
 
+// Streams a file through BulkReportCreditLines with a progress line on stderr; rejected records
+// (by the file parser or the service) go to the rejects file with their reasons.
+int ReportFile(Client& client, const std::string& path, std::string rejects_path, int chunk_size,
+               const std::string& output) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::size_t total_lines = 0;
+  for (std::string l; std::getline(in, l);) total_lines += l.find_first_not_of(" \t\r") != std::string::npos;
+  in.clear();
+  in.seekg(0);
+  const auto format = creditshare::client::LineFileReader::FormatOf(path);
+  if (format == creditshare::client::LineFileReader::Format::kCsv && total_lines > 0) --total_lines;  // header
+  creditshare::client::LineFileReader reader(in, format);
+  if (rejects_path.empty()) rejects_path = path + ".rejects.csv";
+  std::ofstream rejects(rejects_path, std::ios::trunc);
+  if (!rejects) throw std::runtime_error("cannot write " + rejects_path);
+  rejects << "line,code,field,message\n";
+  auto csv = [](const std::string& v) {
+    std::string q = "\"";
+    for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+
+  std::mutex mu;  // the writer thread (parse rejects) and the reader (acknowledgements) both count
+  long accepted = 0, replayed = 0, rejected = 0, done = 0;
+  auto reject = [&](long line, const std::string& code, const std::string& field, const std::string& message) {
+    rejects << line << "," << code << "," << csv(field) << "," << csv(message) << "\n";
+    ++rejected;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto last_print = start;
+  auto progress = [&](bool final) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!final && now - last_print < std::chrono::milliseconds(200)) return;
+    last_print = now;
+    const double secs = std::max(1e-3, std::chrono::duration<double>(now - start).count());
+    const double rate = static_cast<double>(done) / secs;
+    const double eta = rate > 0 ? static_cast<double>(static_cast<long>(total_lines) - done) / rate : 0;
+    std::fprintf(stderr, "\r%ld/%zu records  %.0f rec/s  ETA %.0fs  (accepted %ld, replayed %ld, rejected %ld)%s", done,
+                 total_lines, rate, std::max(0.0, eta), accepted, replayed, rejected, final ? "\n" : "");
+  };
+
+  const auto status = client.BulkReportCreditLines(
+      [&](creditshare::v1::BulkLineRecord* out) {
+        creditshare::client::LineFileReader::Record r;
+        while (reader.Next(&r)) {
+          if (r.record) {
+            *out = *r.record;
+            return true;
+          }
+          std::lock_guard lock(mu);
+          reject(r.line_number, "INVALID_ARGUMENT", r.field, r.error);
+          ++done;
+        }
+        return false;
+      },
+      chunk_size,
+      [&](const creditshare::v1::BulkRecordResult& result) {
+        std::lock_guard lock(mu);
+        ++done;
+        switch (result.status()) {
+          case creditshare::v1::BULK_RECORD_STATUS_ACCEPTED: ++accepted; break;
+          case creditshare::v1::BULK_RECORD_STATUS_REPLAYED: ++replayed; break;
+          default: reject(result.sequence(), result.code(), result.field(), result.message()); break;
+        }
+        progress(false);
+      });
+  progress(true);
+  rejects.flush();
+  if (output == "json") {
+    std::cout << "{\"accepted\": " << accepted << ", \"replayed\": " << replayed << ", \"rejected\": " << rejected
+              << ", \"rejects_file\": \"" << rejects_path << "\"}\n";
+  } else {
+    std::cout << path << ": " << accepted << " accepted, " << replayed << " already applied, " << rejected
+              << " rejected" << (rejected > 0 ? " (see " + rejects_path + ")" : "") << "\n";
+  }
+  if (!status.ok()) {
+    std::cerr << "creditshare: the stream ended early; re-run the same command to resume\n";
+    return RpcFailed(status);
+  }
+  return rejected > 0 ? kExitSomeRejected : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -173,22 +260,28 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "csv"}))->capture_default_str();
 
   // report
-  auto* report = app.add_subcommand("report", "Create or update one of your credit lines");
+  auto* report = app.add_subcommand(
+      "report", "Create or update one of your credit lines, or stream a whole file of them (--file)");
+  std::string file, rejects_file;
+  int chunk_size = 500;
+  report->add_option("--file", file, "CSV or JSONL file of lines (see docs/file-formats.md); resumable by re-running");
+  report->add_option("--rejects", rejects_file, "Where rejected records go (default: FILE.rejects.csv)");
+  report->add_option("--chunk", chunk_size, "Records per committed batch")->check(CLI::Range(1, 1000))->capture_default_str();
   std::string account_ref, resident_id, product, currency = "CNY", limit, balance = "0", overdue = "0", opened, status,
                                                   as_of, request_id;
   int dpd = 0;
-  report->add_option("--account-ref", account_ref, "Your reference for the line (never reused)")->required();
-  report->add_option("--resident-id", resident_id, "Borrower's 18-character resident ID")->required();
+  report->add_option("--account-ref", account_ref, "Your reference for the line (never reused)");
+  report->add_option("--resident-id", resident_id, "Borrower's 18-character resident ID");
   report->add_option("--product", product, "revolving_consumer_credit, instalment_consumer_loan, online_micro_loan, "
-                                           "credit_card, business_loan, mortgage, auto_loan")->required();
+                                           "credit_card, business_loan, mortgage, auto_loan");
   report->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
-  report->add_option("--limit", limit, "Credit limit, e.g. 50000.00")->required();
+  report->add_option("--limit", limit, "Credit limit, e.g. 50000.00");
   report->add_option("--balance", balance, "Outstanding balance")->capture_default_str();
-  report->add_option("--opened", opened, "Opened date YYYY-MM-DD")->required();
-  report->add_option("--status", status, "open, closed, charged_off, frozen")->required();
+  report->add_option("--opened", opened, "Opened date YYYY-MM-DD");
+  report->add_option("--status", status, "open, closed, charged_off, frozen");
   report->add_option("--dpd", dpd, "Days past due")->capture_default_str();
   report->add_option("--overdue", overdue, "Overdue amount")->capture_default_str();
-  report->add_option("--as-of", as_of, "Date the figures describe, YYYY-MM-DD")->required();
+  report->add_option("--as-of", as_of, "Date the figures describe, YYYY-MM-DD");
   report->add_option("--request-id", request_id, "Idempotency key; re-use it to retry safely (default: random)");
   std::string first_delinquency, maturity, charged_off_date, classification, collections, settlement,
       scheduled = "0", actual = "0", charged_off_amount = "0";
@@ -289,7 +382,12 @@ int main(int argc, char** argv) {
 
   try {
     Client client(opts);
+    if (report->parsed() && !file.empty()) return ReportFile(client, file, rejects_file, chunk_size, output);
     if (report->parsed()) {
+      for (const auto& [name, value] : std::vector<std::pair<const char*, const std::string*>>{
+               {"--account-ref", &account_ref}, {"--resident-id", &resident_id}, {"--product", &product},
+               {"--limit", &limit}, {"--opened", &opened}, {"--status", &status}, {"--as-of", &as_of}})
+        if (value->empty()) throw CLI::RequiredError(std::string(name) + " (or --file)");
       v1::ReportCreditLineRequest req;
       req.set_request_id(request_id.empty() ? RandomRequestId() : request_id);
       auto* line = req.mutable_line();
@@ -412,12 +510,12 @@ int main(int argc, char** argv) {
         if (!resp.next_page_token().empty()) std::cout << "next page: --page-token " << resp.next_page_token() << "\n";
       }
     } else if (aggregate->parsed() || multi->parsed()) {
-      std::ofstream file;
+      std::ofstream report_file;
       if (!out_file.empty()) {
-        file.open(out_file, std::ios::trunc);
-        if (!file) throw std::runtime_error("cannot write " + out_file);
+        report_file.open(out_file, std::ios::trunc);
+        if (!report_file) throw std::runtime_error("cannot write " + out_file);
       }
-      std::ostream& out = out_file.empty() ? std::cout : file;
+      std::ostream& out = out_file.empty() ? std::cout : report_file;
       auto parse_month = [](const std::string& text, const char* option) {
         v1::Date d = ParseDate(text + "-01", option);
         v1::YearMonth m;

@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -54,7 +55,8 @@ struct Server::Components {
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
         guard(authenticator, audit, metrics, clock),
-        deps{guard, clock, keyer, policy, lines, inquiries, reservations, disputes},
+        // Half the pool for one bulk stream's parallel chunks leaves the rest for other calls.
+        deps{guard, clock, keyer, policy, lines, inquiries, reservations, disputes, std::max(1, config.db.pool_size / 2)},
         reporting(deps),
         inquiry(deps),
         credit(deps),

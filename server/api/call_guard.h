@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -35,6 +37,7 @@ struct CallContext {
   domain::AuditEvent audit;
   std::string_view outcome;  // business outcome label (e.g. "created"), when the method has one
   std::vector<std::string_view> signals;  // decision signals raised (CheckNewCredit)
+  std::map<std::string, int> record_outcomes;  // per-record outcomes of a bulk stream
   std::chrono::steady_clock::time_point started;
   bool audit_written = false;
 

@@ -1,5 +1,8 @@
 #include "api/reporting_service.h"
 
+#include <deque>
+#include <future>
+
 #include "api/proto_mapping.h"
 #include "domain/resident_id.h"
 
@@ -29,6 +32,52 @@ std::string_view OutcomeName(domain::ReportOutcome outcome, bool replayed) {
 
 constexpr MethodPolicy kReportCreditLine{"ReportCreditLine", /*lenders=*/true, /*regulators=*/false, RecordReport};
 constexpr MethodPolicy kRestructureCreditLine{"RestructureCreditLine", /*lenders=*/true, /*regulators=*/false};
+
+void RecordBulk(metrics::Metrics& m, const CallContext& call, grpc::StatusCode) {
+  for (const auto& [outcome, n] : call.record_outcomes) {
+    if (outcome.starts_with("rejected:")) {
+      m.ReportRejected(outcome.substr(9), n);
+    } else {
+      m.LineReported(outcome, n);
+    }
+  }
+}
+
+constexpr MethodPolicy kBulkReportCreditLines{"BulkReportCreditLines", /*lenders=*/true, /*regulators=*/false,
+                                              RecordBulk};
+constexpr int kMaxRecordsPerMessage = 1000;
+
+// A validated report ready to apply, or the reason it cannot be.
+struct Prepared {
+  domain::Result<domain::LineReport> report = domain::Error{domain::ErrorCode::kInternal, "", ""};
+  storage::BorrowerIdentity borrower;
+  std::string fingerprint;
+};
+
+// Validation shared by the unary and the bulk report: the request id, the resident ID, the
+// fields; then the borrower identity and the request fingerprint.
+Prepared PrepareReport(const std::string& request_id, const v1::CreditLineReport& line, const ServiceDeps& deps) {
+  Prepared p;
+  if (auto e = ValidateToken(request_id, kMaxRequestIdLength, "request_id")) {
+    p.report = *e;
+    return p;
+  }
+  const domain::Date today = deps.clock.Today();
+  auto id = domain::ResidentId::Parse(line.resident_id(), today, "line.resident_id");
+  if (!id.ok()) {
+    p.report = id.error();
+    return p;
+  }
+  p.report = FromProto(line, "line.");
+  if (!p.report.ok()) return p;
+  if (auto e = domain::ValidateLineReport(p.report.value(), today, "line.")) {
+    p.report = *e;
+    return p;
+  }
+  p.borrower = {deps.keyer.BorrowerKey(id.value()), id.value().region_code(), id.value().birth_date().year};
+  p.fingerprint = deps.keyer.RequestFingerprint(domain::CanonicalEncoding(p.report.value(), id.value().normalized()));
+  return p;
+}
 }  // namespace
 
 grpc::Status ReportingServiceImpl::ReportCreditLine(grpc::ServerContext* context,
@@ -37,23 +86,14 @@ grpc::Status ReportingServiceImpl::ReportCreditLine(grpc::ServerContext* context
   return deps_.guard.Run(context, kReportCreditLine, [&](CallContext& call) -> domain::MaybeError {
     if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
     if (!request->has_line()) return domain::Error::InvalidArgument("line", "is required");
-    const domain::Date today = deps_.clock.Today();
-    auto id = domain::ResidentId::Parse(request->line().resident_id(), today, "line.resident_id");
-    if (!id.ok()) return id.error();
-    auto report = FromProto(request->line(), "line.");
-    if (!report.ok()) return report.error();
-    if (auto e = domain::ValidateLineReport(report.value(), today, "line.")) return e;
-
-    const storage::BorrowerIdentity borrower{deps_.keyer.BorrowerKey(id.value()), id.value().region_code(),
-                                             id.value().birth_date().year};
-    call.audit.borrower_key = borrower.key;
-    const storage::IdempotencyKey idempotency{
-        request->request_id(),
-        deps_.keyer.RequestFingerprint(domain::CanonicalEncoding(report.value(), id.value().normalized()))};
+    auto prepared = PrepareReport(request->request_id(), request->line(), deps_);
+    if (!prepared.report.ok()) return prepared.report.error();
+    const auto& report = prepared.report;
+    call.audit.borrower_key = prepared.borrower.key;
     bool replayed = false;
-    auto result = deps_.lines.ApplyReport(call.member.id, idempotency, borrower, report.value(),
-                                          deps_.clock.NowMicros(), [&call] { return call.AuditForTransaction(); },
-                                          &replayed);
+    auto result = deps_.lines.ApplyReport(call.member.id, {request->request_id(), prepared.fingerprint},
+                                          prepared.borrower, report.value(), deps_.clock.NowMicros(),
+                                          [&call] { return call.AuditForTransaction(); }, &replayed);
     if (!result.ok()) return result.error();
     call.outcome = OutcomeName(result.value().outcome, replayed);
     ToProto(result.value(), report.value().account_reference, response);
@@ -108,6 +148,83 @@ grpc::Status ReportingServiceImpl::RestructureCreditLine(grpc::ServerContext* co
     if (!count.ok()) return count.error();
     response->set_account_reference(r.account_reference);
     response->set_restructure_count(count.value());
+    return std::nullopt;
+  });
+}
+
+grpc::Status ReportingServiceImpl::BulkReportCreditLines(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::BulkReportCreditLinesResponse, v1::BulkReportCreditLinesRequest>* stream) {
+  return deps_.guard.Run(context, kBulkReportCreditLines, [&](CallContext& call) -> domain::MaybeError {
+    // Chunks are committed by up to `bulk_parallelism` transactions at once, each on its own
+    // pooled connection; answers still go out in the order the chunks came in.
+    struct InFlight {
+      v1::BulkReportCreditLinesResponse response;
+      std::vector<int> pending;  // indexes into response.results waiting for the commit, in item order
+      std::future<std::vector<storage::BulkItemOutcome>> outcomes;
+    };
+    std::deque<InFlight> in_flight;
+    auto finish_oldest = [&]() -> bool {
+      auto& f = in_flight.front();
+      const auto outcomes = f.outcomes.get();
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        auto* result = f.response.mutable_results(f.pending[i]);
+        const auto& o = outcomes[i];
+        if (o.result) {
+          result->set_status(o.replayed ? v1::BULK_RECORD_STATUS_REPLAYED : v1::BULK_RECORD_STATUS_ACCEPTED);
+          result->set_outcome(static_cast<v1::ReportOutcome>(o.result->outcome));
+          ++call.record_outcomes[std::string(OutcomeName(o.result->outcome, o.replayed))];
+        } else {
+          const auto code = ToStatus(o.error).error_code();
+          result->set_status(v1::BULK_RECORD_STATUS_REJECTED);
+          result->set_code(std::string(CodeName(code)));
+          result->set_field(o.error.field);
+          result->set_message(o.error.message);
+          ++call.record_outcomes["rejected:" + std::string(CodeName(code))];
+        }
+      }
+      const bool written = stream->Write(f.response);
+      in_flight.pop_front();
+      return written;
+    };
+
+    v1::BulkReportCreditLinesRequest chunk;
+    while (stream->Read(&chunk)) {
+      if (chunk.records_size() > kMaxRecordsPerMessage)
+        return domain::Error::InvalidArgument("records", "at most 1000 records per message");
+      InFlight f;
+      auto& response = f.response;
+      std::vector<storage::BulkItem> items;
+      for (const auto& record : chunk.records()) {
+        auto* result = response.add_results();
+        result->set_sequence(record.sequence());
+        auto prepared = PrepareReport(record.request_id(), record.line(), deps_);
+        if (!prepared.report.ok()) {
+          const auto& e = prepared.report.error();
+          result->set_status(v1::BULK_RECORD_STATUS_REJECTED);
+          result->set_code(std::string(CodeName(ToStatus(e).error_code())));
+          result->set_field(e.field);
+          result->set_message(e.message);
+          ++call.record_outcomes["rejected:" + std::string(CodeName(ToStatus(e).error_code()))];
+          continue;
+        }
+        storage::BulkItem item{{record.request_id(), prepared.fingerprint}, prepared.borrower,
+                               std::move(prepared.report).value(), call.audit};
+        item.audit.borrower_key = item.borrower.key;
+        item.audit.request_id = record.request_id();
+        item.audit.result_code = 0;
+        items.push_back(std::move(item));
+        f.pending.push_back(response.results_size() - 1);
+      }
+      f.outcomes = std::async(std::launch::async, [this, member = call.member.id, items = std::move(items)] {
+        return deps_.lines.ApplyBatch(member, items, deps_.clock.NowMicros());
+      });
+      in_flight.push_back(std::move(f));
+      while (static_cast<int>(in_flight.size()) >= deps_.bulk_parallelism)
+        if (!finish_oldest()) return domain::Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
+    }
+    while (!in_flight.empty())
+      if (!finish_oldest()) return domain::Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
     return std::nullopt;
   });
 }

@@ -13,6 +13,9 @@ class ReportingServiceImpl final : public v1::ReportingService::Service {
                                 v1::ReportCreditLineResponse* response) override;
   grpc::Status RestructureCreditLine(grpc::ServerContext* context, const v1::RestructureCreditLineRequest* request,
                                      v1::RestructureCreditLineResponse* response) override;
+  grpc::Status BulkReportCreditLines(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::BulkReportCreditLinesResponse, v1::BulkReportCreditLinesRequest>* stream) override;
 
  private:
   const ServiceDeps& deps_;

@@ -21,6 +21,7 @@ struct ServiceDeps {
   storage::InquiryRepository& inquiries;
   storage::ReservationRepository& reservations;
   storage::DisputeRepository& disputes;
+  int bulk_parallelism = 1;  // chunk transactions of one bulk stream committed at once
 };
 
 }  // namespace creditshare::api

@@ -115,8 +115,12 @@ void Metrics::CallFinished(std::string_view method, std::string_view code, doubl
   duration_.Add({{"method", m}}, kLatencyBuckets).Observe(seconds);
 }
 
-void Metrics::LineReported(std::string_view outcome) { lines_reported_.Add({{"outcome", std::string(outcome)}}).Increment(); }
-void Metrics::ReportRejected(std::string_view reason) { reports_rejected_.Add({{"reason", std::string(reason)}}).Increment(); }
+void Metrics::LineReported(std::string_view outcome, int n) {
+  lines_reported_.Add({{"outcome", std::string(outcome)}}).Increment(n);
+}
+void Metrics::ReportRejected(std::string_view reason, int n) {
+  reports_rejected_.Add({{"reason", std::string(reason)}}).Increment(n);
+}
 void Metrics::Inquiry(std::string_view purpose) { inquiries_.Add({{"purpose", std::string(purpose)}}).Increment(); }
 void Metrics::SignalRaised(std::string_view signal) { signals_.Add({{"signal", std::string(signal)}}).Increment(); }
 void Metrics::ReservationEvent(std::string_view result) {

@@ -31,8 +31,8 @@ class Metrics final : public storage::PoolObserver {
   void CallFinished(std::string_view method, std::string_view code, double seconds);
 
   // Business events.
-  void LineReported(std::string_view outcome);  // created, updated, stale_ignored, replayed
-  void ReportRejected(std::string_view reason);  // the gRPC code name
+  void LineReported(std::string_view outcome, int n = 1);  // created, updated, stale_ignored, replayed
+  void ReportRejected(std::string_view reason, int n = 1);  // the gRPC code name
   void Inquiry(std::string_view purpose);
   void SignalRaised(std::string_view signal);  // CheckNewCredit decision signals, by code
   void ReservationEvent(std::string_view result);  // created, refused_cap, released

@@ -69,6 +69,10 @@ std::unique_ptr<Connection> ConnectionPool::Open(bool with_database) {
     std::unique_ptr<sql::Connection> raw(Driver()->connect(opts));
     auto conn = std::make_unique<Connection>(std::move(raw));
     conn->Execute("SET SESSION time_zone = '+00:00'");
+    // Correctness rests on explicit row locks (the borrower row, FOR UPDATE / shared reads), not on
+    // gap locks; READ COMMITTED avoids the gap-lock deadlocks that parallel inserts into unique
+    // indexes (idempotency keys, borrowers) otherwise cause under REPEATABLE READ.
+    conn->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     conn->Execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO'");
     return conn;
   } catch (const sql::SQLException& e) {

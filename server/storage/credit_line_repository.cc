@@ -151,14 +151,17 @@ enum class MonthWrite { kSkipped, kWritten, kCorrected };
 // Writes the month's history record unless a report with a later as-of date already covers it.
 // A record replaced by a report not newer than the line's current state is a correction.
 MonthWrite WriteMonth(Connection& conn, std::uint64_t line_id, const domain::LineReport& r,
-                      const domain::Date& line_as_of_before) {
+                      const domain::Date& line_as_of_before, bool new_line) {
   const domain::Date month = r.as_of_date.FirstOfMonth();
-  auto& find = conn.Prepare("SELECT as_of_date FROM credit_line_months WHERE line_id = ? AND month = ? FOR UPDATE");
-  find.setUInt64(1, line_id);
-  find.setString(2, month.ToString());
-  std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
-  const bool exists = rs->next();
-  if (exists && ReadDate(*rs, 1) > r.as_of_date) return MonthWrite::kSkipped;
+  bool exists = false;
+  if (!new_line) {  // a line created in this transaction has no months yet
+    auto& find = conn.Prepare("SELECT as_of_date FROM credit_line_months WHERE line_id = ? AND month = ? FOR UPDATE");
+    find.setUInt64(1, line_id);
+    find.setString(2, month.ToString());
+    std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
+    exists = rs->next();
+    if (exists && ReadDate(*rs, 1) > r.as_of_date) return MonthWrite::kSkipped;
+  }
   const bool corrected = exists && r.as_of_date <= line_as_of_before;
   auto& upsert = conn.Prepare(
       "INSERT INTO credit_line_months (line_id, month, status_code, outstanding_balance_minor, days_past_due, "
@@ -241,6 +244,54 @@ domain::BorrowerLine ReadLine(sql::ResultSet& rs) {
 }
 }  // namespace
 
+// One report's effect inside the caller's transaction (after its idempotency key was claimed).
+domain::Result<domain::ReportResult> CreditLineRepository::ApplyOne(Connection& conn, std::uint64_t member_id, const BorrowerIdentity& borrower,
+                                              const domain::LineReport& report, std::int64_t now_us) {
+  const std::uint64_t borrower_id = UpsertBorrower(conn, borrower);
+  const auto stored = LockLine(conn, member_id, report.account_reference);
+  const auto decision = domain::DecideLineUpdate(
+      stored ? std::optional<domain::StoredLineState>(stored->state) : std::nullopt, borrower_id, report, "line.");
+  if (!decision.ok()) return decision.error();
+
+  // Retention runs from the report on which the last negative episode ended.
+  const bool negative = domain::IsNegative(report);
+  const bool ever_negative = negative || (stored && stored->ever_negative);
+  std::optional<domain::Date> negative_ended = stored ? stored->negative_ended_date : std::nullopt;
+  if (negative) {
+    negative_ended.reset();
+  } else if (ever_negative && !negative_ended) {
+    negative_ended = report.as_of_date;
+  }
+
+  domain::ReportResult out;
+  switch (decision.value()) {
+    case domain::LineUpdate::kCreate: {
+      const auto line_id = InsertLine(conn, member_id, borrower_id, report, ever_negative, negative_ended);
+      WriteMonth(conn, line_id, report, report.as_of_date, /*new_line=*/true);
+      // A reservation made for this account reference ends with the line's first report.
+      ConsumeReservation(conn, member_id, borrower_id, report.account_reference, now_us);
+      out = {domain::ReportOutcome::kCreated, report.as_of_date, 1, false};
+      break;
+    }
+    case domain::LineUpdate::kReplace: {
+      ReplaceLine(conn, stored->id, report, ever_negative, negative_ended);
+      const auto month = WriteMonth(conn, stored->id, report, stored->state.as_of_date, /*new_line=*/false);
+      out = {domain::ReportOutcome::kUpdated, report.as_of_date, stored->state.version + 1,
+             month == MonthWrite::kCorrected};
+      break;
+    }
+    case domain::LineUpdate::kStale: {
+      // Older than the current state: only its month's history may change.
+      const auto month = WriteMonth(conn, stored->id, report, stored->state.as_of_date, /*new_line=*/false);
+      out = {month == MonthWrite::kSkipped ? domain::ReportOutcome::kStaleIgnored
+                                           : domain::ReportOutcome::kHistoryUpdated,
+             stored->state.as_of_date, stored->state.version, month == MonthWrite::kCorrected};
+      break;
+    }
+  }
+  return out;
+}
+
 std::uint64_t CreditLineRepository::UpsertBorrower(Connection& conn, const BorrowerIdentity& b) {
   // The duplicate-key path also locks the borrower row, serialising writers per borrower.
   auto& stmt = conn.Prepare(
@@ -260,53 +311,54 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(
     const domain::LineReport& report, std::int64_t now_us, const AuditOnChange& audit, bool* replayed) {
   auto outcome = RunIdempotent(pool_, member_id, idempotency, kReportMethod,
                                [&](Connection& conn) -> domain::Result<std::string> {
-    const std::uint64_t borrower_id = UpsertBorrower(conn, borrower);
-    const auto stored = LockLine(conn, member_id, report.account_reference);
-    const auto decision = domain::DecideLineUpdate(
-        stored ? std::optional<domain::StoredLineState>(stored->state) : std::nullopt, borrower_id, report, "line.");
-    if (!decision.ok()) return decision.error();
-
-    // Retention runs from the report on which the last negative episode ended.
-    const bool negative = domain::IsNegative(report);
-    const bool ever_negative = negative || (stored && stored->ever_negative);
-    std::optional<domain::Date> negative_ended = stored ? stored->negative_ended_date : std::nullopt;
-    if (negative) {
-      negative_ended.reset();
-    } else if (ever_negative && !negative_ended) {
-      negative_ended = report.as_of_date;
-    }
-
-    domain::ReportResult out;
-    switch (decision.value()) {
-      case domain::LineUpdate::kCreate: {
-        const auto line_id = InsertLine(conn, member_id, borrower_id, report, ever_negative, negative_ended);
-        WriteMonth(conn, line_id, report, report.as_of_date);
-        out = {domain::ReportOutcome::kCreated, report.as_of_date, 1, false};
-        break;
-      }
-      case domain::LineUpdate::kReplace: {
-        ReplaceLine(conn, stored->id, report, ever_negative, negative_ended);
-        const auto month = WriteMonth(conn, stored->id, report, stored->state.as_of_date);
-        out = {domain::ReportOutcome::kUpdated, report.as_of_date, stored->state.version + 1,
-               month == MonthWrite::kCorrected};
-        break;
-      }
-      case domain::LineUpdate::kStale: {
-        // Older than the current state: only its month's history may change.
-        const auto month = WriteMonth(conn, stored->id, report, stored->state.as_of_date);
-        out = {month == MonthWrite::kSkipped ? domain::ReportOutcome::kStaleIgnored
-                                             : domain::ReportOutcome::kHistoryUpdated,
-               stored->state.as_of_date, stored->state.version, month == MonthWrite::kCorrected};
-        break;
-      }
-    }
-    ConsumeReservation(conn, member_id, borrower_id, report.account_reference, now_us);
+    auto out = ApplyOne(conn, member_id, borrower, report, now_us);
+    if (!out.ok()) return out.error();
     AuditRepository::Insert(conn, audit());
-    return EncodeResult(out);
+    return EncodeResult(out.value());
   });
   if (!outcome.ok()) return outcome.error();
   *replayed = outcome.value().replayed;
   return DecodeResult(outcome.value().response);
+}
+
+std::vector<BulkItemOutcome> CreditLineRepository::ApplyBatch(std::uint64_t member_id,
+                                                              const std::vector<BulkItem>& items,
+                                                              std::int64_t now_us) {
+  auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<std::vector<BulkItemOutcome>> {
+    std::vector<BulkItemOutcome> outcomes(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      const auto& item = items[i];
+      auto& out = outcomes[i];
+      conn.Execute("SAVEPOINT bulk_item");  // reusing the name moves it
+      if (!ClaimIdempotencyKey(conn, member_id, item.idempotency, kReportMethod)) {
+        // Applied before, by an earlier stream or earlier in this one.
+        auto stored = StoredResponse(conn, member_id, item.idempotency, kReportMethod);
+        if (!stored.ok()) {
+          out.error = stored.error();
+          continue;
+        }
+        auto decoded = DecodeResult(stored.value());
+        if (!decoded.ok()) {
+          out.error = decoded.error();
+          continue;
+        }
+        out.result = decoded.value();
+        out.replayed = true;
+        continue;
+      }
+      auto applied = ApplyOne(conn, member_id, item.borrower, item.report, now_us);
+      if (!applied.ok()) {
+        conn.Execute("ROLLBACK TO SAVEPOINT bulk_item");
+        out.error = applied.error();
+        continue;
+      }
+      StoreIdempotentResponse(conn, member_id, item.idempotency, EncodeResult(applied.value()));
+      AuditRepository::Insert(conn, item.audit);
+      out.result = applied.value();
+    }
+    return outcomes;
+  });
+  return std::move(result).value();
 }
 
 domain::Result<int> CreditLineRepository::Restructure(std::uint64_t member_id, const IdempotencyKey& idempotency,

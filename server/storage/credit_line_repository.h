@@ -35,6 +35,20 @@ struct Restructuring {
   std::int64_t principal_forgiven_minor = 0;
 };
 
+// One record of a bulk report, validated, with its audit record prepared.
+struct BulkItem {
+  IdempotencyKey idempotency;
+  BorrowerIdentity borrower;
+  domain::LineReport report;
+  domain::AuditEvent audit;
+};
+
+struct BulkItemOutcome {
+  std::optional<domain::ReportResult> result;  // empty when rejected
+  domain::Error error{domain::ErrorCode::kInternal, "", ""};
+  bool replayed = false;
+};
+
 class CreditLineRepository {
  public:
   explicit CreditLineRepository(ConnectionPool& pool) : pool_(pool) {}
@@ -45,6 +59,12 @@ class CreditLineRepository {
   domain::Result<domain::ReportResult> ApplyReport(std::uint64_t member_id, const IdempotencyKey& idempotency,
                                                    const BorrowerIdentity& borrower, const domain::LineReport& report,
                                                    std::int64_t now_us, const AuditOnChange& audit, bool* replayed);
+
+  // Applies a chunk of reports in ONE transaction (one commit for the chunk); each record is
+  // isolated by a savepoint, so a rejected record leaves the others untouched. Outcomes are in
+  // input order and valid only once this returns (after the commit).
+  std::vector<BulkItemOutcome> ApplyBatch(std::uint64_t member_id, const std::vector<BulkItem>& items,
+                                          std::int64_t now_us);
 
   // Records a restructuring of one of the member's lines; returns the new restructure count.
   domain::Result<int> Restructure(std::uint64_t member_id, const IdempotencyKey& idempotency, const Restructuring& r,
@@ -59,6 +79,11 @@ class CreditLineRepository {
   static std::uint64_t UpsertBorrower(Connection& conn, const BorrowerIdentity& borrower);
   // The borrower's lines for cap checks, read with a shared lock inside the caller's transaction.
   static std::vector<domain::BorrowerLine> LockLinesForCaps(Connection& conn, std::uint64_t borrower_id);
+
+  // One report's effect inside the caller's transaction (after its idempotency key was claimed).
+  static domain::Result<domain::ReportResult> ApplyOne(Connection& conn, std::uint64_t member_id,
+                                                       const BorrowerIdentity& borrower,
+                                                       const domain::LineReport& report, std::int64_t now_us);
 
   // Deletes negative history and clears negative fields whose retention ran out by `today`.
   struct PurgeCounts {

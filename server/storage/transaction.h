@@ -2,6 +2,9 @@
 
 #include <cppconn/connection.h>
 
+#include <chrono>
+#include <random>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -17,7 +20,7 @@ namespace creditshare::storage {
 // as UnavailableError (requests carry idempotency keys, so the caller may retry safely).
 template <typename Fn>
 auto RunTransaction(ConnectionPool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, Connection&> {
-  constexpr int kMaxAttempts = 4;
+  constexpr int kMaxAttempts = 8;
   for (int attempt = 1;; ++attempt) {
     auto lease = pool.Acquire();
     try {
@@ -41,7 +44,12 @@ auto RunTransaction(ConnectionPool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, 
         lease.MarkBroken();
         throw UnavailableError(std::string("database connection lost: ") + e.what());
       }
-      if (IsRetryableConflict(e) && attempt < kMaxAttempts) continue;
+      if (IsRetryableConflict(e) && attempt < kMaxAttempts) {
+        // Back off a little, with jitter, so the transactions that collided do not collide again.
+        thread_local std::minstd_rand jitter{std::random_device{}()};
+        std::this_thread::sleep_for(std::chrono::milliseconds(2 * attempt + jitter() % (5 * attempt)));
+        continue;
+      }
       throw;
     } catch (...) {
       try {

@@ -253,7 +253,7 @@ ServerConfig TestService::server_config() const {
   c.hmac_key_file = pki_.hmac_key_file();
   c.policy_file = pki_.policy_file();
   c.db = db_.config();
-  c.db.pool_size = 4;
+  c.db.pool_size = 8;
   c.max_threads = 16;
   c.report_min_borrowers = report_min_borrowers_;
   c.auth_cache_ttl = std::chrono::milliseconds(200);

@@ -13,18 +13,18 @@ class HealthTest : public ::testing::Test {
   TestService svc{mariadb.config()};
   std::pair<std::string, std::string> creds = svc.IssueCredentialFiles(TestService::kBankA, "probe");
 
-  // Exit code of the probe waiting (up to 15 s) for `expect` on the mTLS API port.
+  // Exit code of the probe waiting (up to 45 s: slow under a loaded CI machine) for `expect` on the mTLS API port.
   int ProbeApiPort(const std::string& expect) {
     return RunProcess({"/usr/bin/python3", SourcePath("tests/integration/grpc_probe.py"), "health", "--target",
                        svc.target(), "--ca", svc.pki().ca_file(), "--cert", creds.first, "--key", creds.second,
-                       "--expect", expect, "--timeout", "15"})
+                       "--expect", expect, "--timeout", "45"})
         .exit_code;
   }
   // The same on the plaintext probe port, for one service name.
   int ProbeHealthPort(const std::string& expect, const std::string& service = "") {
     return RunProcess({"/usr/bin/python3", SourcePath("tests/integration/grpc_probe.py"), "health", "--target",
                        "127.0.0.1:" + std::to_string(svc.server().health_port()), "--service", service, "--expect",
-                       expect, "--timeout", "15"})
+                       expect, "--timeout", "45"})
         .exit_code;
   }
 };

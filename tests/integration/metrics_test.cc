@@ -64,7 +64,7 @@ TEST(MetricsTest, ScrapeIsLintCleanAndCountsTheScenario) {
   EXPECT_EQ(Sample(text, "creditshare_inquiries_total", {{"purpose", "post_loan_management"}}), 1);
   EXPECT_EQ(Sample(text, "creditshare_audit_records_written_total", {}), 8);
   EXPECT_EQ(Sample(text, "creditshare_build_info", {{"version", "0.1.0"}}), 1);
-  EXPECT_EQ(Sample(text, "creditshare_db_pool_connections_max", {}), 4);
+  EXPECT_EQ(Sample(text, "creditshare_db_pool_connections_max", {}), 8);
   EXPECT_GE(Sample(text, "creditshare_db_pool_connections_open", {}), 1);
   EXPECT_GE(Sample(text, "creditshare_db_pool_wait_seconds_count", {}), 8);
   EXPECT_EQ(Sample(text, "creditshare_database_up", {}), 1);

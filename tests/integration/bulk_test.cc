@@ -1,0 +1,155 @@
+// Bulk reporting through the creditshare CLI: a large file with bad records, and a server killed
+// in the middle of a stream.
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "domain/resident_id.h"
+#include "harness.h"
+
+namespace creditshare::testing {
+namespace {
+
+std::string IdFor(long n) {
+  char body[32];
+  // Tianjin prefectures, birth dates 1960-1999, sequence from n: distinct valid IDs.
+  std::snprintf(body, sizeof body, "1201%02ld%04ld%02ld%02ld%03ld", 1 + n % 16, 1960 + (n / 7) % 40, 1 + n % 12,
+                1 + n % 28, n / 11 % 1000);
+  return std::string(body) + domain::ResidentId::CheckCharacter(body);
+}
+
+struct GeneratedFile {
+  std::filesystem::path path;
+  long good = 0;
+  std::set<long> bad_lines;  // file line numbers (the header is line 1)
+};
+
+// `records` lines; every 100th is bad in one of three ways (two caught by the service, one by
+// the file parser).
+GeneratedFile Generate(const std::filesystem::path& dir, long records, const std::string& tag) {
+  GeneratedFile f;
+  f.path = dir / ("lines-" + tag + ".csv");
+  std::ofstream out(f.path);
+  out << "account_reference,resident_id,product_type,currency,credit_limit_minor,outstanding_balance_minor,"
+         "opened_date,status,days_past_due,overdue_amount_minor,as_of_date,first_delinquency_date\n";
+  for (long n = 0; n < records; ++n) {
+    const long line = n + 2;
+    std::string id = IdFor(n), product = n % 3 ? "online_micro_loan" : "credit_card", limit = std::to_string(100000 + n);
+    if (n % 100 == 37) {
+      f.bad_lines.insert(line);
+      switch ((n / 100) % 3) {
+        case 0: id[17] = id[17] == '0' ? '1' : '0'; break;  // wrong check character
+        case 1: product = "payday_loan"; break;             // unknown product: the parser rejects it
+        case 2: limit = "-5"; break;                        // negative limit
+      }
+    } else {
+      ++f.good;
+    }
+    const bool late = n % 10 == 3;
+    out << tag << "-" << n << "," << id << "," << product << ",CNY," << limit << "," << 50000 + n << ",2026-01-15,open,"
+        << (late ? 12 : 0) << "," << (late ? 1000 : 0) << ",2026-10-31," << (late ? "2026-10-19" : "") << "\n";
+  }
+  return f;
+}
+
+class BulkTest : public ::testing::Test {
+ protected:
+  TestService svc;
+  std::pair<std::string, std::string> creds = svc.IssueCredentialFiles(TestService::kBankA, "bulk-bank");
+
+  ProcessResult Cli(const std::string& target, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {CREDITSHARE_CLIENT_BINARY, "--target", target, "--ca", svc.pki().ca_file(),
+                                     "--cert", creds.first, "--key", creds.second};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProcess(argv);
+  }
+
+  std::set<long> RejectedLines(const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);  // header
+    std::set<long> out;
+    while (std::getline(in, line)) {
+      out.insert(std::stol(line.substr(0, line.find(','))));
+      EXPECT_NE(line.find("INVALID_ARGUMENT"), std::string::npos) << line;
+      EXPECT_TRUE(line.find("resident_id") != std::string::npos || line.find("product_type") != std::string::npos ||
+                  line.find("credit_limit_minor") != std::string::npos)
+          << "a reason names the field: " << line;
+    }
+    return out;
+  }
+};
+
+TEST_F(BulkTest, AHundredThousandLinesWithOnePercentBadLeaveExactlyTheGoodOnes) {
+  const auto file = Generate(svc.pki().dir(), 100'000, "big");
+  const auto rejects = (svc.pki().dir() / "big.rejects.csv").string();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = Cli(svc.target(), {"report", "--file", file.path.string(), "--rejects", rejects});
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cerr << "100000 records in " << secs << " s (" << 100000 / secs << " records/s)\n";
+  EXPECT_EQ(r.exit_code, 4) << r.err;  // some records were rejected
+  EXPECT_NE(r.out.find(std::to_string(file.good) + " accepted, 0 already applied, 1000 rejected"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(svc.db().Count("credit_lines"), file.good);
+  EXPECT_EQ(svc.db().Count("credit_line_months"), file.good);
+  EXPECT_EQ(RejectedLines(rejects), file.bad_lines);
+
+  // Re-running the same file changes nothing and says so.
+  const auto again = Cli(svc.target(), {"report", "--file", file.path.string(), "--rejects", rejects});
+  EXPECT_NE(again.out.find("0 accepted, " + std::to_string(file.good) + " already applied, 1000 rejected"),
+            std::string::npos)
+      << again.out;
+  EXPECT_EQ(svc.db().Count("credit_lines"), file.good);
+}
+
+TEST_F(BulkTest, KilledServerMidStreamThenRerunLeavesEveryRecordExactlyOnce) {
+  const auto file = Generate(svc.pki().dir(), 20'000, "kill");
+  auto config = svc.server_config();
+  auto server = std::make_unique<ServerProcess>(config, svc.pki().dir() / "kill-server-1.log");
+  const int port = server->WaitForPort(std::chrono::seconds(20));
+  ASSERT_GT(port, 0) << server->Log();
+  const std::string target = "127.0.0.1:" + std::to_string(port);
+
+  // Kill the server once a few thousand records are committed.
+  std::thread killer([&] {
+    for (int i = 0; i < 600 && svc.db().Count("credit_lines") < 3000; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    kill(server->pid(), SIGKILL);
+  });
+  const auto first = Cli(target, {"report", "--file", file.path.string()});
+  killer.join();
+  EXPECT_EQ(first.exit_code, 3) << first.out << first.err;  // the stream broke
+  const long committed = svc.db().Count("credit_lines");
+  EXPECT_GT(committed, 0);
+  EXPECT_LT(committed, file.good);
+  server->WaitExit(std::chrono::seconds(5));
+
+  ServerProcess restarted(config, svc.pki().dir() / "kill-server-2.log");
+  const int port2 = restarted.WaitForPort(std::chrono::seconds(20));
+  ASSERT_GT(port2, 0) << restarted.Log();
+  const auto second = Cli("127.0.0.1:" + std::to_string(port2), {"report", "--file", file.path.string()});
+  EXPECT_EQ(second.exit_code, 4) << second.err << restarted.Log().substr(0, 3000);
+  EXPECT_EQ(svc.db().Count("credit_lines"), file.good);
+  EXPECT_EQ(svc.db().Count("credit_line_months"), file.good);
+  EXPECT_EQ(svc.db().Count("idempotency_keys"), file.good);
+  // Every record acknowledged by the first run was there for the second to replay.
+  EXPECT_NE(second.out.find(std::to_string(file.good - committed) + " accepted, " + std::to_string(committed) +
+                            " already applied"),
+            std::string::npos)
+      << second.out;
+}
+
+TEST_F(BulkTest, TheLibraryExampleRunsAgainstTheServer) {
+  const auto r = RunProcess({CREDITSHARE_EXAMPLE_BINARY, svc.target(), svc.pki().ca_file(), creds.first, creds.second,
+                             "120101199003071235"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("signals:"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace creditshare::testing
