@@ -249,6 +249,12 @@ int main(int argc, char** argv) {
       "      --product online_micro_loan --amount 20000 --account-ref L-2002"};
   app.require_subcommand(1);
   app.fallthrough();  // connection and output options may follow the subcommand
+  // Connection settings can live in a small config file so certificate paths need not be typed:
+  //   target = "creditshare.example:7443"
+  //   ca = "/etc/creditshare/ca.crt"  cert = "..."  key = "..."
+  const char* home = std::getenv("HOME");
+  app.set_config("--config", home ? std::string(home) + "/.config/creditshare/config.toml" : "",
+                 "Config file (TOML: target, ca, cert, key, output); default ~/.config/creditshare/config.toml");
   ClientOptions opts;
   std::string output = "table";
   app.add_option("--target", opts.target, "Service address host:port")->envname("CREDITSHARE_TARGET")->capture_default_str();

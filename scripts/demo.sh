@@ -92,6 +92,11 @@ as_member bohai-cf exposure --resident-id 120101199003071236 --purpose loan_appr
 step "A regulator may not look at individual borrowers"
 as_member pboc-tj exposure --resident-id $borrower --purpose loan_approval --consent X || true
 
+step "A lender streams its book from a file (docs/samples/lines.csv); re-running it applies nothing twice"
+cp "$root/docs/samples/lines.csv" "$work/book.csv"
+as_member tj-bank report --file "$work/book.csv"
+as_member tj-bank report --file "$work/book.csv"
+
 step "Lenders report a month of lines for 40 more borrowers (for the regulator's statistics)"
 # Valid resident IDs: Tianjin (12xxxx) and Beijing (11xxxx), check character per ISO 7064 MOD 11-2.
 ids=$(python3 - <<'PY'
