@@ -1,0 +1,517 @@
+// creditshare-bench: drives creditshare-server (or the echo baseline) and MariaDB and prints
+// throughput and latency percentiles as JSON. Subcommands:
+//   echo-server  the baseline gRPC server (same TLS and threading model as creditshare-server)
+//   ingest       generates a borrower population and streams it through the bulk API
+//   load         closed loop (--concurrency) or open loop (--rate) against one method or a mix
+//   db-baseline  raw point SELECTs and raw multi-row INSERTs through the same connector
+#include <CLI/CLI.hpp>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "creditshare_client.h"
+#include "domain/resident_id.h"
+#include "echo.grpc.pb.h"
+#include "storage/connection_pool.h"
+
+namespace {
+
+namespace v1 = creditshare::v1;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+struct Tls {
+  std::string ca, cert, key;
+};
+
+// ---------------------------------------------------------------- echo baseline
+class EchoImpl final : public creditshare::bench::Echo::Service {
+  grpc::Status Echo(grpc::ServerContext*, const creditshare::bench::EchoRequest* req,
+                    creditshare::bench::EchoResponse* resp) override {
+    resp->set_payload(req->payload());
+    return grpc::Status::OK;
+  }
+};
+
+int EchoServer(const std::string& listen, const Tls& tls, int max_threads) {
+  grpc::SslServerCredentialsOptions opts(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  opts.pem_root_certs = ReadFile(tls.ca);
+  opts.pem_key_cert_pairs.push_back({ReadFile(tls.key), ReadFile(tls.cert)});
+  EchoImpl service;
+  grpc::ServerBuilder builder;
+  grpc::ResourceQuota quota("echo");
+  quota.SetMaxThreads(max_threads);
+  builder.SetResourceQuota(quota);
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::SslServerCredentials(opts), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  if (!server) throw std::runtime_error("cannot listen on " + listen);
+  std::cout << "echo server on port " << port << std::endl;
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  return 0;
+}
+
+// ---------------------------------------------------------------- population
+std::string MakeId(std::mt19937_64& rng, long n) {
+  static const char* kRegions[] = {"120101", "120102", "120104", "110105", "110108", "310104", "440305", "330106",
+                                   "510107", "420102", "370202", "320102"};
+  const std::string region = kRegions[rng() % 12];
+  char body[32];
+  std::snprintf(body, sizeof body, "%s%04d%02d%02d%03ld", region.c_str(), 1960 + static_cast<int>(rng() % 45),
+                1 + static_cast<int>(rng() % 12), 1 + static_cast<int>(rng() % 28), n % 1000);
+  return std::string(body) + creditshare::domain::ResidentId::CheckCharacter(body);
+}
+
+// Most borrowers hold 1-3 lines, a tail up to 15 (multi-lender borrowers).
+int LinesFor(std::mt19937_64& rng) {
+  const int r = static_cast<int>(rng() % 100);
+  if (r < 45) return 1;
+  if (r < 75) return 2;
+  if (r < 90) return 3;
+  if (r < 97) return 4 + static_cast<int>(rng() % 4);
+  return 8 + static_cast<int>(rng() % 8);
+}
+
+struct MemberCreds {
+  std::string code, cert, key;
+};
+
+std::vector<MemberCreds> ReadMembers(const std::string& path) {
+  std::vector<MemberCreds> out;
+  std::istringstream in(ReadFile(path));
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    MemberCreds m;
+    if (f >> m.code >> m.cert >> m.key) out.push_back(m);
+  }
+  if (out.empty()) throw std::runtime_error("no members in " + path);
+  return out;
+}
+
+creditshare::client::ClientOptions Options(const std::string& target, const std::string& ca, const MemberCreds& m) {
+  creditshare::client::ClientOptions o;
+  o.target = target;
+  o.ca_file = ca;
+  o.cert_file = m.cert;
+  o.key_file = m.key;
+  o.deadline = std::chrono::seconds(30);
+  return o;
+}
+
+int Ingest(const std::string& target, const std::string& ca, const std::string& members_file, long borrowers,
+           const std::string& ids_out, const std::string& json_out, unsigned seed) {
+  const auto members = ReadMembers(members_file);
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<v1::BulkLineRecord>> per_member(members.size());
+  std::ofstream ids(ids_out);
+  long lines = 0;
+  static const v1::ProductType kProducts[] = {v1::PRODUCT_TYPE_ONLINE_MICRO_LOAN, v1::PRODUCT_TYPE_CREDIT_CARD,
+                                              v1::PRODUCT_TYPE_REVOLVING_CONSUMER_CREDIT,
+                                              v1::PRODUCT_TYPE_INSTALMENT_CONSUMER_LOAN, v1::PRODUCT_TYPE_AUTO_LOAN};
+  for (long b = 0; b < borrowers; ++b) {
+    const std::string id = MakeId(rng, b);
+    ids << id << "\n";
+    const int n = LinesFor(rng);
+    for (int i = 0; i < n; ++i) {
+      const size_t m = rng() % members.size();
+      v1::BulkLineRecord r;
+      r.set_sequence(lines);
+      r.set_request_id("gen-" + std::to_string(seed) + "-" + std::to_string(lines));
+      auto* l = r.mutable_line();
+      l->set_account_reference("G" + std::to_string(seed) + "-" + std::to_string(lines));
+      l->set_resident_id(id);
+      l->set_product_type(kProducts[rng() % 5]);
+      l->set_currency("CNY");
+      const long limit = 100'000 * static_cast<long>(1 + rng() % 500);
+      l->set_credit_limit_minor(limit);
+      l->set_outstanding_balance_minor(limit * static_cast<long>(rng() % 100) / 100);
+      auto* opened = l->mutable_opened_date();
+      opened->set_year(2020 + static_cast<int>(rng() % 6));
+      opened->set_month(1 + static_cast<int>(rng() % 12));
+      opened->set_day(1 + static_cast<int>(rng() % 28));
+      l->set_status(v1::LINE_STATUS_OPEN);
+      if (rng() % 100 < 6) {  // about 6% past due
+        const int dpd = 1 + static_cast<int>(rng() % 200);
+        l->set_days_past_due(dpd);
+        l->set_overdue_amount_minor(std::min<long>(l->outstanding_balance_minor(), 1000 + dpd * 100));
+        if (l->outstanding_balance_minor() == 0) l->set_outstanding_balance_minor(l->overdue_amount_minor());
+        auto* fd = l->mutable_first_delinquency_date();
+        fd->set_year(2026);
+        fd->set_month(10);
+        fd->set_day(1);
+      }
+      auto* as_of = l->mutable_as_of_date();
+      as_of->set_year(2026);
+      as_of->set_month(10);
+      as_of->set_day(31);
+      per_member[m].push_back(std::move(r));
+      ++lines;
+    }
+  }
+  ids.close();
+  std::atomic<long> accepted = 0, rejected = 0;
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (size_t m = 0; m < members.size(); ++m)
+    threads.emplace_back([&, m] {
+      creditshare::client::Client client(Options(target, ca, members[m]));
+      size_t next = 0;
+      const auto st = client.BulkReportCreditLines(
+          [&](v1::BulkLineRecord* out) {
+            if (next >= per_member[m].size()) return false;
+            *out = per_member[m][next++];
+            return true;
+          },
+          500,
+          [&](const v1::BulkRecordResult& r) {
+            if (r.status() == v1::BULK_RECORD_STATUS_REJECTED) {
+              ++rejected;
+            } else {
+              ++accepted;
+            }
+          });
+      if (!st.ok()) std::cerr << "bulk stream of " << members[m].code << " failed: " << st.error_message() << "\n";
+    });
+  for (auto& t : threads) t.join();
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  json j{{"kind", "ingest"}, {"borrowers", borrowers}, {"records", lines}, {"accepted", accepted.load()},
+         {"rejected", rejected.load()}, {"seconds", secs}, {"records_per_second", static_cast<double>(accepted) / secs}};
+  std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
+  std::cout << j.dump() << std::endl;
+  return rejected > 0 ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- load
+struct Stats {
+  std::vector<double> latencies_ms;
+  long errors = 0;
+};
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
+  return v[i];
+}
+
+int Load(const std::string& target, const std::string& ca, const std::string& members_file, const std::string& ids_file,
+         const std::string& method, int concurrency, double duration_s, double rate, const std::string& label,
+         const std::string& json_out) {
+  const auto members = ReadMembers(members_file);
+  std::vector<std::string> ids;
+  {
+    std::istringstream in(ReadFile(ids_file));
+    for (std::string id; std::getline(in, id);)
+      if (!id.empty()) ids.push_back(id);
+  }
+  // One channel per member, as each lender would have.
+  std::vector<std::unique_ptr<creditshare::client::Client>> clients;
+  for (const auto& m : members) clients.push_back(std::make_unique<creditshare::client::Client>(Options(target, ca, m)));
+  std::vector<std::unique_ptr<creditshare::bench::Echo::Stub>> echo;
+  if (method == "echo") {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = ReadFile(ca);
+    tls.pem_cert_chain = ReadFile(members[0].cert);
+    tls.pem_private_key = ReadFile(members[0].key);
+    for (size_t i = 0; i < members.size(); ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("channel_id", static_cast<int>(i));  // distinct channels, like distinct lenders
+      echo.push_back(creditshare::bench::Echo::NewStub(grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args)));
+    }
+  }
+  const std::string payload(700, 'x');  // about the size of an exposure response
+  std::atomic<long> report_seq = 0;
+
+  auto one_call = [&](std::mt19937_64& rng) -> bool {
+    const size_t m = rng() % members.size();
+    const std::string& id = ids[rng() % ids.size()];
+    std::string op = method;
+    if (method == "mix") {
+      const int r = static_cast<int>(rng() % 100);
+      op = r < 70 ? "check" : r < 90 ? "exposure" : "report";
+    }
+    if (op == "echo") {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      creditshare::bench::EchoRequest req;
+      req.set_payload(payload);
+      creditshare::bench::EchoResponse resp;
+      return echo[m]->Echo(&ctx, req, &resp).ok();
+    }
+    if (op == "exposure") {
+      v1::GetBorrowerExposureRequest req;
+      req.set_resident_id(id);
+      req.set_purpose(v1::PURPOSE_LOAN_APPROVAL);
+      req.set_consent_reference("BENCH");
+      v1::GetBorrowerExposureResponse resp;
+      return clients[m]->GetBorrowerExposure(req, &resp).ok();
+    }
+    if (op == "check") {
+      v1::CheckNewCreditRequest req;
+      req.set_resident_id(id);
+      req.set_purpose(v1::PURPOSE_LOAN_APPROVAL);
+      req.set_consent_reference("BENCH");
+      req.set_product_type(v1::PRODUCT_TYPE_ONLINE_MICRO_LOAN);
+      req.set_currency("CNY");
+      req.set_proposed_limit_minor(2'000'000);
+      v1::CheckNewCreditResponse resp;
+      return clients[m]->CheckNewCredit(req, &resp).ok();
+    }
+    // report: a fresh line per call (new account reference) for an existing borrower.
+    const long n = report_seq++;
+    v1::ReportCreditLineRequest req;
+    req.set_request_id("load-" + label + "-" + std::to_string(n));
+    auto* l = req.mutable_line();
+    l->set_account_reference("L-" + label + "-" + std::to_string(n));
+    l->set_resident_id(id);
+    l->set_product_type(v1::PRODUCT_TYPE_CREDIT_CARD);
+    l->set_currency("CNY");
+    l->set_credit_limit_minor(1'000'000);
+    l->set_outstanding_balance_minor(10'000);
+    l->mutable_opened_date()->set_year(2025);
+    l->mutable_opened_date()->set_month(6);
+    l->mutable_opened_date()->set_day(1);
+    l->set_status(v1::LINE_STATUS_OPEN);
+    l->mutable_as_of_date()->set_year(2026);
+    l->mutable_as_of_date()->set_month(10);
+    l->mutable_as_of_date()->set_day(31);
+    v1::ReportCreditLineResponse resp;
+    return clients[m]->ReportCreditLine(req, &resp).ok();
+  };
+
+  std::vector<Stats> stats(static_cast<size_t>(concurrency));
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+  std::atomic<long> next_slot = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t)
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(static_cast<unsigned>(t) * 7919 + 17);
+      auto& s = stats[static_cast<size_t>(t)];
+      while (true) {
+        Clock::time_point intended = Clock::now();
+        if (rate > 0) {
+          // Open loop: slot i is due at start + i/rate; latency counts from when it was due, so a
+          // slow server cannot hide its queueing (no coordinated omission).
+          const long slot = next_slot++;
+          intended = start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(static_cast<double>(slot) / rate));
+          if (intended >= end) break;
+          std::this_thread::sleep_until(intended);
+        } else if (intended >= end) {
+          break;
+        }
+        const bool ok = one_call(rng);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - intended).count();
+        if (ok) {
+          s.latencies_ms.push_back(ms);
+        } else {
+          ++s.errors;
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  long errors = 0;
+  for (auto& s : stats) {
+    all.insert(all.end(), s.latencies_ms.begin(), s.latencies_ms.end());
+    errors += s.errors;
+  }
+  json j{{"kind", "load"},
+         {"label", label},
+         {"method", method},
+         {"concurrency", concurrency},
+         {"rate", rate},
+         {"seconds", secs},
+         {"ok", all.size()},
+         {"errors", errors},
+         {"throughput", static_cast<double>(all.size()) / secs},
+         {"p50_ms", Percentile(all, 50)},
+         {"p90_ms", Percentile(all, 90)},
+         {"p99_ms", Percentile(all, 99)},
+         {"p999_ms", Percentile(all, 99.9)}};
+  std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
+  std::cout << j.dump() << std::endl;
+  return errors > static_cast<long>(all.size()) / 100 ? 1 : 0;  // more than 1% errors: the run is not valid
+}
+
+// ---------------------------------------------------------------- database baselines
+int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double duration_s, long insert_rows,
+               const std::string& json_out) {
+  creditshare::storage::ConnectionPool pool(db);
+  long max_id = 0;
+  {
+    auto conn = pool.Acquire();
+    std::unique_ptr<sql::ResultSet> rs(conn->Prepare("SELECT COALESCE(MAX(id), 0) FROM borrowers").executeQuery());
+    rs->next();
+    max_id = rs->getInt64(1);
+    conn->Execute("DROP TABLE IF EXISTS bench_insert");
+    conn->Execute(
+        "CREATE TABLE bench_insert (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, member_id BIGINT NOT NULL, "
+        "account_reference VARCHAR(64) NOT NULL, borrower_id BIGINT NOT NULL, credit_limit_minor BIGINT NOT NULL, "
+        "outstanding_balance_minor BIGINT NOT NULL, as_of_date DATE NOT NULL, UNIQUE KEY (member_id, account_reference), "
+        "KEY (borrower_id)) ENGINE=InnoDB");
+  }
+  if (max_id == 0) throw std::runtime_error("no borrowers to select: run ingest first");
+  // Point SELECTs by primary key, one connection per thread, prepared statements.
+  std::atomic<long> selects = 0;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t)
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(static_cast<unsigned>(t) + 1);
+      auto conn = pool.Acquire();
+      auto& stmt = conn->Prepare("SELECT region_code FROM borrowers WHERE id = ?");
+      while (Clock::now() < end) {
+        stmt.setUInt64(1, 1 + rng() % static_cast<unsigned long>(max_id));
+        std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+        rs->next();
+        ++selects;
+      }
+    });
+  for (auto& t : threads) t.join();
+  const double select_secs = std::chrono::duration<double>(Clock::now() - start).count();
+
+  // Multi-row INSERTs of 500 rows, each statement its own durable commit, from `concurrency` threads.
+  std::atomic<long> inserted = 0;
+  const auto insert_start = Clock::now();
+  threads.clear();
+  for (int t = 0; t < concurrency; ++t)
+    threads.emplace_back([&, t] {
+      auto conn = pool.Acquire();
+      std::string sql = "INSERT INTO bench_insert (member_id, account_reference, borrower_id, credit_limit_minor, "
+                        "outstanding_balance_minor, as_of_date) VALUES ";
+      for (int i = 0; i < 500; ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+      auto& stmt = conn->Prepare(sql);
+      long n = 0;
+      while (inserted < insert_rows) {
+        for (int i = 0; i < 500; ++i, ++n) {
+          const unsigned base = static_cast<unsigned>(i) * 6;
+          stmt.setInt64(base + 1, t);
+          stmt.setString(base + 2, "R" + std::to_string(n));
+          stmt.setInt64(base + 3, n % 100000);
+          stmt.setInt64(base + 4, 1000000);
+          stmt.setInt64(base + 5, 5000);
+          stmt.setString(base + 6, "2026-10-31");
+        }
+        stmt.executeUpdate();
+        inserted += 500;
+      }
+    });
+  for (auto& t : threads) t.join();
+  const double insert_secs = std::chrono::duration<double>(Clock::now() - insert_start).count();
+  pool.Acquire()->Execute("DROP TABLE bench_insert");
+  json j{{"kind", "db-baseline"},
+         {"concurrency", concurrency},
+         {"point_selects_per_second", static_cast<double>(selects) / select_secs},
+         {"multirow_insert_rows_per_second", static_cast<double>(inserted) / insert_secs}};
+  std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
+  std::cout << j.dump() << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"creditshare-bench: load generator, data generator and baselines; results are JSON lines."};
+  app.require_subcommand(1);
+  std::string target = "127.0.0.1:7443", ca, members, ids = "bench-ids.txt", json_out = "bench-results.jsonl";
+  Tls tls;
+  auto* echo = app.add_subcommand("echo-server", "Serve the echo baseline");
+  std::string listen = "127.0.0.1:7444";
+  int max_threads = 32;
+  echo->add_option("--listen", listen)->capture_default_str();
+  echo->add_option("--ca", tls.ca, "CA of client certificates")->required();
+  echo->add_option("--cert", tls.cert, "Server certificate")->required();
+  echo->add_option("--key", tls.key, "Server key")->required();
+  echo->add_option("--max-threads", max_threads)->capture_default_str();
+
+  auto* ingest = app.add_subcommand("ingest", "Generate borrowers and stream their lines through the bulk API");
+  long borrowers = 10000;
+  unsigned seed = 1;
+  for (auto* cmd : {ingest}) {
+    cmd->add_option("--target", target)->capture_default_str();
+    cmd->add_option("--ca", ca)->required();
+    cmd->add_option("--members", members, "File: one 'code cert key' per line")->required();
+    cmd->add_option("--ids", ids, "Where the generated resident IDs go")->capture_default_str();
+    cmd->add_option("--json", json_out)->capture_default_str();
+  }
+  ingest->add_option("--borrowers", borrowers)->capture_default_str();
+  ingest->add_option("--seed", seed)->capture_default_str();
+
+  auto* load = app.add_subcommand("load", "Closed-loop (--concurrency) or open-loop (--rate) load");
+  std::string method = "exposure", label = "run";
+  int concurrency = 16;
+  double duration = 10, rate = 0;
+  load->add_option("--target", target)->capture_default_str();
+  load->add_option("--ca", ca)->required();
+  load->add_option("--members", members)->required();
+  load->add_option("--ids", ids)->capture_default_str();
+  load->add_option("--json", json_out)->capture_default_str();
+  load->add_option("--method", method, "exposure, check, report, mix, echo")
+      ->check(CLI::IsMember({"exposure", "check", "report", "mix", "echo"}))->capture_default_str();
+  load->add_option("--concurrency", concurrency)->capture_default_str();
+  load->add_option("--duration", duration, "Seconds")->capture_default_str();
+  load->add_option("--rate", rate, "Calls per second (open loop); 0 = closed loop")->capture_default_str();
+  load->add_option("--label", label)->capture_default_str();
+
+  auto* dbb = app.add_subcommand("db-baseline", "Raw point SELECTs and multi-row INSERTs through Connector/C++");
+  creditshare::storage::DbConfig db;
+  std::string password_file;
+  long insert_rows = 100000;
+  dbb->add_option("--db-host", db.host)->envname("CREDITSHARE_DB_HOST");
+  dbb->add_option("--db-port", db.port)->envname("CREDITSHARE_DB_PORT");
+  dbb->add_option("--db-user", db.user)->envname("CREDITSHARE_DB_USER");
+  dbb->add_option("--db-password-file", password_file)->envname("CREDITSHARE_DB_PASSWORD_FILE");
+  dbb->add_option("--db-name", db.database)->envname("CREDITSHARE_DB_NAME");
+  dbb->add_option("--concurrency", concurrency)->capture_default_str();
+  dbb->add_option("--duration", duration)->capture_default_str();
+  dbb->add_option("--insert-rows", insert_rows)->capture_default_str();
+  dbb->add_option("--json", json_out)->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (echo->parsed()) return EchoServer(listen, tls, max_threads);
+    if (ingest->parsed()) return Ingest(target, ca, members, borrowers, ids, json_out, seed);
+    if (load->parsed()) return Load(target, ca, members, ids, method, concurrency, duration, rate, label, json_out);
+    if (dbb->parsed()) {
+      std::string pw = ReadFile(password_file);
+      while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
+      db.password = pw;
+      db.pool_size = concurrency;
+      return DbBaseline(db, concurrency, duration, insert_rows, json_out);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "creditshare-bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
