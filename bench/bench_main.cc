@@ -175,7 +175,7 @@ int Ingest(const std::string& target, const std::string& ca, const std::string& 
     }
   }
   ids.close();
-  std::atomic<long> accepted = 0, rejected = 0;
+  std::atomic<long> accepted = 0, rejected = 0, failed_streams = 0;
   const auto start = Clock::now();
   std::vector<std::thread> threads;
   for (size_t m = 0; m < members.size(); ++m)
@@ -196,7 +196,10 @@ int Ingest(const std::string& target, const std::string& ca, const std::string& 
               ++accepted;
             }
           });
-      if (!st.ok()) std::cerr << "bulk stream of " << members[m].code << " failed: " << st.error_message() << "\n";
+      if (!st.ok()) {
+        std::cerr << "bulk stream of " << members[m].code << " failed: " << st.error_message() << "\n";
+        ++failed_streams;
+      }
     });
   for (auto& t : threads) t.join();
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
@@ -204,7 +207,7 @@ int Ingest(const std::string& target, const std::string& ca, const std::string& 
          {"rejected", rejected.load()}, {"seconds", secs}, {"records_per_second", static_cast<double>(accepted) / secs}};
   std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
   std::cout << j.dump() << std::endl;
-  return rejected > 0 ? 1 : 0;
+  return rejected > 0 || failed_streams > 0 ? 1 : 0;
 }
 
 // ---------------------------------------------------------------- load

@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <algorithm>
+#include <semaphore>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -55,8 +56,10 @@ struct Server::Components {
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
         guard(authenticator, audit, metrics, clock),
-        // Half the pool for one bulk stream's parallel chunks leaves the rest for other calls.
-        deps{guard, clock, keyer, policy, lines, inquiries, reservations, disputes, std::max(1, config.db.pool_size / 2)},
+        // Half the pool for bulk chunks (all streams together) leaves the rest for other calls.
+        bulk_slots(std::max(1, config.db.pool_size / 2)),
+        deps{guard,        clock,    keyer,     policy, lines, inquiries, reservations, disputes,
+             std::max(1, config.db.pool_size / 2), &bulk_slots},
         reporting(deps),
         inquiry(deps),
         credit(deps),
@@ -77,6 +80,7 @@ struct Server::Components {
   audit::Sealer sealer;
   api::Authenticator authenticator;
   api::CallGuard guard;
+  std::counting_semaphore<> bulk_slots;
   api::ServiceDeps deps;
   api::ReportingServiceImpl reporting;
   api::InquiryServiceImpl inquiry;

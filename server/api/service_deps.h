@@ -1,5 +1,7 @@
 #pragma once
 
+#include <semaphore>
+
 #include "api/call_guard.h"
 #include "domain/clock.h"
 #include "domain/decision.h"
@@ -22,6 +24,9 @@ struct ServiceDeps {
   storage::ReservationRepository& reservations;
   storage::DisputeRepository& disputes;
   int bulk_parallelism = 1;  // chunk transactions of one bulk stream committed at once
+  // Chunk transactions of all bulk streams together: bulk reporting never takes more than this
+  // many pooled connections, however many lenders stream at once.
+  std::counting_semaphore<>* bulk_slots = nullptr;
 };
 
 }  // namespace creditshare::api
