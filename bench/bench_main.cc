@@ -158,9 +158,10 @@ int Ingest(const std::string& target, const std::string& ca, const std::string& 
       l->set_status(v1::LINE_STATUS_OPEN);
       if (rng() % 100 < 6) {  // about 6% past due
         const int dpd = 1 + static_cast<int>(rng() % 200);
+        const long overdue = 1000 + dpd * 100;
         l->set_days_past_due(dpd);
-        l->set_overdue_amount_minor(std::min<long>(l->outstanding_balance_minor(), 1000 + dpd * 100));
-        if (l->outstanding_balance_minor() == 0) l->set_outstanding_balance_minor(l->overdue_amount_minor());
+        l->set_outstanding_balance_minor(std::max<long>(l->outstanding_balance_minor(), overdue));
+        l->set_overdue_amount_minor(overdue);
         auto* fd = l->mutable_first_delinquency_date();
         fd->set_year(2026);
         fd->set_month(10);

@@ -35,14 +35,8 @@ grpc::Status CreditServiceImpl::ReserveCredit(grpc::ServerContext* context, cons
     auto purpose = PurposeFromProto(request->purpose(), "purpose");
     if (!purpose.ok()) return purpose.error();
     if (auto e = ValidateToken(request->consent_reference(), kMaxConsentReferenceLength, "consent_reference")) return e;
-    auto product = EnumFromProto<domain::ProductType>(request->product_type(), domain::kMaxProductType, "product_type");
-    if (!product.ok()) return product.error();
-    if (product.value() == domain::ProductType::kUnspecified) return Error::InvalidArgument("product_type", "is required");
-    const std::string& currency = request->currency();
-    if (currency.size() != 3 || !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
-      return Error::InvalidArgument("currency", "must be a 3-letter upper-case ISO 4217 code");
-    if (request->amount_minor() <= 0 || request->amount_minor() > domain::kMaxAmountMinor)
-      return Error::InvalidArgument("amount_minor", "must be positive and at most the maximum amount");
+    auto credit = NewCreditFromProto(request->product_type(), request->currency(), request->amount_minor(), "amount_minor");
+    if (!credit.ok()) return credit.error();
     if (!request->account_reference().empty())
       if (auto e = ValidateToken(request->account_reference(), domain::kMaxAccountReferenceLength, "account_reference"))
         return e;
@@ -62,7 +56,7 @@ grpc::Status CreditServiceImpl::ReserveCredit(grpc::ServerContext* context, cons
     const storage::IdempotencyKey idempotency{request->request_id(),
                                               deps_.keyer.RequestFingerprint(CanonicalBytes(canonical))};
     const std::int64_t now = deps_.clock.NowMicros();
-    const storage::ReservationRequest reservation{{product.value(), currency, request->amount_minor()},
+    const storage::ReservationRequest reservation{credit.value(),
                                                   request->account_reference(),
                                                   now,
                                                   now + std::chrono::duration_cast<std::chrono::microseconds>(ttl).count()};

@@ -82,16 +82,10 @@ grpc::Status InquiryServiceImpl::GetBorrowerExposure(grpc::ServerContext* contex
 grpc::Status InquiryServiceImpl::CheckNewCredit(grpc::ServerContext* context, const v1::CheckNewCreditRequest* request,
                                                 v1::CheckNewCreditResponse* response) {
   return deps_.guard.Run(context, kCheckNewCredit, [&](CallContext& call) -> domain::MaybeError {
-    using domain::Error;
-    auto product = EnumFromProto<domain::ProductType>(request->product_type(), domain::kMaxProductType, "product_type");
-    if (!product.ok()) return product.error();
-    if (product.value() == domain::ProductType::kUnspecified) return Error::InvalidArgument("product_type", "is required");
-    const std::string& currency = request->currency();
-    if (currency.size() != 3 || !std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
-      return Error::InvalidArgument("currency", "must be a 3-letter upper-case ISO 4217 code");
-    if (request->proposed_limit_minor() <= 0 || request->proposed_limit_minor() > domain::kMaxAmountMinor)
-      return Error::InvalidArgument("proposed_limit_minor", "must be positive and at most the maximum amount");
-    const domain::NewCredit proposal{product.value(), currency, request->proposed_limit_minor()};
+    auto credit = NewCreditFromProto(request->product_type(), request->currency(), request->proposed_limit_minor(),
+                                     "proposed_limit_minor");
+    if (!credit.ok()) return credit.error();
+    const domain::NewCredit& proposal = credit.value();
 
     auto snapshot = Inquire(call, {request->resident_id(), request->purpose(), request->consent_reference()});
     if (!snapshot.ok()) return snapshot.error();

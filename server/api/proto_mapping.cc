@@ -76,6 +76,18 @@ domain::Result<domain::Purpose> PurposeFromProto(int value, const std::string& f
   return purpose;
 }
 
+domain::Result<domain::NewCredit> NewCreditFromProto(int product_type, const std::string& currency,
+                                                     std::int64_t amount_minor, const std::string& amount_field) {
+  auto product = EnumFromProto<domain::ProductType>(product_type, domain::kMaxProductType, "product_type");
+  if (!product.ok()) return product.error();
+  if (product.value() == domain::ProductType::kUnspecified) return Error::InvalidArgument("product_type", "is required");
+  if (!domain::IsCurrencyCode(currency))
+    return Error::InvalidArgument("currency", "must be a 3-letter upper-case ISO 4217 code");
+  if (amount_minor <= 0 || amount_minor > domain::kMaxAmountMinor)
+    return Error::InvalidArgument(amount_field, "must be positive and at most the maximum amount");
+  return domain::NewCredit{product.value(), currency, amount_minor};
+}
+
 void ToProto(const domain::ReportResult& result, const std::string& account_reference,
              v1::ReportCreditLineResponse* out) {
   out->set_account_reference(account_reference);

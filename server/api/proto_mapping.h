@@ -33,6 +33,10 @@ domain::Result<E> EnumFromProto(int value, int max, const std::string& field) {
 
 domain::Result<domain::LineReport> FromProto(const v1::CreditLineReport& line, const std::string& prefix);
 domain::Result<domain::Purpose> PurposeFromProto(int value, const std::string& field);
+// A proposed or reserved line: product type (required), currency, and a positive amount named
+// `amount_field` in errors.
+domain::Result<domain::NewCredit> NewCreditFromProto(int product_type, const std::string& currency,
+                                                     std::int64_t amount_minor, const std::string& amount_field);
 
 void ToProto(const domain::ReportResult& result, const std::string& account_reference,
              v1::ReportCreditLineResponse* out);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "domain/credit_line.h"
 #include "domain/types.h"
 
 namespace creditshare::api {
@@ -22,7 +23,7 @@ domain::Result<domain::Date> MonthFromProto(const v1::YearMonth& m, const std::s
 
 domain::Result<std::string> Currency(const std::string& c) {
   if (c.empty()) return std::string("CNY");
-  if (c.size() != 3 || !std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+  if (!domain::IsCurrencyCode(c))
     return Error::InvalidArgument("currency", "must be a 3-letter upper-case ISO 4217 code");
   return c;
 }

@@ -5,7 +5,6 @@
 namespace creditshare::domain {
 
 namespace {
-bool IsUpperAlpha(char c) { return c >= 'A' && c <= 'Z'; }
 bool IsPrintableAscii(char c) { return c > 0x20 && c < 0x7f; }
 
 MaybeError CheckAmount(std::int64_t v, const std::string& field) {
@@ -22,7 +21,7 @@ MaybeError ValidateLineReport(const LineReport& r, const Date& today, const std:
   if (!std::all_of(r.account_reference.begin(), r.account_reference.end(), IsPrintableAscii))
     return Error::InvalidArgument(p + "account_reference", "must be printable ASCII without spaces");
   if (r.product_type == ProductType::kUnspecified) return Error::InvalidArgument(p + "product_type", "is required");
-  if (r.currency.size() != 3 || !std::all_of(r.currency.begin(), r.currency.end(), IsUpperAlpha))
+  if (!IsCurrencyCode(r.currency))
     return Error::InvalidArgument(p + "currency", "must be a 3-letter upper-case ISO 4217 code");
   if (auto e = CheckAmount(r.credit_limit_minor, p + "credit_limit_minor")) return e;
   if (auto e = CheckAmount(r.outstanding_balance_minor, p + "outstanding_balance_minor")) return e;

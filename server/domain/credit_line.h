@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "domain/date.h"
 #include "domain/error.h"
@@ -14,6 +15,11 @@ namespace creditshare::domain {
 // sum over a borrower's lines far from int64 overflow.
 inline constexpr std::int64_t kMaxAmountMinor = 1'000'000'000'000'000;
 inline constexpr std::size_t kMaxAccountReferenceLength = 64;
+
+// Three upper-case letters, as ISO 4217 codes are written.
+inline bool IsCurrencyCode(std::string_view s) {
+  return s.size() == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' && s[2] <= 'Z';
+}
 
 // A member's report of one credit line, without the borrower's identity (handled apart so the
 // raw ID never travels further than the request handler).

@@ -3,6 +3,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -324,9 +325,15 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(
 std::vector<BulkItemOutcome> CreditLineRepository::ApplyBatch(std::uint64_t member_id,
                                                               const std::vector<BulkItem>& items,
                                                               std::int64_t now_us) {
+  // Borrower rows are locked in ascending key order in every batch, so concurrent batches (of
+  // one or many streams) that share borrowers queue for each other instead of deadlocking.
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return items[a].borrower.key < items[b].borrower.key; });
   auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<std::vector<BulkItemOutcome>> {
     std::vector<BulkItemOutcome> outcomes(items.size());
-    for (size_t i = 0; i < items.size(); ++i) {
+    for (const size_t i : order) {
       const auto& item = items[i];
       auto& out = outcomes[i];
       conn.Execute("SAVEPOINT bulk_item");  // reusing the name moves it

@@ -44,7 +44,8 @@ auto RunTransaction(ConnectionPool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, 
         lease.MarkBroken();
         throw UnavailableError(std::string("database connection lost: ") + e.what());
       }
-      if (IsRetryableConflict(e) && attempt < kMaxAttempts) {
+      if (IsRetryableConflict(e)) {
+        if (attempt == kMaxAttempts) throw UnavailableError(std::string("lock conflicts persisted: ") + e.what());
         // Back off a little, with jitter, so the transactions that collided do not collide again.
         thread_local std::minstd_rand jitter{std::random_device{}()};
         std::this_thread::sleep_for(std::chrono::milliseconds(2 * attempt + jitter() % (5 * attempt)));
