@@ -66,6 +66,24 @@ void AuditRepository::Insert(Connection& conn, const domain::AuditEvent& e) {
   stmt.executeUpdate();
 }
 
+void AuditRepository::InsertForBorrower(Connection& conn, const domain::AuditEvent& e, std::uint64_t borrower_id) {
+  auto& stmt = conn.Prepare(
+      "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
+      "result_code, request_id, latency_us) SELECT ?, ?, ?, ?, ?, ?, b.borrower_key, ?, ?, ? FROM borrowers b "
+      "WHERE b.id = ?");
+  stmt.setInt64(1, e.at_us);
+  stmt.setString(2, e.principal);
+  stmt.setString(3, e.cert_fingerprint);
+  stmt.setString(4, e.method);
+  stmt.setInt(5, e.purpose);
+  stmt.setString(6, e.consent_reference);
+  stmt.setInt(7, e.result_code);
+  stmt.setString(8, e.request_id);
+  stmt.setInt64(9, e.latency_us);
+  stmt.setUInt64(10, borrower_id);
+  if (stmt.executeUpdate() != 1) throw std::runtime_error("audit record for a change of an unknown borrower");
+}
+
 ChainHead AuditRepository::LockHead(Connection& conn) {
   std::unique_ptr<sql::ResultSet> rs(
       conn.Prepare("SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE").executeQuery());

@@ -30,6 +30,9 @@ class AuditRepository {
   void Append(const domain::AuditEvent& event);
   // Appends one record inside the caller's transaction.
   static void Insert(Connection& conn, const domain::AuditEvent& event);
+  // The same, for a change found by something other than the resident ID (a line, a reservation,
+  // a dispute): the record takes the borrower key of borrower `borrower_id`.
+  static void InsertForBorrower(Connection& conn, const domain::AuditEvent& event, std::uint64_t borrower_id);
 
   // Sealing, inside one transaction: lock the head, take unsealed records, chain, move the head.
   static ChainHead LockHead(Connection& conn);

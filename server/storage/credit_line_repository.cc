@@ -406,7 +406,7 @@ domain::Result<int> CreditLineRepository::Restructure(std::uint64_t member_id, c
     count.setUInt64(1, line->id);
     std::unique_ptr<sql::ResultSet> rs(count.executeQuery());
     rs->next();
-    AuditRepository::Insert(conn, audit());
+    AuditRepository::InsertForBorrower(conn, audit(), line->state.borrower_id);
     return std::to_string(rs->getInt(1));
   });
   if (!outcome.ok()) return outcome.error();

@@ -19,7 +19,8 @@ using domain::ErrorCode;
 constexpr std::int64_t kDayUs = 86'400'000'000LL;
 constexpr const char* kColumns =
     "SELECT d.id, d.public_id, l.public_id, l.account_reference, d.status, d.reason, d.filed_at_us, d.due_at_us, "
-    "COALESCE(d.resolved_at_us, 0), d.resolution_note, l.member_id FROM disputes d JOIN credit_lines l ON l.id = d.line_id ";
+    "COALESCE(d.resolved_at_us, 0), d.resolution_note, l.member_id, l.borrower_id "
+    "FROM disputes d JOIN credit_lines l ON l.id = d.line_id ";
 
 DisputeRecord ReadDispute(sql::ResultSet& rs, std::uint64_t viewer) {
   DisputeRecord d;
@@ -89,6 +90,7 @@ domain::Result<IdempotentOutcome> DisputeRepository::Resolve(std::uint64_t membe
     if (!rs->next() || rs->getUInt64(11) != member_id)
       return Error{ErrorCode::kNotFound, "dispute_id", "no dispute on your lines with this id"};
     const std::uint64_t id = rs->getUInt64(1);
+    const std::uint64_t borrower_id = rs->getUInt64(12);
     DisputeRecord d = ReadDispute(*rs, member_id);
     if (d.status != DisputeStatus::kOpen) return Error::FailedPrecondition("dispute_id", "the dispute is already resolved");
     auto& update = conn.Prepare("UPDATE disputes SET status = ?, resolved_at_us = ?, resolution_note = ? WHERE id = ?");
@@ -105,7 +107,7 @@ domain::Result<IdempotentOutcome> DisputeRepository::Resolve(std::uint64_t membe
     d.status = resolution;
     d.resolved_at_us = now_us;
     d.resolution_note = note;
-    AuditRepository::Insert(conn, audit());
+    AuditRepository::InsertForBorrower(conn, audit(), borrower_id);
     return encode(d);
   });
 }

@@ -94,7 +94,8 @@ domain::Result<std::string> ReservationRepository::Release(std::uint64_t member_
   auto outcome = RunIdempotent(pool_, member_id, idempotency, "ReleaseReservation",
                                [&](Connection& conn) -> domain::Result<std::string> {
     auto& find = conn.Prepare(
-        "SELECT id, status, expires_at_us FROM reservations WHERE public_id = ? AND member_id = ? FOR UPDATE");
+        "SELECT id, status, expires_at_us, borrower_id FROM reservations WHERE public_id = ? AND member_id = ? "
+        "FOR UPDATE");
     find.setString(1, reservation_id);
     find.setUInt64(2, member_id);
     std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
@@ -106,7 +107,7 @@ domain::Result<std::string> ReservationRepository::Release(std::uint64_t member_
     update.setInt64(2, now_us);
     update.setUInt64(3, rs->getUInt64(1));
     update.executeUpdate();
-    AuditRepository::Insert(conn, audit());
+    AuditRepository::InsertForBorrower(conn, audit(), rs->getUInt64(4));
     return reservation_id;
   });
   if (!outcome.ok()) return outcome.error();

@@ -209,6 +209,7 @@ TEST_F(CreditDecisionTest, ReservationsAreSeenByOthersAndEndByReportReleaseOrExp
   EXPECT_EQ(svc.ClientFor(TestService::kMicroB).ReleaseReservation(release, &released).error_code(), StatusCode::NOT_FOUND);
   ASSERT_TRUE(svc.ClientFor(TestService::kBankA).ReleaseReservation(release, &released).ok());
   EXPECT_EQ(Exposure(TestService::kMicroB).reservations_size(), 0);
+  EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'ReleaseReservation' AND LENGTH(borrower_key) = 32"), 1);
   release.set_request_id("rl-2");
   EXPECT_EQ(svc.ClientFor(TestService::kBankA).ReleaseReservation(release, &released).error_code(),
             StatusCode::FAILED_PRECONDITION);
@@ -407,6 +408,8 @@ TEST_F(CreditDecisionTest, DisputeFlagsTheLineAtOnceAndTheReporterResolvesIt) {
   EXPECT_EQ(svc.ClientFor(TestService::kFinanceC).ResolveDispute(resolve, &resolved).error_code(), StatusCode::NOT_FOUND);
   ASSERT_TRUE(svc.ClientFor(TestService::kBankA).ResolveDispute(resolve, &resolved).ok());
   EXPECT_EQ(resolved.dispute().status(), v1::DISPUTE_STATUS_DELETED);
+  EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'ResolveDispute' AND result_code = 0 AND LENGTH(borrower_key) = 32"),
+            1);
   EXPECT_EQ(Exposure(TestService::kFinanceC).lines_size(), 0);
   resolve.set_request_id("r-2");
   EXPECT_EQ(svc.ClientFor(TestService::kBankA).ResolveDispute(resolve, &resolved).error_code(),

@@ -94,6 +94,8 @@ TEST_F(LifecycleTest, RestructuringCollectionsChargeOffAndSettlementAreAllVisibl
   ASSERT_TRUE(svc.ClientFor(TestService::kBankA).RestructureCreditLine(restructure, &restructured).ok());
   EXPECT_EQ(restructured.restructure_count(), 1);
 
+  // The restructuring's audit record names the borrower (by key), though the request did not.
+  EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'RestructureCreditLine' AND LENGTH(borrower_key) = 32"), 1);
   auto line = OnlyLine();
   EXPECT_EQ(line.restructure_count(), 1);
   EXPECT_EQ(line.last_restructure_date().day(), 5);
