@@ -49,20 +49,28 @@ void AuditRepository::Append(const domain::AuditEvent& event) {
   });
 }
 
-void AuditRepository::Insert(Connection& conn, const domain::AuditEvent& e) {
-  auto& stmt = conn.Prepare(
-      "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
-      "result_code, request_id, latency_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+namespace {
+// Binds every field but the borrower key: parameters 1-6, then result code, request id and
+// latency from `tail`.
+void BindEvent(sql::PreparedStatement& stmt, const domain::AuditEvent& e, int tail) {
   stmt.setInt64(1, e.at_us);
   stmt.setString(2, e.principal);
   stmt.setString(3, e.cert_fingerprint);
   stmt.setString(4, e.method);
   stmt.setInt(5, e.purpose);
   stmt.setString(6, e.consent_reference);
+  stmt.setInt(tail, e.result_code);
+  stmt.setString(tail + 1, e.request_id);
+  stmt.setInt64(tail + 2, e.latency_us);
+}
+}  // namespace
+
+void AuditRepository::Insert(Connection& conn, const domain::AuditEvent& e) {
+  auto& stmt = conn.Prepare(
+      "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
+      "result_code, request_id, latency_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  BindEvent(stmt, e, 8);
   stmt.setString(7, e.borrower_key);
-  stmt.setInt(8, e.result_code);
-  stmt.setString(9, e.request_id);
-  stmt.setInt64(10, e.latency_us);
   stmt.executeUpdate();
 }
 
@@ -71,15 +79,7 @@ void AuditRepository::InsertForBorrower(Connection& conn, const domain::AuditEve
       "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
       "result_code, request_id, latency_us) SELECT ?, ?, ?, ?, ?, ?, b.borrower_key, ?, ?, ? FROM borrowers b "
       "WHERE b.id = ?");
-  stmt.setInt64(1, e.at_us);
-  stmt.setString(2, e.principal);
-  stmt.setString(3, e.cert_fingerprint);
-  stmt.setString(4, e.method);
-  stmt.setInt(5, e.purpose);
-  stmt.setString(6, e.consent_reference);
-  stmt.setInt(7, e.result_code);
-  stmt.setString(8, e.request_id);
-  stmt.setInt64(9, e.latency_us);
+  BindEvent(stmt, e, 7);
   stmt.setUInt64(10, borrower_id);
   if (stmt.executeUpdate() != 1) throw std::runtime_error("audit record for a change of an unknown borrower");
 }
