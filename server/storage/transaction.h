@@ -24,19 +24,19 @@ auto RunTransaction(ConnectionPool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, 
   for (int attempt = 1;; ++attempt) {
     auto lease = pool.Acquire();
     try {
-      lease->raw().setAutoCommit(false);
+      // START TRANSACTION / COMMIT leave the session in autocommit: two round trips per
+      // transaction instead of three with autocommit toggled off and on again.
+      lease->Execute("START TRANSACTION");
       auto result = fn(*lease);
       if (result.ok()) {
         lease->raw().commit();
       } else {
         lease->raw().rollback();
       }
-      lease->raw().setAutoCommit(true);
       return result;
     } catch (const sql::SQLException& e) {
       try {
         lease->raw().rollback();
-        lease->raw().setAutoCommit(true);
       } catch (const sql::SQLException&) {
         lease.MarkBroken();
       }
@@ -55,7 +55,6 @@ auto RunTransaction(ConnectionPool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, 
     } catch (...) {
       try {
         lease->raw().rollback();
-        lease->raw().setAutoCommit(true);
       } catch (const sql::SQLException&) {
         lease.MarkBroken();
       }
