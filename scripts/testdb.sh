@@ -29,22 +29,26 @@ stop_server() {
 
 user_opt=(); [ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
 
-# Runs mariadbd on $dir/data and waits until it answers.
+# Runs mariadbd on $dir/data and waits until it answers; returns 1 if it exits first (e.g. the
+# port was taken between choosing and binding it).
 run_server() {
-  local port=$1 MARIADBD
+  local port=$1 MARIADBD pid
   MARIADBD=$(find_bin mariadbd)
   "$MARIADBD" --no-defaults "${user_opt[@]}" --datadir="$dir/data" --socket="$dir/mariadb.sock" \
     --port="$port" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$dir/mariadb.pid" \
     --log-error="$dir/mariadb.err" --default-storage-engine=InnoDB --innodb-flush-log-at-trx-commit=1 \
     --innodb-buffer-pool-size=256M --max-connections=500 --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin >/dev/null 2>&1 &
-  for _ in $(seq 1 200); do
-    [ -S "$dir/mariadb.sock" ] && mariadb --no-defaults -uroot --socket="$dir/mariadb.sock" -e 'SELECT 1' >/dev/null 2>&1 && break
+  pid=$!
+  for _ in $(seq 1 300); do
+    [ -S "$dir/mariadb.sock" ] && mariadb --no-defaults -uroot --socket="$dir/mariadb.sock" -e 'SELECT 1' >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.1
   done
-  mariadb --no-defaults -uroot --socket="$dir/mariadb.sock" -e 'SELECT 1' >/dev/null 2>&1 || {
-    echo "testdb: MariaDB did not start; its log:" >&2; cat "$dir/mariadb.err" >&2; exit 1; }
+  return 1
 }
+
+start_failed() { echo "testdb: MariaDB did not start; its log:" >&2; cat "$dir/mariadb.err" >&2; exit 1; }
 
 case "$cmd" in
   start)
@@ -56,10 +60,16 @@ case "$cmd" in
     "$INSTALL_DB" --no-defaults --datadir="$dir/data" "${user_opt[@]}" --auth-root-authentication-method=normal \
       --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }
 
-    # A free loopback port: start from a random one and skip those in use.
-    port=${CREDITSHARE_TESTDB_PORT:-$((20000 + RANDOM % 20000))}
-    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-    run_server "$port"
+    # A free loopback port: start from a random one and skip those in use; try again elsewhere if
+    # another process takes it before mariadbd binds.
+    started=0
+    for _ in 1 2 3 4 5; do
+      port=${CREDITSHARE_TESTDB_PORT:-$((20000 + RANDOM % 20000))}
+      while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+      if run_server "$port"; then started=1; break; fi
+      rm -f "$dir/mariadb.sock" "$dir/mariadb.pid"
+    done
+    [ "$started" -eq 1 ] || start_failed
 
     password=$(openssl rand -hex 16)
     printf '%s\n' "$password" >"$dir/password"; chmod 600 "$dir/password"
@@ -91,7 +101,7 @@ ENV
     dir=$(cd "$dir" && pwd)
     port=$(sed -n 's/^CREDITSHARE_DB_PORT=//p' "$dir/env")
     rm -f "$dir/mariadb.sock"
-    run_server "$port"
+    run_server "$port" || start_failed
     ;;
   *) echo "usage: $0 start|stop|halt|resume DIR" >&2; exit 2 ;;
 esac

@@ -414,11 +414,25 @@ domain::Result<int> CreditLineRepository::Restructure(std::uint64_t member_id, c
   return std::stoi(outcome.value().response);
 }
 
+std::optional<std::uint64_t> CreditLineRepository::BorrowerIdOf(Connection& conn, const std::string& borrower_key) {
+  auto& stmt = conn.Prepare("SELECT id FROM borrowers WHERE borrower_key = ?");
+  stmt.setString(1, borrower_key);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  if (!rs->next()) return std::nullopt;
+  return rs->getUInt64(1);
+}
+
 std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(Connection& conn,
                                                                         const std::string& borrower_key) {
-  auto& stmt = conn.Prepare(std::string(kLineColumns) +
-                            "JOIN borrowers b ON b.id = l.borrower_id WHERE b.borrower_key = ? AND l.deleted_at IS NULL");
-  stmt.setString(1, borrower_key);
+  const auto borrower_id = BorrowerIdOf(conn, borrower_key);
+  return borrower_id ? LinesOfBorrower(conn, *borrower_id) : std::vector<domain::BorrowerLine>{};
+}
+
+// By borrower id rather than key: one table fewer in each join, which the profile showed the
+// database spends much of its time planning.
+std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(Connection& conn, std::uint64_t borrower_id) {
+  auto& stmt = conn.Prepare(std::string(kLineColumns) + "WHERE l.borrower_id = ? AND l.deleted_at IS NULL");
+  stmt.setUInt64(1, borrower_id);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   std::vector<domain::BorrowerLine> out;
   std::map<std::uint64_t, std::size_t> index;
@@ -428,10 +442,9 @@ std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(Connecti
   }
   if (out.empty()) return out;
   auto& months = conn.Prepare(
-      "SELECT m.line_id, m.month, m.status_code FROM credit_line_months m "
-      "JOIN credit_lines l ON l.id = m.line_id JOIN borrowers b ON b.id = l.borrower_id "
-      "WHERE b.borrower_key = ? AND l.deleted_at IS NULL ORDER BY m.line_id, m.month");
-  months.setString(1, borrower_key);
+      "SELECT m.line_id, m.month, m.status_code FROM credit_line_months m JOIN credit_lines l ON l.id = m.line_id "
+      "WHERE l.borrower_id = ? AND l.deleted_at IS NULL ORDER BY m.line_id, m.month");
+  months.setUInt64(1, borrower_id);
   std::unique_ptr<sql::ResultSet> ms(months.executeQuery());
   while (ms->next()) {
     auto it = index.find(ms->getUInt64(1));

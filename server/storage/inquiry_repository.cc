@@ -52,8 +52,11 @@ domain::Result<BorrowerSnapshot> InquiryRepository::Inquire(
     const std::function<domain::AuditEvent()>& audit) {
   return RunTransaction(pool_, [&](Connection& conn) -> domain::Result<BorrowerSnapshot> {
     BorrowerSnapshot s;
-    s.lines = CreditLineRepository::LinesOfBorrower(conn, q.borrower_key);
-    s.reservations = ReservationRepository::ActiveForBorrower(conn, q.borrower_key, q.now_us, /*lock=*/false);
+    // A borrower nobody reported has no row: nothing to read but the inquiries.
+    if (const auto borrower_id = CreditLineRepository::BorrowerIdOf(conn, q.borrower_key)) {
+      s.lines = CreditLineRepository::LinesOfBorrower(conn, *borrower_id);
+      s.reservations = ReservationRepository::ActiveForBorrower(conn, *borrower_id, q.now_us, /*lock=*/false);
+    }
     s.inquiries = Counts(conn, q.borrower_key, q.member_id, q.now_us);
     if (auto refused = permit(s)) return *refused;
     Record(conn, q.borrower_key, q.member_id, q.purpose, q.consent_reference, q.method, q.now_us);

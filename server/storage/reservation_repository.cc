@@ -25,13 +25,13 @@ ReservationResult Decode(const std::string& s) {
 }  // namespace
 
 std::vector<domain::ActiveReservation> ReservationRepository::ActiveForBorrower(Connection& conn,
-                                                                                const std::string& borrower_key,
+                                                                                std::uint64_t borrower_id,
                                                                                 std::int64_t now_us, bool lock) {
   auto& stmt = conn.Prepare(std::string(
       "SELECT r.member_id, m.member_type, r.public_id, r.product_type, r.currency, r.amount_minor, r.expires_at_us "
-      "FROM reservations r JOIN borrowers b ON b.id = r.borrower_id JOIN members m ON m.id = r.member_id "
-      "WHERE b.borrower_key = ? AND r.status = 1 AND r.expires_at_us > ?") + (lock ? " LOCK IN SHARE MODE" : ""));
-  stmt.setString(1, borrower_key);
+      "FROM reservations r JOIN members m ON m.id = r.member_id "
+      "WHERE r.borrower_id = ? AND r.status = 1 AND r.expires_at_us > ?") + (lock ? " LOCK IN SHARE MODE" : ""));
+  stmt.setUInt64(1, borrower_id);
   stmt.setInt64(2, now_us);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   std::vector<domain::ActiveReservation> out;
@@ -61,7 +61,7 @@ domain::Result<ReservationResult> ReservationRepository::Reserve(std::uint64_t m
     // reservations. Holding the borrower row makes the cap check and the insert one step.
     const std::uint64_t borrower_id = CreditLineRepository::UpsertBorrower(conn, borrower);
     const auto lines = CreditLineRepository::LockLinesForCaps(conn, borrower_id);
-    const auto reservations = ActiveForBorrower(conn, borrower.key, request.now_us, /*lock=*/true);
+    const auto reservations = ActiveForBorrower(conn, borrower_id, request.now_us, /*lock=*/true);
     const auto projection = domain::Project(lines, reservations, member_id, request.credit);
     if (auto breach = domain::CheckCaps(projection, request.credit, policy, "amount_minor")) return *breach;
 

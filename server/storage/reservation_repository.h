@@ -43,7 +43,7 @@ class ReservationRepository {
                                       const AuditOnChange& audit, bool* replayed);
 
   // Active (unexpired, not ended) reservations on a borrower.
-  static std::vector<domain::ActiveReservation> ActiveForBorrower(Connection& conn, const std::string& borrower_key,
+  static std::vector<domain::ActiveReservation> ActiveForBorrower(Connection& conn, std::uint64_t borrower_id,
                                                                   std::int64_t now_us, bool lock);
 
  private:
