@@ -8,8 +8,6 @@
 namespace creditshare::api {
 
 namespace {
-constexpr std::size_t kMaxRequestIdLength = 128;
-constexpr std::size_t kMaxConsentReferenceLength = 128;
 
 void RecordReserve(metrics::Metrics& m, const CallContext&, grpc::StatusCode code) {
   if (code == grpc::StatusCode::OK) m.ReservationEvent("created");

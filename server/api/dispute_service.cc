@@ -6,7 +6,6 @@
 namespace creditshare::api {
 
 namespace {
-constexpr std::size_t kMaxRequestIdLength = 128;
 constexpr std::size_t kMaxTextLength = 500;
 
 constexpr MethodPolicy kFileDispute{"FileDispute", /*lenders=*/true, /*regulators=*/false};

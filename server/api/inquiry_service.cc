@@ -8,7 +8,6 @@
 namespace creditshare::api {
 
 namespace {
-constexpr std::size_t kMaxConsentReferenceLength = 128;
 
 void RecordInquiry(metrics::Metrics& m, const CallContext& call, grpc::StatusCode code) {
   if (code == grpc::StatusCode::OK) m.Inquiry(domain::ToString(static_cast<domain::Purpose>(call.audit.purpose)));

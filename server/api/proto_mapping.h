@@ -19,6 +19,10 @@
 // rejected here, naming the field; all other validation is the domain's.
 namespace creditshare::api {
 
+// Limits of the free-text tokens requests carry.
+inline constexpr std::size_t kMaxRequestIdLength = 128;        // idempotency keys
+inline constexpr std::size_t kMaxConsentReferenceLength = 128;
+
 domain::Date FromProto(const v1::Date& d);
 // An all-zero date is "not given".
 std::optional<domain::Date> OptionalFromProto(const v1::Date& d);

@@ -9,7 +9,6 @@
 namespace creditshare::api {
 
 namespace {
-constexpr std::size_t kMaxRequestIdLength = 128;
 
 void RecordReport(metrics::Metrics& m, const CallContext& call, grpc::StatusCode code) {
   if (code == grpc::StatusCode::OK) {

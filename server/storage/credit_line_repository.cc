@@ -422,12 +422,6 @@ std::optional<std::uint64_t> CreditLineRepository::BorrowerIdOf(Connection& conn
   return rs->getUInt64(1);
 }
 
-std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(Connection& conn,
-                                                                        const std::string& borrower_key) {
-  const auto borrower_id = BorrowerIdOf(conn, borrower_key);
-  return borrower_id ? LinesOfBorrower(conn, *borrower_id) : std::vector<domain::BorrowerLine>{};
-}
-
 // By borrower id rather than key: one table fewer in each join, which the profile showed the
 // database spends much of its time planning.
 std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(Connection& conn, std::uint64_t borrower_id) {
@@ -453,10 +447,6 @@ std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(Connecti
     out[it->second].history.push_back({ReadDate(*ms, 2), code.empty() ? '#' : code[0]});
   }
   return out;
-}
-
-std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(const std::string& borrower_key) {
-  return WithConnection(pool_, [&](Connection& conn) { return LinesOfBorrower(conn, borrower_key); });
 }
 
 std::vector<domain::BorrowerLine> CreditLineRepository::LockLinesForCaps(Connection& conn, std::uint64_t borrower_id) {

@@ -73,11 +73,9 @@ class CreditLineRepository {
 
   // Every line of the borrower across all members (deleted ones excluded), with history and
   // dispute flags.
-  static std::vector<domain::BorrowerLine> LinesOfBorrower(Connection& conn, const std::string& borrower_key);
   static std::vector<domain::BorrowerLine> LinesOfBorrower(Connection& conn, std::uint64_t borrower_id);
   // The borrower row's id; none when no line was ever reported for the key.
   static std::optional<std::uint64_t> BorrowerIdOf(Connection& conn, const std::string& borrower_key);
-  std::vector<domain::BorrowerLine> LinesOfBorrower(const std::string& borrower_key);
 
   // Borrower row, created if new; its row lock serialises writers per borrower.
   static std::uint64_t UpsertBorrower(Connection& conn, const BorrowerIdentity& borrower);

@@ -29,14 +29,6 @@ std::optional<domain::Member> MemberRepository::FindByCode(const std::string& co
   return WithConnection(pool_, [&](Connection& conn) { return Lookup(conn, code, RowLock::kNone); });
 }
 
-domain::Result<domain::Member> MemberRepository::Create(const domain::Member& member) {
-  const bool inserted = WithConnection(pool_, [&](Connection& conn) { return Insert(conn, member); });
-  if (!inserted) return domain::Error{domain::ErrorCode::kAlreadyExists, "code", "a member with this code already exists"};
-  auto created = FindByCode(member.code);
-  if (!created) return domain::Error{domain::ErrorCode::kInternal, "", "member vanished after insert"};
-  return *created;
-}
-
 std::vector<domain::Member> MemberRepository::List() {
   return WithConnection(pool_, [&](Connection& conn) {
     std::unique_ptr<sql::ResultSet> rs(conn.Prepare(std::string(kColumns) + "ORDER BY code").executeQuery());

@@ -15,8 +15,6 @@ class MemberRepository {
   explicit MemberRepository(ConnectionPool& pool) : pool_(pool) {}
 
   std::optional<domain::Member> FindByCode(const std::string& code);
-  // ALREADY_EXISTS (field "code") when the code is taken.
-  domain::Result<domain::Member> Create(const domain::Member& member);
   std::vector<domain::Member> List();
 
   // Building blocks for transactions composed by the admin service.
