@@ -29,6 +29,9 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
       ->envname("CREDITSHARE_REPORT_MIN_BORROWERS")->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_option("--max-threads", c.max_threads, "Most concurrent gRPC handler threads")
       ->envname("CREDITSHARE_MAX_THREADS")->check(CLI::Range(2, 4096))->capture_default_str();
+  app.add_option("--group-commit-writers", c.group_commit_writers,
+                 "Database connections that group-commit audit and inquiry records (besides the pool)")
+      ->envname("CREDITSHARE_GROUP_COMMIT_WRITERS")->check(CLI::Range(1, 64))->capture_default_str();
   app.add_option("--auth-cache-ms", c.auth_cache_ttl,
                  "How long an authentication answer is cached (revocation and suspension delay)")
       ->envname("CREDITSHARE_AUTH_CACHE_MS")->check(CLI::Range(0, 60000))->capture_default_str();

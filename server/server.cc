@@ -15,6 +15,8 @@
 #include "audit/audit_chain.h"
 #include "metrics/metrics.h"
 #include "storage/audit_repository.h"
+#include "storage/group_commit.h"
+#include "storage/member_directory.h"
 #include "storage/transaction.h"
 #include "api/credit_service.h"
 #include "api/dispute_service.h"
@@ -46,16 +48,16 @@ struct Server::Components {
         policy(config.policy_file.empty() ? domain::CreditPolicy{} : LoadCreditPolicy(config.policy_file)),
         metrics(config.db.pool_size),
         pool(config.db),
+        writer(config.db, {config.group_commit_writers, 64}, [this](int n) { metrics.GroupCommitted(n); }),
         credentials(pool),
         lines(pool),
-        inquiries(pool),
+        inquiries(pool, members, writer),
         reservations(pool),
         disputes(pool),
         reports(pool),
-        audit(pool),
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
-        guard(authenticator, audit, metrics, clock),
+        guard(authenticator, writer, metrics, clock),
         // Half the pool for bulk chunks (all streams together) leaves the rest for other calls.
         bulk_slots(std::max(1, config.db.pool_size / 2)),
         deps{guard,        clock,    keyer,     policy, lines, inquiries, reservations, disputes,
@@ -70,13 +72,14 @@ struct Server::Components {
   domain::CreditPolicy policy;
   metrics::Metrics metrics;
   storage::ConnectionPool pool;
+  storage::MemberDirectory members;
+  storage::GroupCommitWriter writer;  // after the pool's users are gone it drains, then stops
   storage::CredentialRepository credentials;
   storage::CreditLineRepository lines;
   storage::InquiryRepository inquiries;
   storage::ReservationRepository reservations;
   storage::DisputeRepository disputes;
   storage::ReportRepository reports;
-  storage::AuditRepository audit;
   audit::Sealer sealer;
   api::Authenticator authenticator;
   api::CallGuard guard;

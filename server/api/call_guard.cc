@@ -129,7 +129,7 @@ grpc::Status CallGuard::Run(grpc::ServerContext* context, const MethodPolicy& po
     call.audit.result_code = static_cast<int>(status.error_code());
     call.audit.latency_us = MicrosSince(call.started);
     try {
-      audit_.Append(call.audit);
+      audit_.Write(call.audit);
       metrics_.AuditRecordsWritten(1);
     } catch (const std::exception& e) {
       detail += std::string(detail.empty() ? "" : "; ") + "audit write failed: " + e.what();

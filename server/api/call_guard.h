@@ -15,7 +15,7 @@
 #include "domain/error.h"
 #include "domain/member.h"
 #include "metrics/metrics.h"
-#include "storage/audit_repository.h"
+#include "storage/group_commit.h"
 
 namespace creditshare::api {
 
@@ -56,7 +56,7 @@ class CallGuard {
  public:
   using Handler = std::function<domain::MaybeError(CallContext&)>;
 
-  CallGuard(Authenticator& authenticator, storage::AuditRepository& audit, metrics::Metrics& metrics,
+  CallGuard(Authenticator& authenticator, storage::GroupCommitWriter& audit, metrics::Metrics& metrics,
             const domain::Clock& clock)
       : authenticator_(authenticator), audit_(audit), metrics_(metrics), clock_(clock) {}
 
@@ -66,7 +66,7 @@ class CallGuard {
   domain::MaybeError Authenticate(grpc::ServerContext* context, CallContext& call);
 
   Authenticator& authenticator_;
-  storage::AuditRepository& audit_;
+  storage::GroupCommitWriter& audit_;
   metrics::Metrics& metrics_;
   const domain::Clock& clock_;
 };

@@ -25,10 +25,12 @@ int Sealer::SealBatch(int max_records) {
       r.chain_seq = head.seq + 1;
       r.prev_hash = head.hash;
       r.hash = ChainHash(r.prev_hash, r);
-      storage::AuditRepository::MarkSealed(conn, r);
       head = {r.chain_seq, r.hash};
     }
-    if (!records.empty()) storage::AuditRepository::SetHead(conn, head);
+    if (!records.empty()) {
+      storage::AuditRepository::MarkSealed(conn, records);
+      storage::AuditRepository::SetHead(conn, head);
+    }
     return static_cast<int>(records.size());
   });
   return sealed.value();

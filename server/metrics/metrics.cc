@@ -86,7 +86,12 @@ Metrics::Metrics(int pool_size)
                      .Name("creditshare_db_pool_wait_seconds")
                      .Help("Time spent waiting for a pooled database connection")
                      .Register(*registry_)
-                     .Add({}, kLatencyBuckets)) {
+                     .Add({}, kLatencyBuckets)),
+      group_commit_records_(BuildHistogram()
+                                .Name("creditshare_group_commit_records")
+                                .Help("Calls whose audit (and inquiry) records shared one group commit")
+                                .Register(*registry_)
+                                .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64})) {
   pool_size_.Set(pool_size);
   BuildGauge()
       .Name("creditshare_build_info")
@@ -128,6 +133,7 @@ void Metrics::ReservationEvent(std::string_view result) {
 }
 void Metrics::AuditRecordsWritten(int n) { audit_written_.Increment(n); }
 void Metrics::AuditRecordsSealed(int n) { audit_sealed_.Increment(n); }
+void Metrics::GroupCommitted(int records) { group_commit_records_.Observe(records); }
 void Metrics::SetDatabaseUp(bool up) { db_up_.Set(up ? 1 : 0); }
 void Metrics::SetActiveReservations(std::int64_t n) { reservations_active_.Set(static_cast<double>(n)); }
 

@@ -38,6 +38,7 @@ class Metrics final : public storage::PoolObserver {
   void ReservationEvent(std::string_view result);  // created, refused_cap, released
   void AuditRecordsWritten(int n);
   void AuditRecordsSealed(int n);
+  void GroupCommitted(int records);  // one group commit of audit and inquiry records
   void SetDatabaseUp(bool up);
   void SetActiveReservations(std::int64_t n);
 
@@ -64,6 +65,7 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Gauge& pool_open_;
   prometheus::Gauge& pool_in_use_;
   prometheus::Histogram& pool_wait_;
+  prometheus::Histogram& group_commit_records_;
 };
 
 }  // namespace creditshare::metrics

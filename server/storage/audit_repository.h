@@ -26,10 +26,9 @@ class AuditRepository {
  public:
   explicit AuditRepository(ConnectionPool& pool) : pool_(pool) {}
 
-  // Appends one record on its own (autocommit).
-  void Append(const domain::AuditEvent& event);
-  // Appends one record inside the caller's transaction.
+  // Appends records inside the caller's transaction (one multi-row statement).
   static void Insert(Connection& conn, const domain::AuditEvent& event);
+  static void InsertMany(Connection& conn, const std::vector<const domain::AuditEvent*>& events);
   // The same, for a change found by something other than the resident ID (a line, a reservation,
   // a dispute): the record takes the borrower key of borrower `borrower_id`.
   static void InsertForBorrower(Connection& conn, const domain::AuditEvent& event, std::uint64_t borrower_id);
@@ -37,7 +36,7 @@ class AuditRepository {
   // Sealing, inside one transaction: lock the head, take unsealed records, chain, move the head.
   static ChainHead LockHead(Connection& conn);
   static std::vector<domain::AuditRecord> LockUnsealed(Connection& conn, int limit);
-  static void MarkSealed(Connection& conn, const domain::AuditRecord& record);
+  static void MarkSealed(Connection& conn, const std::vector<domain::AuditRecord>& records);
   static void SetHead(Connection& conn, const ChainHead& head);
 
   // Sealed records with chain_seq > after_seq, in chain order.

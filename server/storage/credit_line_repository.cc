@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "storage/audit_repository.h"
+#include "storage/line_rows.h"
 #include "storage/public_id.h"
 #include "storage/sql_errors.h"
 #include "storage/transaction.h"
@@ -39,13 +40,6 @@ domain::Result<domain::ReportResult> DecodeResult(const std::string& s) {
   return Error{ErrorCode::kInternal, "", "stored response is unreadable"};
 }
 
-std::optional<domain::Date> ReadOptionalDate(sql::ResultSet& rs, int column) {
-  if (rs.isNull(column)) return std::nullopt;
-  return domain::Date::Parse(std::string(rs.getString(column)));
-}
-
-domain::Date ReadDate(sql::ResultSet& rs, int column) { return ReadOptionalDate(rs, column).value_or(domain::Date{}); }
-
 void SetOptionalDate(sql::PreparedStatement& stmt, int index, const std::optional<domain::Date>& d) {
   if (d) {
     stmt.setString(index, d->ToString());
@@ -70,9 +64,9 @@ std::optional<LockedLine> LockLine(Connection& conn, std::uint64_t member_id, co
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   if (!rs->next()) return std::nullopt;
   return LockedLine{rs->getUInt64(1),
-                    {rs->getUInt64(2), rs->getString(3), ReadDate(*rs, 4), rs->getInt64(5)},
+                    {rs->getUInt64(2), rs->getString(3), line_rows::ReadDate(*rs, 4), rs->getInt64(5)},
                     rs->getBoolean(6),
-                    ReadOptionalDate(*rs, 7)};
+                    line_rows::ReadOptionalDate(*rs, 7)};
 }
 
 // Binds the report's figures to parameters first..first+19 in the column order of kFigureColumns.
@@ -161,7 +155,7 @@ MonthWrite WriteMonth(Connection& conn, std::uint64_t line_id, const domain::Lin
     find.setString(2, month.ToString());
     std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
     exists = rs->next();
-    if (exists && ReadDate(*rs, 1) > r.as_of_date) return MonthWrite::kSkipped;
+    if (exists && line_rows::ReadDate(*rs, 1) > r.as_of_date) return MonthWrite::kSkipped;
   }
   const bool corrected = exists && r.as_of_date <= line_as_of_before;
   auto& upsert = conn.Prepare(
@@ -202,47 +196,6 @@ void ConsumeReservation(Connection& conn, std::uint64_t member_id, std::uint64_t
   stmt.executeUpdate();
 }
 
-constexpr const char* kLineColumns =
-    "SELECT l.id, m.id, m.code, m.member_type, l.public_id, l.account_reference, l.product_type, l.currency, "
-    "l.credit_limit_minor, l.outstanding_balance_minor, l.opened_date, l.status, l.days_past_due, "
-    "l.overdue_amount_minor, l.as_of_date, l.scheduled_payment_minor, l.actual_payment_minor, "
-    "l.first_delinquency_date, l.classification, l.maturity_date, l.collections_stage, l.charged_off_amount_minor, "
-    "l.charged_off_date, l.settlement_type, l.restructure_count, l.last_restructure_date, l.negative_ended_date, "
-    "EXISTS (SELECT 1 FROM disputes d WHERE d.line_id = l.id AND d.status = 1) "
-    "FROM credit_lines l JOIN members m ON m.id = l.member_id ";
-
-domain::BorrowerLine ReadLine(sql::ResultSet& rs) {
-  domain::BorrowerLine b;
-  b.member_id = rs.getUInt64(2);
-  b.member_code = rs.getString(3);
-  b.member_type = static_cast<domain::MemberType>(rs.getInt(4));
-  b.public_id = rs.getString(5);
-  auto& l = b.line;
-  l.account_reference = rs.getString(6);
-  l.product_type = static_cast<domain::ProductType>(rs.getInt(7));
-  l.currency = rs.getString(8);
-  l.credit_limit_minor = rs.getInt64(9);
-  l.outstanding_balance_minor = rs.getInt64(10);
-  l.opened_date = ReadDate(rs, 11);
-  l.status = static_cast<domain::LineStatus>(rs.getInt(12));
-  l.days_past_due = rs.getInt(13);
-  l.overdue_amount_minor = rs.getInt64(14);
-  l.as_of_date = ReadDate(rs, 15);
-  l.scheduled_payment_minor = rs.getInt64(16);
-  l.actual_payment_minor = rs.getInt64(17);
-  l.first_delinquency_date = ReadOptionalDate(rs, 18);
-  l.classification = static_cast<domain::LoanClassification>(rs.getInt(19));
-  l.maturity_date = ReadOptionalDate(rs, 20);
-  l.collections_stage = static_cast<domain::CollectionsStage>(rs.getInt(21));
-  l.charged_off_amount_minor = rs.getInt64(22);
-  l.charged_off_date = ReadOptionalDate(rs, 23);
-  l.settlement_type = static_cast<domain::SettlementType>(rs.getInt(24));
-  b.restructure_count = rs.getInt(25);
-  b.last_restructure_date = ReadOptionalDate(rs, 26);
-  b.negative_ended_date = ReadOptionalDate(rs, 27);
-  b.disputed = rs.getBoolean(28);
-  return b;
-}
 }  // namespace
 
 // One report's effect inside the caller's transaction (after its idempotency key was claimed).
@@ -414,48 +367,13 @@ domain::Result<int> CreditLineRepository::Restructure(std::uint64_t member_id, c
   return std::stoi(outcome.value().response);
 }
 
-std::optional<std::uint64_t> CreditLineRepository::BorrowerIdOf(Connection& conn, const std::string& borrower_key) {
-  auto& stmt = conn.Prepare("SELECT id FROM borrowers WHERE borrower_key = ?");
-  stmt.setString(1, borrower_key);
-  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-  if (!rs->next()) return std::nullopt;
-  return rs->getUInt64(1);
-}
-
-// By borrower id rather than key: one table fewer in each join, which the profile showed the
-// database spends much of its time planning.
-std::vector<domain::BorrowerLine> CreditLineRepository::LinesOfBorrower(Connection& conn, std::uint64_t borrower_id) {
-  auto& stmt = conn.Prepare(std::string(kLineColumns) + "WHERE l.borrower_id = ? AND l.deleted_at IS NULL");
-  stmt.setUInt64(1, borrower_id);
-  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-  std::vector<domain::BorrowerLine> out;
-  std::map<std::uint64_t, std::size_t> index;
-  while (rs->next()) {
-    index[rs->getUInt64(1)] = out.size();
-    out.push_back(ReadLine(*rs));
-  }
-  if (out.empty()) return out;
-  auto& months = conn.Prepare(
-      "SELECT m.line_id, m.month, m.status_code FROM credit_line_months m JOIN credit_lines l ON l.id = m.line_id "
-      "WHERE l.borrower_id = ? AND l.deleted_at IS NULL ORDER BY m.line_id, m.month");
-  months.setUInt64(1, borrower_id);
-  std::unique_ptr<sql::ResultSet> ms(months.executeQuery());
-  while (ms->next()) {
-    auto it = index.find(ms->getUInt64(1));
-    if (it == index.end()) continue;
-    const std::string code = ms->getString(3);
-    out[it->second].history.push_back({ReadDate(*ms, 2), code.empty() ? '#' : code[0]});
-  }
-  return out;
-}
-
 std::vector<domain::BorrowerLine> CreditLineRepository::LockLinesForCaps(Connection& conn, std::uint64_t borrower_id) {
-  auto& stmt = conn.Prepare(std::string(kLineColumns) +
+  auto& stmt = conn.Prepare(std::string(line_rows::kSelectWithMember) +
                             "WHERE l.borrower_id = ? AND l.deleted_at IS NULL LOCK IN SHARE MODE");
   stmt.setUInt64(1, borrower_id);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   std::vector<domain::BorrowerLine> out;
-  while (rs->next()) out.push_back(ReadLine(*rs));
+  while (rs->next()) out.push_back(line_rows::ReadLine(*rs));
   return out;
 }
 

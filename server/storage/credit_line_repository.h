@@ -71,12 +71,6 @@ class CreditLineRepository {
   domain::Result<int> Restructure(std::uint64_t member_id, const IdempotencyKey& idempotency, const Restructuring& r,
                                   const AuditOnChange& audit, bool* replayed);
 
-  // Every line of the borrower across all members (deleted ones excluded), with history and
-  // dispute flags.
-  static std::vector<domain::BorrowerLine> LinesOfBorrower(Connection& conn, std::uint64_t borrower_id);
-  // The borrower row's id; none when no line was ever reported for the key.
-  static std::optional<std::uint64_t> BorrowerIdOf(Connection& conn, const std::string& borrower_key);
-
   // Borrower row, created if new; its row lock serialises writers per borrower.
   static std::uint64_t UpsertBorrower(Connection& conn, const BorrowerIdentity& borrower);
   // The borrower's lines for cap checks, read with a shared lock inside the caller's transaction.

@@ -5,64 +5,131 @@
 
 #include <memory>
 
-#include "storage/audit_repository.h"
-#include "storage/credit_line_repository.h"
-#include "storage/reservation_repository.h"
+#include "storage/line_rows.h"
 #include "storage/transaction.h"
 
 namespace creditshare::storage {
 
 namespace {
 constexpr std::int64_t kDayUs = 86'400'000'000LL;
-}
 
-void InquiryRepository::Record(Connection& conn, const std::string& borrower_key, std::uint64_t member_id,
-                               domain::Purpose purpose, const std::string& consent_reference,
-                               const std::string& method, std::int64_t at_us) {
-  auto& stmt = conn.Prepare(
-      "INSERT INTO inquiries (borrower_key, member_id, purpose, consent_reference, method, at_us) VALUES (?, ?, ?, ?, ?, ?)");
+// Lines, reservations and inquiry counts of one borrower as one UNION: a borrower query is the
+// service's hottest path, and each statement is a round trip plus planning in the database.
+// Every part has the layout of a line row (line_rows) plus the packed monthly history (29) and
+// the row kind (30); reservations and counts reuse line columns of the same types:
+//   reservation: member id (2), public id (5), product (7), currency (8), amount (9), expiry (10)
+//   counts:      7 days (9), 30 days (10), 90 days (14)
+// Member code and type come from the MemberDirectory, not a join.
+const std::string kSnapshotSql =
+    std::string("SELECT l.id, l.member_id, NULL, NULL, ") + line_rows::kLineFields +
+    ", (SELECT GROUP_CONCAT(DATE_FORMAT(mo.month, '%Y%m'), IF(mo.status_code = '', '#', LEFT(mo.status_code, 1)) "
+    "ORDER BY mo.month SEPARATOR '') FROM credit_line_months mo WHERE mo.line_id = l.id), 1 "
+    "FROM borrowers b JOIN credit_lines l ON l.borrower_id = b.id WHERE b.borrower_key = ? AND l.deleted_at IS NULL "
+    "UNION ALL "
+    "SELECT r.id, r.member_id, NULL, NULL, r.public_id, NULL, r.product_type, r.currency, r.amount_minor, "
+    "r.expires_at_us, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    "NULL, NULL, NULL, 2 "
+    "FROM borrowers b JOIN reservations r ON r.borrower_id = b.id "
+    "WHERE b.borrower_key = ? AND r.status = 1 AND r.expires_at_us > ? "
+    "UNION ALL "
+    "SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(DISTINCT IF(at_us > ?, member_id, NULL)), "
+    "COUNT(DISTINCT IF(at_us > ?, member_id, NULL)), NULL, NULL, NULL, COUNT(DISTINCT member_id), NULL, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 3 FROM inquiries "
+    "WHERE borrower_key = ? AND member_id <> ? AND purpose IN (1, 2, 3) AND at_us > ? AND at_us <= ?";
+
+constexpr int kMonthsColumn = 29;
+constexpr int kKindColumn = 30;
+
+// "YYYYMMc" per month, oldest first.
+std::vector<domain::MonthStatus> UnpackHistory(const std::string& packed) {
+  std::vector<domain::MonthStatus> out;
+  out.reserve(packed.size() / 7);
+  for (std::size_t i = 0; i + 7 <= packed.size(); i += 7) {
+    const int year = std::stoi(packed.substr(i, 4));
+    const int month = std::stoi(packed.substr(i + 4, 2));
+    out.push_back({domain::Date{year, month, 1}, packed[i + 6]});
+  }
+  return out;
+}
+}  // namespace
+
+BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::string& borrower_key,
+                                                 std::uint64_t caller, std::int64_t now_us) {
+  auto& stmt = conn.Prepare(kSnapshotSql);
   stmt.setString(1, borrower_key);
-  stmt.setUInt64(2, member_id);
-  stmt.setInt(3, static_cast<int>(purpose));
-  stmt.setString(4, consent_reference);
-  stmt.setString(5, method);
-  stmt.setInt64(6, at_us);
-  stmt.executeUpdate();
-}
-
-domain::InquiryCounts InquiryRepository::Counts(Connection& conn, const std::string& borrower_key, std::uint64_t caller,
-                                                std::int64_t now_us) {
-  auto& stmt = conn.Prepare(
-      "SELECT COUNT(DISTINCT IF(at_us > ?, member_id, NULL)), COUNT(DISTINCT IF(at_us > ?, member_id, NULL)), "
-      "COUNT(DISTINCT member_id) FROM inquiries "
-      "WHERE borrower_key = ? AND member_id <> ? AND purpose IN (1, 2, 3) AND at_us > ? AND at_us <= ?");
-  stmt.setInt64(1, now_us - 7 * kDayUs);
-  stmt.setInt64(2, now_us - 30 * kDayUs);
-  stmt.setString(3, borrower_key);
-  stmt.setUInt64(4, caller);
-  stmt.setInt64(5, now_us - 90 * kDayUs);
-  stmt.setInt64(6, now_us);
+  stmt.setString(2, borrower_key);
+  stmt.setInt64(3, now_us);
+  stmt.setInt64(4, now_us - 7 * kDayUs);
+  stmt.setInt64(5, now_us - 30 * kDayUs);
+  stmt.setString(6, borrower_key);
+  stmt.setUInt64(7, caller);
+  stmt.setInt64(8, now_us - 90 * kDayUs);
+  stmt.setInt64(9, now_us);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-  rs->next();
-  return {rs->getInt(1), rs->getInt(2), rs->getInt(3)};
+  BorrowerSnapshot s;
+  while (rs->next()) {
+    switch (rs->getInt(kKindColumn)) {
+      case 1: {
+        auto line = line_rows::ReadLine(*rs);
+        const auto member = members_.Get(conn, line.member_id);
+        line.member_code = member.code;
+        line.member_type = member.type;
+        if (!rs->isNull(kMonthsColumn)) line.history = UnpackHistory(rs->getString(kMonthsColumn));
+        s.lines.push_back(std::move(line));
+        break;
+      }
+      case 2: {
+        domain::ActiveReservation r;
+        r.member_id = rs->getUInt64(2);
+        r.member_type = members_.Get(conn, r.member_id).type;
+        r.public_id = rs->getString(5);
+        r.product_type = static_cast<domain::ProductType>(rs->getInt(7));
+        r.currency = rs->getString(8);
+        r.amount_minor = rs->getInt64(9);
+        r.expires_at_us = rs->getInt64(10);
+        s.reservations.push_back(std::move(r));
+        break;
+      }
+      case 3:
+        s.inquiries = {rs->getInt(9), rs->getInt(10), rs->getInt(14)};
+        break;
+      default:
+        break;
+    }
+  }
+  return s;
 }
 
 domain::Result<BorrowerSnapshot> InquiryRepository::Inquire(
     const Query& q, const std::function<domain::MaybeError(const BorrowerSnapshot&)>& permit,
     const std::function<domain::AuditEvent()>& audit) {
-  return RunTransaction(pool_, [&](Connection& conn) -> domain::Result<BorrowerSnapshot> {
-    BorrowerSnapshot s;
-    // A borrower nobody reported has no row: nothing to read but the inquiries.
-    if (const auto borrower_id = CreditLineRepository::BorrowerIdOf(conn, q.borrower_key)) {
-      s.lines = CreditLineRepository::LinesOfBorrower(conn, *borrower_id);
-      s.reservations = ReservationRepository::ActiveForBorrower(conn, *borrower_id, q.now_us, /*lock=*/false);
-    }
-    s.inquiries = Counts(conn, q.borrower_key, q.member_id, q.now_us);
-    if (auto refused = permit(s)) return *refused;
-    Record(conn, q.borrower_key, q.member_id, q.purpose, q.consent_reference, q.method, q.now_us);
-    AuditRepository::Insert(conn, audit());
-    return s;
+  // Read committed data in one statement; the inquiry is recorded afterwards, and the caller
+  // gets the data only once the record is durable.
+  auto snapshot = WithConnection(pool_, [&](Connection& conn) {
+    return ReadSnapshot(conn, q.borrower_key, q.member_id, q.now_us);
   });
+  if (auto refused = permit(snapshot)) return *refused;
+  const InquiryRecord inquiry{q.borrower_key, q.member_id, q.purpose, q.consent_reference, q.method, q.now_us};
+  writer_.Write(audit(), &inquiry);
+  return snapshot;
+}
+
+void InquiryRepository::RecordMany(Connection& conn, const std::vector<const InquiryRecord*>& inquiries) {
+  if (inquiries.empty()) return;
+  std::string sql = "INSERT INTO inquiries (borrower_key, member_id, purpose, consent_reference, method, at_us) VALUES ";
+  for (std::size_t i = 0; i < inquiries.size(); ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+  auto& stmt = conn.Prepare(sql);
+  int base = 0;
+  for (const auto* r : inquiries) {
+    stmt.setString(base + 1, r->borrower_key);
+    stmt.setUInt64(base + 2, r->member_id);
+    stmt.setInt(base + 3, static_cast<int>(r->purpose));
+    stmt.setString(base + 4, r->consent_reference);
+    stmt.setString(base + 5, r->method);
+    stmt.setInt64(base + 6, r->at_us);
+    base += 6;
+  }
+  stmt.executeUpdate();
 }
 
 std::vector<InquiryEntry> InquiryRepository::ListForMember(std::uint64_t member_id, std::uint64_t before_id, int limit) {

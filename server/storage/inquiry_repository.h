@@ -10,6 +10,8 @@
 #include "domain/exposure.h"
 #include "domain/types.h"
 #include "storage/connection_pool.h"
+#include "storage/group_commit.h"
+#include "storage/member_directory.h"
 
 namespace creditshare::storage {
 
@@ -21,7 +23,7 @@ struct InquiryEntry {
   std::string method;
 };
 
-// Everything a borrower query shows, read in one transaction.
+// Everything a borrower query shows, read by one statement.
 struct BorrowerSnapshot {
   std::vector<domain::BorrowerLine> lines;
   std::vector<domain::ActiveReservation> reservations;
@@ -30,7 +32,8 @@ struct BorrowerSnapshot {
 
 class InquiryRepository {
  public:
-  explicit InquiryRepository(ConnectionPool& pool) : pool_(pool) {}
+  InquiryRepository(ConnectionPool& pool, MemberDirectory& members, GroupCommitWriter& writer)
+      : pool_(pool), members_(members), writer_(writer) {}
 
   struct Query {
     std::string borrower_key;
@@ -40,24 +43,26 @@ class InquiryRepository {
     std::string method;
     std::int64_t now_us = 0;
   };
-  // Reads the snapshot, lets `permit` refuse the query from it (nothing is then written), and
-  // records the inquiry with its audit record in the same transaction.
+  // Reads the snapshot, lets `permit` refuse the query from it (nothing is then written), then
+  // records the inquiry with its audit record and returns once both are durable.
   domain::Result<BorrowerSnapshot> Inquire(const Query& query,
                                            const std::function<domain::MaybeError(const BorrowerSnapshot&)>& permit,
                                            const std::function<domain::AuditEvent()>& audit);
 
-  static void Record(Connection& conn, const std::string& borrower_key, std::uint64_t member_id,
-                     domain::Purpose purpose, const std::string& consent_reference, const std::string& method,
-                     std::int64_t at_us);
-  // Distinct members other than `caller` that inquired with an application purpose (loan,
-  // credit card, guarantee) within the 7/30/90 days up to now: at_us > now - N days.
-  static domain::InquiryCounts Counts(Connection& conn, const std::string& borrower_key, std::uint64_t caller,
-                                      std::int64_t now_us);
+  // The borrower's lines (with monthly history), active reservations, and the distinct members
+  // other than `caller` that inquired with an application purpose (loan, credit card,
+  // guarantee) within the 7/30/90 days up to now (at_us > now - N days). One round trip.
+  BorrowerSnapshot ReadSnapshot(Connection& conn, const std::string& borrower_key, std::uint64_t caller,
+                                std::int64_t now_us);
+  // Inserts inquiries inside the caller's transaction (one multi-row statement).
+  static void RecordMany(Connection& conn, const std::vector<const InquiryRecord*>& inquiries);
   // The member's inquiries with id < before_id (0: from the newest), newest first.
   std::vector<InquiryEntry> ListForMember(std::uint64_t member_id, std::uint64_t before_id, int limit);
 
  private:
   ConnectionPool& pool_;
+  MemberDirectory& members_;
+  GroupCommitWriter& writer_;
 };
 
 }  // namespace creditshare::storage

@@ -1,0 +1,117 @@
+#include "storage/group_commit.h"
+
+#include <stdexcept>
+
+#include "storage/audit_repository.h"
+#include "storage/inquiry_repository.h"
+#include "storage/transaction.h"
+
+namespace creditshare::storage {
+
+namespace {
+DbConfig WriterPoolConfig(DbConfig db, int writers) {
+  db.pool_size = writers;
+  return db;
+}
+}  // namespace
+
+GroupCommitWriter::GroupCommitWriter(const DbConfig& db, Options options, BatchObserver observer)
+    : pool_(WriterPoolConfig(db, std::max(1, options.writers))), options_(options), observer_(std::move(observer)) {
+  if (options_.max_batch < 1) throw std::invalid_argument("group commit batch size must be at least 1");
+  for (int i = 0; i < std::max(1, options_.writers); ++i) threads_.emplace_back([this] { Run(); });
+}
+
+GroupCommitWriter::~GroupCommitWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  queued_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void GroupCommitWriter::Write(const domain::AuditEvent& audit, const InquiryRecord* inquiry) {
+  Pending pending;
+  pending.audit = &audit;
+  pending.inquiry = inquiry;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) throw UnavailableError("the server is stopping");
+    queue_.push_back(&pending);
+  }
+  queued_.notify_one();
+  pending.done.acquire();
+  switch (pending.outcome) {
+    case Pending::Outcome::kCommitted: return;
+    case Pending::Outcome::kUnavailable: throw UnavailableError(pending.error);
+    case Pending::Outcome::kFailed: throw std::runtime_error(pending.error);
+  }
+}
+
+void GroupCommitWriter::Run() {
+  std::vector<Pending*> batch;
+  for (;;) {
+    batch.clear();
+    {
+      std::unique_lock lock(mu_);
+      queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    Commit(batch);
+  }
+}
+
+void GroupCommitWriter::Finish(Pending* p, Pending::Outcome outcome, const std::string& error) {
+  p->outcome = outcome;
+  p->error = error;
+  p->done.release();  // `p` may be gone once released
+}
+
+void GroupCommitWriter::Commit(const std::vector<Pending*>& batch) {
+  auto write = [](const std::vector<Pending*>& records) {
+    std::vector<const domain::AuditEvent*> audits;
+    std::vector<const InquiryRecord*> inquiries;
+    for (const auto* p : records) {
+      audits.push_back(p->audit);
+      if (p->inquiry != nullptr) inquiries.push_back(p->inquiry);
+    }
+    return [audits = std::move(audits), inquiries = std::move(inquiries)](Connection& conn) -> domain::Result<int> {
+      if (!inquiries.empty()) InquiryRepository::RecordMany(conn, inquiries);
+      AuditRepository::InsertMany(conn, audits);
+      return static_cast<int>(audits.size());
+    };
+  };
+  try {
+    RunTransaction(pool_, write(batch));
+    for (auto* p : batch) Finish(p, Pending::Outcome::kCommitted);
+    if (observer_) observer_(static_cast<int>(batch.size()));
+    return;
+  } catch (const UnavailableError& e) {
+    for (auto* p : batch) Finish(p, Pending::Outcome::kUnavailable, e.what());
+    return;
+  } catch (const std::exception& e) {
+    if (batch.size() == 1) {
+      Finish(batch.front(), Pending::Outcome::kFailed, e.what());
+      return;
+    }
+  }
+  // The database refused the batch for something in it: write each record on its own so one
+  // bad record fails only its own call.
+  for (auto* p : batch) {
+    try {
+      RunTransaction(pool_, write({p}));
+      Finish(p, Pending::Outcome::kCommitted);
+      if (observer_) observer_(1);
+    } catch (const UnavailableError& e) {
+      Finish(p, Pending::Outcome::kUnavailable, e.what());
+    } catch (const std::exception& e) {
+      Finish(p, Pending::Outcome::kFailed, e.what());
+    }
+  }
+}
+
+}  // namespace creditshare::storage

@@ -1,0 +1,58 @@
+#include "storage/line_rows.h"
+
+#include <cppconn/resultset.h>
+
+namespace creditshare::storage::line_rows {
+
+const char* const kLineFields =
+    "l.public_id, l.account_reference, l.product_type, l.currency, "
+    "l.credit_limit_minor, l.outstanding_balance_minor, l.opened_date, l.status, l.days_past_due, "
+    "l.overdue_amount_minor, l.as_of_date, l.scheduled_payment_minor, l.actual_payment_minor, "
+    "l.first_delinquency_date, l.classification, l.maturity_date, l.collections_stage, l.charged_off_amount_minor, "
+    "l.charged_off_date, l.settlement_type, l.restructure_count, l.last_restructure_date, l.negative_ended_date, "
+    "EXISTS (SELECT 1 FROM disputes d WHERE d.line_id = l.id AND d.status = 1)";
+
+const std::string kSelectWithMember = std::string("SELECT l.id, m.id, m.code, m.member_type, ") + kLineFields +
+                                      " FROM credit_lines l JOIN members m ON m.id = l.member_id ";
+
+std::optional<domain::Date> ReadOptionalDate(sql::ResultSet& rs, int column) {
+  if (rs.isNull(column)) return std::nullopt;
+  return domain::Date::Parse(std::string(rs.getString(column)));
+}
+
+domain::Date ReadDate(sql::ResultSet& rs, int column) { return ReadOptionalDate(rs, column).value_or(domain::Date{}); }
+
+domain::BorrowerLine ReadLine(sql::ResultSet& rs) {
+  domain::BorrowerLine b;
+  b.member_id = rs.getUInt64(2);
+  b.member_code = rs.getString(3);
+  b.member_type = static_cast<domain::MemberType>(rs.getInt(4));
+  b.public_id = rs.getString(5);
+  auto& l = b.line;
+  l.account_reference = rs.getString(6);
+  l.product_type = static_cast<domain::ProductType>(rs.getInt(7));
+  l.currency = rs.getString(8);
+  l.credit_limit_minor = rs.getInt64(9);
+  l.outstanding_balance_minor = rs.getInt64(10);
+  l.opened_date = ReadDate(rs, 11);
+  l.status = static_cast<domain::LineStatus>(rs.getInt(12));
+  l.days_past_due = rs.getInt(13);
+  l.overdue_amount_minor = rs.getInt64(14);
+  l.as_of_date = ReadDate(rs, 15);
+  l.scheduled_payment_minor = rs.getInt64(16);
+  l.actual_payment_minor = rs.getInt64(17);
+  l.first_delinquency_date = ReadOptionalDate(rs, 18);
+  l.classification = static_cast<domain::LoanClassification>(rs.getInt(19));
+  l.maturity_date = ReadOptionalDate(rs, 20);
+  l.collections_stage = static_cast<domain::CollectionsStage>(rs.getInt(21));
+  l.charged_off_amount_minor = rs.getInt64(22);
+  l.charged_off_date = ReadOptionalDate(rs, 23);
+  l.settlement_type = static_cast<domain::SettlementType>(rs.getInt(24));
+  b.restructure_count = rs.getInt(25);
+  b.last_restructure_date = ReadOptionalDate(rs, 26);
+  b.negative_ended_date = ReadOptionalDate(rs, 27);
+  b.disputed = rs.getBoolean(28);
+  return b;
+}
+
+}  // namespace creditshare::storage::line_rows

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "domain/date.h"
+#include "domain/exposure.h"
+
+namespace sql {
+class ResultSet;
+}
+
+namespace creditshare::storage::line_rows {
+
+// Columns 5-28 of a line row (public id through the open-dispute flag) from `credit_lines l`;
+// a row starts with l.id, the member id, the member code and the member type (columns 1-4).
+extern const char* const kLineFields;
+// A whole line row: credit_lines l joined to members m; append WHERE.
+extern const std::string kSelectWithMember;
+
+std::optional<domain::Date> ReadOptionalDate(sql::ResultSet& rs, int column);
+domain::Date ReadDate(sql::ResultSet& rs, int column);
+// Reads columns 1-28 as laid out above (history is left empty).
+domain::BorrowerLine ReadLine(sql::ResultSet& rs);
+
+}  // namespace creditshare::storage::line_rows
