@@ -63,27 +63,26 @@ void AuditRepository::Insert(Connection& conn, const domain::AuditEvent& e) { In
 
 void AuditRepository::InsertMany(Connection& conn, const std::vector<const domain::AuditEvent*>& events) {
   if (events.empty()) return;
-  // One statement text per batch size; each is prepared once per connection.
   std::string sql =
       "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
       "result_code, request_id, latency_us) VALUES ";
   for (std::size_t i = 0; i < events.size(); ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  auto& stmt = conn.Prepare(sql);
+  auto stmt = conn.PrepareRows(sql, events.size());
   int base = 0;
   for (const auto* e : events) {
-    stmt.setInt64(base + 1, e->at_us);
-    stmt.setString(base + 2, e->principal);
-    stmt.setString(base + 3, e->cert_fingerprint);
-    stmt.setString(base + 4, e->method);
-    stmt.setInt(base + 5, e->purpose);
-    stmt.setString(base + 6, e->consent_reference);
-    stmt.setString(base + 7, e->borrower_key);
-    stmt.setInt(base + 8, e->result_code);
-    stmt.setString(base + 9, e->request_id);
-    stmt.setInt64(base + 10, e->latency_us);
+    stmt->setInt64(base + 1, e->at_us);
+    stmt->setString(base + 2, e->principal);
+    stmt->setString(base + 3, e->cert_fingerprint);
+    stmt->setString(base + 4, e->method);
+    stmt->setInt(base + 5, e->purpose);
+    stmt->setString(base + 6, e->consent_reference);
+    stmt->setString(base + 7, e->borrower_key);
+    stmt->setInt(base + 8, e->result_code);
+    stmt->setString(base + 9, e->request_id);
+    stmt->setInt64(base + 10, e->latency_us);
     base += 10;
   }
-  stmt.executeUpdate();
+  stmt->executeUpdate();
 }
 
 void AuditRepository::InsertForBorrower(Connection& conn, const domain::AuditEvent& e, std::uint64_t borrower_id) {
@@ -110,25 +109,25 @@ std::vector<domain::AuditRecord> AuditRepository::LockUnsealed(Connection& conn,
 }
 
 void AuditRepository::MarkSealed(Connection& conn, const std::vector<domain::AuditRecord>& records) {
-  // A few hundred rows per statement: one round trip and one plan instead of one per record,
-  // while the statement text (prepared per size) stays small.
+  // A few hundred rows per statement: one round trip and one plan instead of one per record.
   constexpr std::size_t kRowsPerStatement = 200;
   for (std::size_t first = 0; first < records.size(); first += kRowsPerStatement) {
     const std::size_t n = std::min(kRowsPerStatement, records.size() - first);
     // Hashes are bytes: cast, or the derived table would give them the connection's charset.
     std::string rows = "SELECT ? AS id, ? AS seq, CAST(? AS BINARY) AS prev, CAST(? AS BINARY) AS h";
     for (std::size_t i = 1; i < n; ++i) rows += " UNION ALL SELECT ?, ?, CAST(? AS BINARY), CAST(? AS BINARY)";
-    auto& stmt = conn.Prepare("UPDATE audit_log a JOIN (" + rows +
-                              ") v ON a.id = v.id SET a.chain_seq = v.seq, a.prev_hash = v.prev, a.hash = v.h");
+    auto stmt = conn.PrepareRows(
+        "UPDATE audit_log a JOIN (" + rows + ") v ON a.id = v.id SET a.chain_seq = v.seq, a.prev_hash = v.prev, a.hash = v.h",
+        n);
     for (std::size_t i = 0; i < n; ++i) {
       const auto& r = records[first + i];
       const int base = static_cast<int>(i) * 4;
-      stmt.setUInt64(base + 1, r.id);
-      stmt.setUInt64(base + 2, r.chain_seq);
-      stmt.setString(base + 3, r.prev_hash);
-      stmt.setString(base + 4, r.hash);
+      stmt->setUInt64(base + 1, r.id);
+      stmt->setUInt64(base + 2, r.chain_seq);
+      stmt->setString(base + 3, r.prev_hash);
+      stmt->setString(base + 4, r.hash);
     }
-    if (stmt.executeUpdate() != static_cast<int>(n)) throw std::runtime_error("audit records changed while sealing");
+    if (stmt->executeUpdate() != static_cast<int>(n)) throw std::runtime_error("audit records changed while sealing");
   }
 }
 

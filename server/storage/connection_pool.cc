@@ -41,6 +41,17 @@ sql::PreparedStatement& Connection::Prepare(const std::string& sql) {
   return *it->second;
 }
 
+Connection::RowsStatement Connection::PrepareRows(const std::string& sql, std::size_t rows) {
+  RowsStatement out;
+  if (rows <= kMaxCachedRows) {
+    out.stmt_ = &Prepare(sql);
+  } else {
+    out.owned_.reset(conn_->prepareStatement(sql));
+    out.stmt_ = out.owned_.get();
+  }
+  return out;
+}
+
 void Connection::Execute(const std::string& sql) {
   std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
   stmt->execute(sql);

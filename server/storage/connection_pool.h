@@ -47,6 +47,22 @@ class Connection {
 
   // Returns the cached prepared statement for `sql` with its parameters cleared.
   sql::PreparedStatement& Prepare(const std::string& sql);
+
+  // A multi-row statement whose text depends on its row count. Small ones are cached like any
+  // other; larger ones are prepared for this use only, so the number of statements the server
+  // keeps prepared (max_prepared_stmt_count) stays bounded whatever the batch sizes.
+  class RowsStatement {
+   public:
+    sql::PreparedStatement* operator->() { return stmt_; }
+    sql::PreparedStatement& operator*() { return *stmt_; }
+
+   private:
+    friend class Connection;
+    sql::PreparedStatement* stmt_ = nullptr;
+    std::unique_ptr<sql::PreparedStatement> owned_;
+  };
+  static constexpr std::size_t kMaxCachedRows = 64;
+  RowsStatement PrepareRows(const std::string& sql, std::size_t rows);
   // Runs a statement with no parameters and no result (DDL, session settings).
   void Execute(const std::string& sql);
   sql::Connection& raw() { return *conn_; }

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
+#include <string_view>
 
 #include "storage/audit_repository.h"
 #include "storage/line_rows.h"
@@ -101,9 +103,9 @@ void BindFigures(sql::PreparedStatement& stmt, int first, const domain::LineRepo
   SetOptionalDate(stmt, first + 19, negative_ended);
 }
 
-std::string Placeholders(int n) {
+std::string Placeholders(std::size_t n) {
   std::string s;
-  for (int i = 0; i < n; ++i) s += i == 0 ? "?" : ", ?";
+  for (std::size_t i = 0; i < n; ++i) s += i == 0 ? "?" : ", ?";
   return s;
 }
 
@@ -143,6 +145,56 @@ void ReplaceLine(Connection& conn, std::uint64_t line_id, const domain::LineRepo
 
 enum class MonthWrite { kSkipped, kWritten, kCorrected };
 
+// The month-record upsert for `rows` rows (12 parameters each, bound by BindMonth).
+std::string MonthUpsertSql(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO credit_line_months (line_id, month, status_code, outstanding_balance_minor, days_past_due, "
+      "overdue_amount_minor, scheduled_payment_minor, actual_payment_minor, as_of_date, corrected, credit_limit_minor, "
+      "classification) VALUES ";
+  for (std::size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  return sql +
+         " ON DUPLICATE KEY UPDATE status_code = VALUES(status_code), "
+         "credit_limit_minor = VALUES(credit_limit_minor), classification = VALUES(classification), "
+         "outstanding_balance_minor = VALUES(outstanding_balance_minor), days_past_due = VALUES(days_past_due), "
+         "overdue_amount_minor = VALUES(overdue_amount_minor), scheduled_payment_minor = VALUES(scheduled_payment_minor), "
+         "actual_payment_minor = VALUES(actual_payment_minor), as_of_date = VALUES(as_of_date), "
+         "corrected = VALUES(corrected), recorded_at = CURRENT_TIMESTAMP(6)";
+}
+constexpr int kMonthParams = 12;
+
+void BindMonth(sql::PreparedStatement& stmt, int first, std::uint64_t line_id, const domain::LineReport& r,
+               bool corrected) {
+  stmt.setUInt64(first, line_id);
+  stmt.setString(first + 1, r.as_of_date.FirstOfMonth().ToString());
+  stmt.setString(first + 2, std::string(1, domain::MonthlyStatusCode(r)));
+  stmt.setInt64(first + 3, r.outstanding_balance_minor);
+  stmt.setInt(first + 4, r.days_past_due);
+  stmt.setInt64(first + 5, r.overdue_amount_minor);
+  stmt.setInt64(first + 6, r.scheduled_payment_minor);
+  stmt.setInt64(first + 7, r.actual_payment_minor);
+  stmt.setString(first + 8, r.as_of_date.ToString());
+  stmt.setBoolean(first + 9, corrected);
+  stmt.setInt64(first + 10, r.credit_limit_minor);
+  stmt.setInt(first + 11, static_cast<int>(r.classification));
+}
+
+// Retention runs from the report on which the last negative episode ended.
+struct NegativeMarks {
+  bool ever_negative = false;
+  std::optional<domain::Date> ended;
+};
+
+NegativeMarks NegativeMarksAfter(const domain::LineReport& report, const LockedLine* stored) {
+  const bool negative = domain::IsNegative(report);
+  NegativeMarks marks{negative || (stored && stored->ever_negative), stored ? stored->negative_ended_date : std::nullopt};
+  if (negative) {
+    marks.ended.reset();
+  } else if (marks.ever_negative && !marks.ended) {
+    marks.ended = report.as_of_date;
+  }
+  return marks;
+}
+
 // Writes the month's history record unless a report with a later as-of date already covers it.
 // A record replaced by a report not newer than the line's current state is a correction.
 MonthWrite WriteMonth(Connection& conn, std::uint64_t line_id, const domain::LineReport& r,
@@ -158,28 +210,9 @@ MonthWrite WriteMonth(Connection& conn, std::uint64_t line_id, const domain::Lin
     if (exists && line_rows::ReadDate(*rs, 1) > r.as_of_date) return MonthWrite::kSkipped;
   }
   const bool corrected = exists && r.as_of_date <= line_as_of_before;
-  auto& upsert = conn.Prepare(
-      "INSERT INTO credit_line_months (line_id, month, status_code, outstanding_balance_minor, days_past_due, "
-      "overdue_amount_minor, scheduled_payment_minor, actual_payment_minor, as_of_date, corrected, credit_limit_minor, "
-      "classification) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE status_code = VALUES(status_code), "
-      "credit_limit_minor = VALUES(credit_limit_minor), classification = VALUES(classification), "
-      "outstanding_balance_minor = VALUES(outstanding_balance_minor), days_past_due = VALUES(days_past_due), "
-      "overdue_amount_minor = VALUES(overdue_amount_minor), scheduled_payment_minor = VALUES(scheduled_payment_minor), "
-      "actual_payment_minor = VALUES(actual_payment_minor), as_of_date = VALUES(as_of_date), "
-      "corrected = VALUES(corrected), recorded_at = CURRENT_TIMESTAMP(6)");
-  upsert.setUInt64(1, line_id);
-  upsert.setString(2, month.ToString());
-  upsert.setString(3, std::string(1, domain::MonthlyStatusCode(r)));
-  upsert.setInt64(4, r.outstanding_balance_minor);
-  upsert.setInt(5, r.days_past_due);
-  upsert.setInt64(6, r.overdue_amount_minor);
-  upsert.setInt64(7, r.scheduled_payment_minor);
-  upsert.setInt64(8, r.actual_payment_minor);
-  upsert.setString(9, r.as_of_date.ToString());
-  upsert.setBoolean(10, corrected);
-  upsert.setInt64(11, r.credit_limit_minor);
-  upsert.setInt(12, static_cast<int>(r.classification));
-  upsert.executeUpdate();
+  auto upsert = conn.PrepareRows(MonthUpsertSql(1), 1);
+  BindMonth(*upsert, 1, line_id, r, corrected);
+  upsert->executeUpdate();
   return corrected ? MonthWrite::kCorrected : MonthWrite::kWritten;
 }
 
@@ -207,15 +240,7 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyOne(Connection& 
       stored ? std::optional<domain::StoredLineState>(stored->state) : std::nullopt, borrower_id, report, "line.");
   if (!decision.ok()) return decision.error();
 
-  // Retention runs from the report on which the last negative episode ended.
-  const bool negative = domain::IsNegative(report);
-  const bool ever_negative = negative || (stored && stored->ever_negative);
-  std::optional<domain::Date> negative_ended = stored ? stored->negative_ended_date : std::nullopt;
-  if (negative) {
-    negative_ended.reset();
-  } else if (ever_negative && !negative_ended) {
-    negative_ended = report.as_of_date;
-  }
+  const auto [ever_negative, negative_ended] = NegativeMarksAfter(report, stored ? &*stored : nullptr);
 
   domain::ReportResult out;
   switch (decision.value()) {
@@ -275,9 +300,374 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(
   return DecodeResult(outcome.value().response);
 }
 
+namespace {
+// `row` repeated `n` times, comma-separated: the VALUES of a multi-row statement.
+std::string RowsOf(const std::string& row, std::size_t n) {
+  std::string out;
+  out.reserve((row.size() + 2) * n);
+  for (std::size_t i = 0; i < n; ++i) out += (i == 0 ? "" : ", ") + row;
+  return out;
+}
+
+std::string HexOf(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+// Another stream committed one of the chunk's request ids, or created one of its lines, while
+// the chunk ran: the chunk is rolled back and applied record by record.
+struct SetConflict {};
+
+// The set path applies every record against the state before the chunk, so it needs each
+// request id and each account reference at most once.
+bool EachKeyOnce(const std::vector<BulkItem>& items) {
+  std::set<std::string_view> requests, accounts;
+  for (const auto& item : items)
+    if (!requests.insert(item.idempotency.request_id).second || !accounts.insert(item.report.account_reference).second)
+      return false;
+  return true;
+}
+
+// One chunk as a handful of multi-row statements inside the caller's transaction: read what
+// exists (replays, borrowers, lines, month records) with one statement each, decide every
+// record in memory with the same domain rules as ApplyOne, then write lines, months,
+// reservations, idempotency keys and audit records with one statement each.
+std::vector<BulkItemOutcome> ApplySet(Connection& conn, std::uint64_t member_id, const std::vector<BulkItem>& items,
+                                      std::int64_t now_us) {
+  const std::size_t n = items.size();
+  std::vector<BulkItemOutcome> out(n);
+
+  // Replays: request ids already committed (by an earlier chunk or stream).
+  std::vector<bool> fresh(n, true);
+  {
+    std::map<std::string, std::size_t, std::less<>> by_request;
+    for (std::size_t i = 0; i < n; ++i) by_request.emplace(items[i].idempotency.request_id, i);
+    auto stmt = conn.PrepareRows(
+        "SELECT request_id, method, request_fingerprint, response FROM idempotency_keys WHERE member_id = ? AND "
+        "request_id IN (" + Placeholders(n) + ")", n);
+    stmt->setUInt64(1, member_id);
+    for (std::size_t i = 0; i < n; ++i) stmt->setString(static_cast<int>(i) + 2, items[i].idempotency.request_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    while (rs->next()) {
+      const auto it = by_request.find(std::string(rs->getString(1)));
+      if (it == by_request.end()) continue;
+      const std::size_t i = it->second;
+      fresh[i] = false;
+      if (rs->getString(2) != kReportMethod || rs->getString(3) != items[i].idempotency.fingerprint) {
+        out[i].error = Error::InvalidArgument("request_id", "was already used for a different request");
+        continue;
+      }
+      auto decoded = DecodeResult(rs->getString(4));
+      if (!decoded.ok()) {
+        out[i].error = decoded.error();
+        continue;
+      }
+      out[i].result = decoded.value();
+      out[i].replayed = true;
+    }
+  }
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < n; ++i)
+    if (fresh[i]) todo.push_back(i);
+  if (todo.empty()) return out;
+
+  // Borrower rows, created when new, all locked. Keys go in ascending order, so every chunk
+  // takes its borrower locks in the same order and concurrent chunks queue instead of
+  // deadlocking. (A multi-row INSERT .. ON DUPLICATE KEY UPDATE lost rows here under concurrent
+  // chunks, so existing rows are locked first and only the missing ones inserted.)
+  std::map<std::string, const BorrowerIdentity*> borrowers;
+  for (const auto i : todo) borrowers.emplace(items[i].borrower.key, &items[i].borrower);
+  std::map<std::string, std::uint64_t, std::less<>> borrower_ids;
+  for (int attempt = 1; borrower_ids.size() < borrowers.size(); ++attempt) {
+    std::vector<const BorrowerIdentity*> missing;
+    {
+      // Keys go as hex: raw bytes bound as text would be compared in the connection's charset.
+      auto stmt = conn.PrepareRows("SELECT borrower_key, id FROM borrowers WHERE borrower_key IN (" +
+                                       RowsOf("UNHEX(?)", borrowers.size()) + ") ORDER BY borrower_key FOR UPDATE",
+                                   borrowers.size());
+      int p = 1;
+      for (const auto& entry : borrowers) stmt->setString(p++, HexOf(entry.first));
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next()) borrower_ids.emplace(std::string(rs->getString(1)), rs->getUInt64(2));
+    }
+    for (const auto& [key, b] : borrowers)
+      if (!borrower_ids.contains(key)) missing.push_back(b);
+    if (missing.empty()) break;
+    auto stmt = conn.PrepareRows("INSERT INTO borrowers (borrower_key, region_code, birth_year) VALUES " +
+                                     RowsOf("(?, ?, ?)", missing.size()),
+                                 missing.size());
+    int p = 1;
+    for (const auto* b : missing) {
+      stmt->setString(p++, b->key);
+      stmt->setString(p++, b->region_code);
+      stmt->setInt(p++, b->birth_year);
+    }
+    try {
+      stmt->executeUpdate();
+    } catch (const sql::SQLException& e) {
+      // Another chunk created one of them first: only this statement was undone; look again.
+      if (e.getErrorCode() != kErrDuplicateKey || attempt >= 5) throw;
+    }
+    borrower_ids.clear();
+  }
+
+  // The member's existing lines among these account references, locked for the update.
+  std::map<std::string, LockedLine, std::less<>> lines;
+  {
+    auto stmt = conn.PrepareRows(
+        "SELECT account_reference, id, borrower_id, currency, as_of_date, version, ever_negative, negative_ended_date "
+        "FROM credit_lines WHERE member_id = ? AND account_reference IN (" + Placeholders(todo.size()) + ") FOR UPDATE",
+        todo.size());
+    stmt->setUInt64(1, member_id);
+    int p = 2;
+    for (const auto i : todo) stmt->setString(p++, items[i].report.account_reference);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    while (rs->next())
+      lines.emplace(std::string(rs->getString(1)),
+                    LockedLine{rs->getUInt64(2),
+                               {rs->getUInt64(3), rs->getString(4), line_rows::ReadDate(*rs, 5), rs->getInt64(6)},
+                               rs->getBoolean(7),
+                               line_rows::ReadOptionalDate(*rs, 8)});
+  }
+
+  // Month records the reports fall in, for lines that exist: (line id, month) -> as-of date.
+  std::map<std::pair<std::uint64_t, domain::Date>, domain::Date> months;
+  {
+    std::vector<std::pair<std::uint64_t, domain::Date>> keys;
+    for (const auto i : todo)
+      if (const auto it = lines.find(items[i].report.account_reference); it != lines.end())
+        keys.emplace_back(it->second.id, items[i].report.as_of_date.FirstOfMonth());
+    if (!keys.empty()) {
+      auto stmt = conn.PrepareRows("SELECT line_id, month, as_of_date FROM credit_line_months WHERE (line_id, month) IN (" +
+                                       RowsOf("(?, ?)", keys.size()) + ") FOR UPDATE",
+                                   keys.size());
+      int p = 1;
+      for (const auto& [line_id, month] : keys) {
+        stmt->setUInt64(p++, line_id);
+        stmt->setString(p++, month.ToString());
+      }
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next())
+        months.emplace(std::make_pair(rs->getUInt64(1), line_rows::ReadDate(*rs, 2)), line_rows::ReadDate(*rs, 3));
+    }
+  }
+
+  // Decide every record as ApplyOne would.
+  struct Plan {
+    std::size_t item = 0;
+    const LockedLine* stored = nullptr;  // null: a new line
+    bool write_line = false;
+    bool write_month = false;
+    bool month_corrected = false;
+    NegativeMarks marks;
+  };
+  std::vector<Plan> plans;
+  for (const auto i : todo) {
+    const auto& report = items[i].report;
+    const auto line = lines.find(report.account_reference);
+    const LockedLine* stored = line == lines.end() ? nullptr : &line->second;
+    const auto borrower_id = borrower_ids.find(items[i].borrower.key);
+    if (borrower_id == borrower_ids.end()) throw std::runtime_error("borrower row missing after its insert");
+    const auto decision = domain::DecideLineUpdate(
+        stored ? std::optional<domain::StoredLineState>(stored->state) : std::nullopt, borrower_id->second, report,
+        "line.");
+    if (!decision.ok()) {
+      out[i].error = decision.error();
+      continue;
+    }
+    Plan plan{i, stored, decision.value() != domain::LineUpdate::kStale, true, false, NegativeMarksAfter(report, stored)};
+    if (stored) {
+      const auto month = months.find({stored->id, report.as_of_date.FirstOfMonth()});
+      const bool exists = month != months.end();
+      plan.write_month = !(exists && month->second > report.as_of_date);
+      plan.month_corrected = plan.write_month && exists && report.as_of_date <= stored->state.as_of_date;
+    }
+    switch (decision.value()) {
+      case domain::LineUpdate::kCreate:
+        out[i].result = domain::ReportResult{domain::ReportOutcome::kCreated, report.as_of_date, 1, false};
+        break;
+      case domain::LineUpdate::kReplace:
+        out[i].result = domain::ReportResult{domain::ReportOutcome::kUpdated, report.as_of_date,
+                                             stored->state.version + 1, plan.month_corrected};
+        break;
+      case domain::LineUpdate::kStale:
+        out[i].result = domain::ReportResult{
+            plan.write_month ? domain::ReportOutcome::kHistoryUpdated : domain::ReportOutcome::kStaleIgnored,
+            stored->state.as_of_date, stored->state.version, plan.month_corrected};
+        break;
+    }
+    plans.push_back(plan);
+  }
+  if (plans.empty()) return out;
+
+  // Lines: new ones by one INSERT, replaced ones by one upsert that names each row by its id.
+  // (Without the id, a multi-row upsert that falls back to the unique key was seen to lose
+  // rows on this MariaDB under concurrent chunks; by primary key a row can only meet itself.)
+  std::vector<const Plan*> replaced, created;
+  for (const auto& plan : plans) {
+    if (!plan.stored) created.push_back(&plan);
+    else if (plan.write_line) replaced.push_back(&plan);
+  }
+  if (!created.empty()) {
+    constexpr int kParams = kFigureCount + 4;
+    auto stmt = conn.PrepareRows(std::string("INSERT INTO credit_lines (") + kFigureColumns +
+                                     ", member_id, account_reference, borrower_id, public_id, version) VALUES " +
+                                     RowsOf("(" + Placeholders(kParams) + ", 1)", created.size()),
+                                 created.size());
+    int base = 0;
+    for (const auto* plan : created) {
+      const auto& item = items[plan->item];
+      BindFigures(*stmt, base + 1, item.report, plan->marks.ever_negative, plan->marks.ended);
+      stmt->setUInt64(base + kFigureCount + 1, member_id);
+      stmt->setString(base + kFigureCount + 2, item.report.account_reference);
+      stmt->setUInt64(base + kFigureCount + 3, borrower_ids.find(item.borrower.key)->second);
+      stmt->setString(base + kFigureCount + 4, NewPublicId('l'));
+      base += kParams;
+    }
+    try {
+      stmt->executeUpdate();
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() == kErrDuplicateKey) throw SetConflict{};  // the same account created meanwhile
+      throw;
+    }
+  }
+  if (!replaced.empty()) {
+    static const std::string update = [] {
+      std::string set;
+      std::istringstream in(kFigureColumns);
+      for (std::string c; std::getline(in, c, ',');) {
+        c = c.substr(c.find_first_not_of(' '));
+        set += (set.empty() ? "" : ", ") + c + " = VALUES(" + c + ")";
+      }
+      return " ON DUPLICATE KEY UPDATE " + set + ", version = version + 1, updated_at = CURRENT_TIMESTAMP(6)";
+    }();
+    constexpr int kParams = kFigureCount + 5;
+    auto stmt = conn.PrepareRows(std::string("INSERT INTO credit_lines (") + kFigureColumns +
+                                     ", id, member_id, account_reference, borrower_id, public_id, version) VALUES " +
+                                     RowsOf("(" + Placeholders(kParams) + ", 1)", replaced.size()) + update,
+                                 replaced.size());
+    int base = 0;
+    for (const auto* plan : replaced) {
+      const auto& item = items[plan->item];
+      BindFigures(*stmt, base + 1, item.report, plan->marks.ever_negative, plan->marks.ended);
+      stmt->setUInt64(base + kFigureCount + 1, plan->stored->id);
+      stmt->setUInt64(base + kFigureCount + 2, member_id);
+      stmt->setString(base + kFigureCount + 3, item.report.account_reference);
+      stmt->setUInt64(base + kFigureCount + 4, plan->stored->state.borrower_id);
+      stmt->setString(base + kFigureCount + 5, "-");  // not used: every row exists
+      base += kParams;
+    }
+    // Each row exists and is locked, so each is updated (2 affected rows per update).
+    if (stmt->executeUpdate() != static_cast<int>(2 * replaced.size()))
+      throw std::runtime_error("a locked credit line was not updated");
+  }
+  std::map<std::string, std::uint64_t, std::less<>> created_ids;
+  if (!created.empty()) {
+    auto stmt = conn.PrepareRows("SELECT account_reference, id FROM credit_lines WHERE member_id = ? AND "
+                                 "account_reference IN (" + Placeholders(created.size()) + ")",
+                                 created.size());
+    stmt->setUInt64(1, member_id);
+    int p = 2;
+    for (const auto* plan : created) stmt->setString(p++, items[plan->item].report.account_reference);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    while (rs->next()) created_ids.emplace(std::string(rs->getString(1)), rs->getUInt64(2));
+  }
+
+  // Month records.
+  std::vector<std::pair<std::uint64_t, const Plan*>> month_writes;
+  for (const auto& plan : plans) {
+    if (!plan.write_month) continue;
+    if (plan.stored) {
+      month_writes.emplace_back(plan.stored->id, &plan);
+    } else {
+      const auto id = created_ids.find(items[plan.item].report.account_reference);
+      if (id == created_ids.end()) throw std::runtime_error("new line missing after its insert");
+      month_writes.emplace_back(id->second, &plan);
+    }
+  }
+  if (!month_writes.empty()) {
+    auto stmt = conn.PrepareRows(MonthUpsertSql(month_writes.size()), month_writes.size());
+    int base = 1;
+    for (const auto& [line_id, plan] : month_writes) {
+      BindMonth(*stmt, base, line_id, items[plan->item].report, plan->month_corrected);
+      base += kMonthParams;
+    }
+    stmt->executeUpdate();
+  }
+
+  // A reservation made for an account reference ends with the new line's first report.
+  if (!created.empty()) {
+    auto stmt = conn.PrepareRows(
+        "UPDATE reservations SET status = 2, ended_at_us = ? WHERE member_id = ? AND status = 1 AND "
+        "(account_reference, borrower_id) IN (" + RowsOf("(?, ?)", created.size()) + ")",
+        created.size());
+    stmt->setInt64(1, now_us);
+    stmt->setUInt64(2, member_id);
+    int p = 3;
+    for (const auto* plan : created) {
+      const auto& item = items[plan->item];
+      stmt->setString(p++, item.report.account_reference);
+      stmt->setUInt64(p++, borrower_ids.find(item.borrower.key)->second);
+    }
+    stmt->executeUpdate();
+  }
+
+  // Idempotency keys with their responses. A key committed by another stream since the first
+  // read makes this statement fail; the chunk is then rolled back and applied record by record.
+  {
+    auto stmt = conn.PrepareRows(
+        "INSERT INTO idempotency_keys (member_id, request_id, method, request_fingerprint, response) VALUES " +
+            RowsOf("(?, ?, ?, ?, ?)", plans.size()),
+        plans.size());
+    int p = 1;
+    for (const auto& plan : plans) {
+      const auto& item = items[plan.item];
+      stmt->setUInt64(p++, member_id);
+      stmt->setString(p++, item.idempotency.request_id);
+      stmt->setString(p++, kReportMethod);
+      stmt->setString(p++, item.idempotency.fingerprint);
+      stmt->setString(p++, EncodeResult(*out[plan.item].result));
+    }
+    try {
+      stmt->executeUpdate();
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() == kErrDuplicateKey) throw SetConflict{};
+      throw;
+    }
+  }
+
+  std::vector<const domain::AuditEvent*> audits;
+  for (const auto& plan : plans) audits.push_back(&items[plan.item].audit);
+  AuditRepository::InsertMany(conn, audits);
+  return out;
+}
+}  // namespace
+
 std::vector<BulkItemOutcome> CreditLineRepository::ApplyBatch(std::uint64_t member_id,
                                                               const std::vector<BulkItem>& items,
                                                               std::int64_t now_us) {
+  if (items.size() > 1 && EachKeyOnce(items)) {
+    try {
+      auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<std::vector<BulkItemOutcome>> {
+        return ApplySet(conn, member_id, items, now_us);
+      });
+      return std::move(result).value();
+    } catch (const SetConflict&) {
+      // Rolled back; the record-by-record path below sees what the other stream applied.
+    }
+  }
+  return ApplyEach(member_id, items, now_us);
+}
+
+std::vector<BulkItemOutcome> CreditLineRepository::ApplyEach(std::uint64_t member_id,
+                                                             const std::vector<BulkItem>& items,
+                                                             std::int64_t now_us) {
   // Borrower rows are locked in ascending key order in every batch, so concurrent batches (of
   // one or many streams) that share borrowers queue for each other instead of deadlocking.
   std::vector<size_t> order(items.size());

@@ -61,9 +61,11 @@ class CreditLineRepository {
                                                    const BorrowerIdentity& borrower, const domain::LineReport& report,
                                                    std::int64_t now_us, const AuditOnChange& audit, bool* replayed);
 
-  // Applies a chunk of reports in ONE transaction (one commit for the chunk); each record is
-  // isolated by a savepoint, so a rejected record leaves the others untouched. Outcomes are in
-  // input order and valid only once this returns (after the commit).
+  // Applies a chunk of reports in ONE transaction (one commit for the chunk) with multi-row
+  // statements; a rejected record leaves the others untouched. Outcomes are in input order and
+  // valid only once this returns (after the commit). A chunk that names a request id or an
+  // account reference twice, or races another stream for a request id, is applied record by
+  // record instead (ApplyEach), which gives the same outcomes.
   std::vector<BulkItemOutcome> ApplyBatch(std::uint64_t member_id, const std::vector<BulkItem>& items,
                                           std::int64_t now_us);
 
@@ -91,6 +93,10 @@ class CreditLineRepository {
                                               const std::function<void(Connection&, const PurgeCounts&)>& record);
 
  private:
+  // Record by record, each isolated by a savepoint, in one transaction.
+  std::vector<BulkItemOutcome> ApplyEach(std::uint64_t member_id, const std::vector<BulkItem>& items,
+                                         std::int64_t now_us);
+
   ConnectionPool& pool_;
 };
 

@@ -118,18 +118,18 @@ void InquiryRepository::RecordMany(Connection& conn, const std::vector<const Inq
   if (inquiries.empty()) return;
   std::string sql = "INSERT INTO inquiries (borrower_key, member_id, purpose, consent_reference, method, at_us) VALUES ";
   for (std::size_t i = 0; i < inquiries.size(); ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
-  auto& stmt = conn.Prepare(sql);
+  auto stmt = conn.PrepareRows(sql, inquiries.size());
   int base = 0;
   for (const auto* r : inquiries) {
-    stmt.setString(base + 1, r->borrower_key);
-    stmt.setUInt64(base + 2, r->member_id);
-    stmt.setInt(base + 3, static_cast<int>(r->purpose));
-    stmt.setString(base + 4, r->consent_reference);
-    stmt.setString(base + 5, r->method);
-    stmt.setInt64(base + 6, r->at_us);
+    stmt->setString(base + 1, r->borrower_key);
+    stmt->setUInt64(base + 2, r->member_id);
+    stmt->setInt(base + 3, static_cast<int>(r->purpose));
+    stmt->setString(base + 4, r->consent_reference);
+    stmt->setString(base + 5, r->method);
+    stmt->setInt64(base + 6, r->at_us);
     base += 6;
   }
-  stmt.executeUpdate();
+  stmt->executeUpdate();
 }
 
 std::vector<InquiryEntry> InquiryRepository::ListForMember(std::uint64_t member_id, std::uint64_t before_id, int limit) {

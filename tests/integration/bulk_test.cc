@@ -6,11 +6,14 @@
 
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
+#include "api/call_guard.h"
 #include "domain/resident_id.h"
 #include "harness.h"
+#include "requests.h"
 
 namespace creditshare::testing {
 namespace {
@@ -149,6 +152,100 @@ TEST_F(BulkTest, TheLibraryExampleRunsAgainstTheServer) {
                              "120101199003071235"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("signals:"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace creditshare::testing
+
+namespace creditshare::testing {
+namespace {
+
+// One report of the scenario below: which account, and how it differs from the first report.
+struct Step {
+  std::string request_id, account, borrower;
+  long limit = 100000, balance = 5000;
+  v1::Date as_of = MakeDate(2026, 9, 30);
+  std::string currency = "CNY";
+};
+
+std::string Outcome(const std::string& status, int outcome, const std::string& code) {
+  return status + "/" + std::to_string(outcome) + "/" + code;
+}
+
+// Bulk chunks are applied with multi-row statements; the same reports sent one by one must give
+// the same outcome for every record and leave the same lines and monthly records.
+TEST_F(BulkTest, ChunksGiveTheSameOutcomesAndStateAsOneByOneReports) {
+  const std::vector<std::vector<Step>> rounds = {
+      {{"r1", "a1", kBorrower}, {"r2", "a2", kBorrower}, {"r3", "a3", kOtherBorrower}},
+      {{"r4", "a1", kBorrower, 200000, 7000, MakeDate(2026, 10, 31)},             // newer: replaces
+       {"r5", "a2", kBorrower, 100000, 9000, MakeDate(2026, 8, 31)},              // older: history only
+       {"r6", "a3", kOtherBorrower, 100000, 5000, MakeDate(2026, 10, 31), "USD"},  // currency change: refused
+       {"r7", "a4", kOtherBorrower, -5}},                                         // negative limit: refused
+      {{"r4", "a1", kBorrower, 200000, 7000, MakeDate(2026, 10, 31)},              // replay
+       {"r8", "a2", kBorrower, 100000, 6000, MakeDate(2026, 9, 30)},               // same as-of: correction
+       {"r9", "a5", kBorrower}},                                                   // new
+      {{"r10", "a6", kOtherBorrower}, {"r11", "a6", kOtherBorrower, 300000, 1, MakeDate(2026, 10, 31)}},  // one chunk, one account twice
+  };
+  auto line = [](const Step& s, const std::string& prefix) {
+    auto r = LineRequest(prefix + s.request_id, prefix + s.account, s.borrower, s.limit, s.balance, s.as_of);
+    r.mutable_line()->set_currency(s.currency);
+    return r;
+  };
+
+  std::vector<std::string> one_by_one, bulk;
+  auto& unary = svc.ClientFor(TestService::kBankA);
+  for (const auto& round : rounds)
+    for (const auto& step : round) {
+      v1::ReportCreditLineResponse resp;
+      const auto st = unary.ReportCreditLine(line(step, "U-"), &resp);
+      one_by_one.push_back(st.ok() ? Outcome("ok", resp.outcome(), "") : Outcome("rejected", 0, std::string(api::CodeName(st.error_code()))));
+    }
+  auto& chunked = svc.ClientFor(TestService::kFinanceC);
+  for (const auto& round : rounds) {
+    std::size_t next = 0;
+    std::map<std::int64_t, std::string> results;
+    const auto st = chunked.BulkReportCreditLines(
+        [&](v1::BulkLineRecord* out) {
+          if (next >= round.size()) return false;
+          const auto r = line(round[next], "B-");
+          out->set_sequence(static_cast<std::int64_t>(next++));
+          out->set_request_id(r.request_id());
+          *out->mutable_line() = r.line();
+          return true;
+        },
+        static_cast<int>(round.size()),  // the round is one chunk
+        [&](const v1::BulkRecordResult& r) {
+          results[r.sequence()] = r.status() == v1::BULK_RECORD_STATUS_REJECTED
+                                      ? Outcome("rejected", 0, r.code())
+                                      : Outcome("ok", r.outcome(), "");
+        });
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    for (const auto& [seq, outcome] : results) bulk.push_back(outcome);
+  }
+  EXPECT_EQ(bulk, one_by_one);
+
+  auto state = [&](const std::string& member, const std::string& prefix) {
+    std::unique_ptr<sql::ResultSet> rs(
+        svc.db()
+            .conn()
+            .Prepare("SELECT SUBSTRING(l.account_reference, 3), l.borrower_id, l.currency, l.credit_limit_minor, "
+                     "l.outstanding_balance_minor, l.as_of_date, l.version, mo.month, mo.status_code, "
+                     "mo.outstanding_balance_minor, mo.as_of_date, mo.corrected FROM credit_lines l "
+                     "JOIN members m ON m.id = l.member_id LEFT JOIN credit_line_months mo ON mo.line_id = l.id "
+                     "WHERE m.code = '" + member + "' AND l.account_reference LIKE '" + prefix + "%' "
+                     "ORDER BY 1, mo.month")
+            .executeQuery());
+    std::vector<std::string> rows;
+    while (rs->next()) {
+      std::string row;
+      for (int c = 1; c <= 12; ++c) row += (rs->isNull(c) ? std::string("NULL") : std::string(rs->getString(c))) + "|";
+      rows.push_back(row);
+    }
+    return rows;
+  };
+  const auto expected = state(TestService::kBankA, "U-");
+  EXPECT_EQ(expected.size(), 8u);  // months: a1 Sep+Oct, a2 Aug+Sep, a3 Sep, a5 Sep, a6 Sep+Oct
+  EXPECT_EQ(state(TestService::kFinanceC, "B-"), expected);
 }
 
 }  // namespace
