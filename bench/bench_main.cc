@@ -176,6 +176,9 @@ int Ingest(const std::string& target, const std::string& ca, const std::string& 
     }
   }
   ids.close();
+  // A lender's file follows its own account numbers, not the borrowers' order across lenders:
+  // without this, all streams would work on the same borrowers at the same moment.
+  for (auto& records : per_member) std::shuffle(records.begin(), records.end(), rng);
   std::atomic<long> accepted = 0, rejected = 0, failed_streams = 0;
   const auto start = Clock::now();
   std::vector<std::thread> threads;

@@ -604,12 +604,15 @@ std::vector<BulkItemOutcome> ApplySet(Connection& conn, std::uint64_t member_id,
   // A reservation made for an account reference ends with the new line's first report.
   if (!created.empty()) {
     auto stmt = conn.PrepareRows(
-        "UPDATE reservations SET status = 2, ended_at_us = ? WHERE member_id = ? AND status = 1 AND "
-        "(account_reference, borrower_id) IN (" + RowsOf("(?, ?)", created.size()) + ")",
+        // borrower_id IN (...) lets the borrower index find the (usually no) candidates.
+        "UPDATE reservations SET status = 2, ended_at_us = ? WHERE member_id = ? AND status = 1 AND borrower_id IN (" +
+            Placeholders(created.size()) + ") AND (account_reference, borrower_id) IN (" +
+            RowsOf("(?, ?)", created.size()) + ")",
         created.size());
     stmt->setInt64(1, now_us);
     stmt->setUInt64(2, member_id);
     int p = 3;
+    for (const auto* plan : created) stmt->setUInt64(p++, borrower_ids.find(items[plan->item].borrower.key)->second);
     for (const auto* plan : created) {
       const auto& item = items[plan->item];
       stmt->setString(p++, item.report.account_reference);
