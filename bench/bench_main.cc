@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -215,17 +216,30 @@ int Ingest(const std::string& target, const std::string& ca, const std::string& 
 }
 
 // ---------------------------------------------------------------- load
-struct Stats {
-  std::vector<double> latencies_ms;
-  long errors = 0;
-};
-
+// The async gRPC API on one completion-queue thread: the generator's own cost per call stays
+// small and constant, so the figures are the server's, and open-loop arrivals are never held up
+// by a slow answer.
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
   const size_t i = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(v.size())));
   std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
   return v[i];
 }
+
+// One call in flight: its context, status, response and when it was due.
+struct AsyncCall {
+  grpc::ClientContext ctx;
+  grpc::Status status;
+  Clock::time_point intended;
+  v1::GetBorrowerExposureResponse exposure;
+  v1::CheckNewCreditResponse check;
+  v1::ReportCreditLineResponse report;
+  creditshare::bench::EchoResponse echo;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::GetBorrowerExposureResponse>> exposure_reader;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::CheckNewCreditResponse>> check_reader;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::ReportCreditLineResponse>> report_reader;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<creditshare::bench::EchoResponse>> echo_reader;
+};
 
 int Load(const std::string& target, const std::string& ca, const std::string& members_file, const std::string& ids_file,
          const std::string& method, int concurrency, double duration_s, double rate, const std::string& label,
@@ -239,7 +253,8 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
   }
   // One channel per member, as each lender would have.
   std::vector<std::unique_ptr<creditshare::client::Client>> clients;
-  for (const auto& m : members) clients.push_back(std::make_unique<creditshare::client::Client>(Options(target, ca, m)));
+  std::vector<std::unique_ptr<v1::InquiryService::Stub>> inquiry;
+  std::vector<std::unique_ptr<v1::ReportingService::Stub>> reporting;
   std::vector<std::unique_ptr<creditshare::bench::Echo::Stub>> echo;
   if (method == "echo") {
     grpc::SslCredentialsOptions tls;
@@ -251,35 +266,43 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       args.SetInt("channel_id", static_cast<int>(i));  // distinct channels, like distinct lenders
       echo.push_back(creditshare::bench::Echo::NewStub(grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args)));
     }
+  } else {
+    for (const auto& m : members) {
+      clients.push_back(std::make_unique<creditshare::client::Client>(Options(target, ca, m)));
+      inquiry.push_back(v1::InquiryService::NewStub(clients.back()->channel()));
+      reporting.push_back(v1::ReportingService::NewStub(clients.back()->channel()));
+    }
   }
   const std::string payload(700, 'x');  // about the size of an exposure response
-  std::atomic<long> report_seq = 0;
+  long report_seq = 0;
+  grpc::CompletionQueue cq;
+  std::mt19937_64 rng(17);
 
-  auto one_call = [&](std::mt19937_64& rng) -> bool {
+  // Starts one call due at `intended`; its completion arrives on `cq` with the call as tag.
+  auto issue = [&](Clock::time_point intended) {
+    auto* call = new AsyncCall;
+    call->intended = intended;
+    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     const size_t m = rng() % members.size();
     const std::string& id = ids[rng() % ids.size()];
     std::string op = method;
-    if (method == "mix") {
+    if (method == "mix") {  // origination traffic: mostly pre-approval checks, some lookups, some reports
       const int r = static_cast<int>(rng() % 100);
       op = r < 70 ? "check" : r < 90 ? "exposure" : "report";
     }
     if (op == "echo") {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
       creditshare::bench::EchoRequest req;
       req.set_payload(payload);
-      creditshare::bench::EchoResponse resp;
-      return echo[m]->Echo(&ctx, req, &resp).ok();
-    }
-    if (op == "exposure") {
+      call->echo_reader = echo[m]->AsyncEcho(&call->ctx, req, &cq);
+      call->echo_reader->Finish(&call->echo, &call->status, call);
+    } else if (op == "exposure") {
       v1::GetBorrowerExposureRequest req;
       req.set_resident_id(id);
       req.set_purpose(v1::PURPOSE_LOAN_APPROVAL);
       req.set_consent_reference("BENCH");
-      v1::GetBorrowerExposureResponse resp;
-      return clients[m]->GetBorrowerExposure(req, &resp).ok();
-    }
-    if (op == "check") {
+      call->exposure_reader = inquiry[m]->AsyncGetBorrowerExposure(&call->ctx, req, &cq);
+      call->exposure_reader->Finish(&call->exposure, &call->status, call);
+    } else if (op == "check") {
       v1::CheckNewCreditRequest req;
       req.set_resident_id(id);
       req.set_purpose(v1::PURPOSE_LOAN_APPROVAL);
@@ -287,86 +310,117 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       req.set_product_type(v1::PRODUCT_TYPE_ONLINE_MICRO_LOAN);
       req.set_currency("CNY");
       req.set_proposed_limit_minor(2'000'000);
-      v1::CheckNewCreditResponse resp;
-      return clients[m]->CheckNewCredit(req, &resp).ok();
+      call->check_reader = inquiry[m]->AsyncCheckNewCredit(&call->ctx, req, &cq);
+      call->check_reader->Finish(&call->check, &call->status, call);
+    } else {
+      // report: a fresh line per call (new account reference) for an existing borrower.
+      const long n = report_seq++;
+      v1::ReportCreditLineRequest req;
+      req.set_request_id("load-" + label + "-" + std::to_string(n));
+      auto* l = req.mutable_line();
+      l->set_account_reference("L-" + label + "-" + std::to_string(n));
+      l->set_resident_id(id);
+      l->set_product_type(v1::PRODUCT_TYPE_CREDIT_CARD);
+      l->set_currency("CNY");
+      l->set_credit_limit_minor(1'000'000);
+      l->set_outstanding_balance_minor(10'000);
+      l->mutable_opened_date()->set_year(2025);
+      l->mutable_opened_date()->set_month(6);
+      l->mutable_opened_date()->set_day(1);
+      l->set_status(v1::LINE_STATUS_OPEN);
+      l->mutable_as_of_date()->set_year(2026);
+      l->mutable_as_of_date()->set_month(10);
+      l->mutable_as_of_date()->set_day(31);
+      call->report_reader = reporting[m]->AsyncReportCreditLine(&call->ctx, req, &cq);
+      call->report_reader->Finish(&call->report, &call->status, call);
     }
-    // report: a fresh line per call (new account reference) for an existing borrower.
-    const long n = report_seq++;
-    v1::ReportCreditLineRequest req;
-    req.set_request_id("load-" + label + "-" + std::to_string(n));
-    auto* l = req.mutable_line();
-    l->set_account_reference("L-" + label + "-" + std::to_string(n));
-    l->set_resident_id(id);
-    l->set_product_type(v1::PRODUCT_TYPE_CREDIT_CARD);
-    l->set_currency("CNY");
-    l->set_credit_limit_minor(1'000'000);
-    l->set_outstanding_balance_minor(10'000);
-    l->mutable_opened_date()->set_year(2025);
-    l->mutable_opened_date()->set_month(6);
-    l->mutable_opened_date()->set_day(1);
-    l->set_status(v1::LINE_STATUS_OPEN);
-    l->mutable_as_of_date()->set_year(2026);
-    l->mutable_as_of_date()->set_month(10);
-    l->mutable_as_of_date()->set_day(31);
-    v1::ReportCreditLineResponse resp;
-    return clients[m]->ReportCreditLine(req, &resp).ok();
   };
 
-  std::vector<Stats> stats(static_cast<size_t>(concurrency));
+  std::vector<double> latencies_ms;
+  long errors = 0;
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
-  std::atomic<long> next_slot = 0;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < concurrency; ++t)
-    threads.emplace_back([&, t] {
-      std::mt19937_64 rng(static_cast<unsigned>(t) * 7919 + 17);
-      auto& s = stats[static_cast<size_t>(t)];
-      while (true) {
-        Clock::time_point intended = Clock::now();
-        if (rate > 0) {
-          // Open loop: slot i is due at start + i/rate; latency counts from when it was due, so a
-          // slow server cannot hide its queueing (no coordinated omission).
-          const long slot = next_slot++;
-          intended = start + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(static_cast<double>(slot) / rate));
-          if (intended >= end) break;
-          std::this_thread::sleep_until(intended);
-        } else if (intended >= end) {
-          break;
-        }
-        const bool ok = one_call(rng);
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - intended).count();
-        if (ok) {
-          s.latencies_ms.push_back(ms);
-        } else {
-          ++s.errors;
-        }
+  std::mutex mu;  // open loop: the scheduler and the completion thread both issue and count
+  std::condition_variable slot_free;
+  long in_flight = 0;
+  auto complete = [&](AsyncCall* call) {
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - call->intended).count();
+    if (call->status.ok()) {
+      latencies_ms.push_back(ms);
+    } else {
+      ++errors;
+    }
+    delete call;
+  };
+
+  if (rate <= 0) {
+    // Closed loop: `concurrency` calls always outstanding; each answer starts the next call.
+    for (int i = 0; i < concurrency; ++i) issue(Clock::now());
+    in_flight = concurrency;
+    void* tag = nullptr;
+    bool ok = false;
+    while (in_flight > 0 && cq.Next(&tag, &ok)) {
+      complete(static_cast<AsyncCall*>(tag));
+      --in_flight;
+      if (const auto now = Clock::now(); now < end) {
+        issue(now);
+        ++in_flight;
+      }
+    }
+  } else {
+    // Open loop: call i is due at start + i/rate and latency counts from then, so a slow server
+    // cannot hide its queueing (no coordinated omission). `concurrency` caps calls in flight.
+    std::thread completions([&] {
+      void* tag = nullptr;
+      bool ok = false;
+      while (cq.Next(&tag, &ok)) {
+        std::lock_guard lock(mu);
+        complete(static_cast<AsyncCall*>(tag));
+        --in_flight;
+        slot_free.notify_one();
       }
     });
-  for (auto& t : threads) t.join();
-  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> all;
-  long errors = 0;
-  for (auto& s : stats) {
-    all.insert(all.end(), s.latencies_ms.begin(), s.latencies_ms.end());
-    errors += s.errors;
+    for (long slot = 0;; ++slot) {
+      const auto intended = start + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(static_cast<double>(slot) / rate));
+      if (intended >= end) break;
+      std::this_thread::sleep_until(intended);
+      std::unique_lock lock(mu);
+      slot_free.wait(lock, [&] { return in_flight < concurrency; });
+      issue(intended);
+      ++in_flight;
+    }
+    {
+      std::unique_lock lock(mu);
+      slot_free.wait(lock, [&] { return in_flight == 0; });
+    }
+    cq.Shutdown();
+    completions.join();
   }
+  if (rate <= 0) {
+    cq.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq.Next(&tag, &ok)) {
+    }
+  }
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
   json j{{"kind", "load"},
          {"label", label},
          {"method", method},
          {"concurrency", concurrency},
          {"rate", rate},
          {"seconds", secs},
-         {"ok", all.size()},
+         {"ok", latencies_ms.size()},
          {"errors", errors},
-         {"throughput", static_cast<double>(all.size()) / secs},
-         {"p50_ms", Percentile(all, 50)},
-         {"p90_ms", Percentile(all, 90)},
-         {"p99_ms", Percentile(all, 99)},
-         {"p999_ms", Percentile(all, 99.9)}};
+         {"throughput", static_cast<double>(latencies_ms.size()) / secs},
+         {"p50_ms", Percentile(latencies_ms, 50)},
+         {"p90_ms", Percentile(latencies_ms, 90)},
+         {"p99_ms", Percentile(latencies_ms, 99)},
+         {"p999_ms", Percentile(latencies_ms, 99.9)}};
   std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
   std::cout << j.dump() << std::endl;
-  return errors > static_cast<long>(all.size()) / 100 ? 1 : 0;  // more than 1% errors: the run is not valid
+  return errors > static_cast<long>(latencies_ms.size()) / 100 ? 1 : 0;  // more than 1% errors: the run is not valid
 }
 
 // ---------------------------------------------------------------- database baselines
