@@ -242,8 +242,8 @@ struct AsyncCall {
 };
 
 int Load(const std::string& target, const std::string& ca, const std::string& members_file, const std::string& ids_file,
-         const std::string& method, int concurrency, double duration_s, double rate, const std::string& label,
-         const std::string& json_out) {
+         const std::string& method, int concurrency, double duration_s, double warmup_s, double rate,
+         const std::string& label, const std::string& json_out) {
   const auto members = ReadMembers(members_file);
   std::vector<std::string> ids;
   {
@@ -273,6 +273,12 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       reporting.push_back(v1::ReportingService::NewStub(clients.back()->channel()));
     }
   }
+  // Connections (TLS handshakes) are made before the clock starts.
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (const auto& c : clients) channels.push_back(c->channel());
+  for (const auto& channel : channels)
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)))
+      throw std::runtime_error("cannot connect to " + target);
   const std::string payload(700, 'x');  // about the size of an exposure response
   long report_seq = 0;
   grpc::CompletionQueue cq;
@@ -338,14 +344,20 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
 
   std::vector<double> latencies_ms;
   long errors = 0;
+  // Calls due in the warm-up (caches, pools and connections filling) are made but not counted.
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+  const auto measured_from =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup_s));
+  const auto end =
+      measured_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
   std::mutex mu;  // open loop: the scheduler and the completion thread both issue and count
   std::condition_variable slot_free;
   long in_flight = 0;
   auto complete = [&](AsyncCall* call) {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - call->intended).count();
-    if (call->status.ok()) {
+    if (call->intended < measured_from) {
+      // warm-up
+    } else if (call->status.ok()) {
       latencies_ms.push_back(ms);
     } else {
       ++errors;
@@ -404,7 +416,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     while (cq.Next(&tag, &ok)) {
     }
   }
-  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  const double secs = std::chrono::duration<double>(Clock::now() - measured_from).count();
   json j{{"kind", "load"},
          {"label", label},
          {"method", method},
@@ -541,6 +553,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"exposure", "check", "report", "mix", "echo"}))->capture_default_str();
   load->add_option("--concurrency", concurrency)->capture_default_str();
   load->add_option("--duration", duration, "Seconds")->capture_default_str();
+  double warmup = 1;
+  load->add_option("--warmup", warmup, "Seconds of load before measuring")->capture_default_str();
   load->add_option("--rate", rate, "Calls per second (open loop); 0 = closed loop")->capture_default_str();
   load->add_option("--label", label)->capture_default_str();
 
@@ -562,7 +576,7 @@ int main(int argc, char** argv) {
   try {
     if (echo->parsed()) return EchoServer(listen, tls, max_threads);
     if (ingest->parsed()) return Ingest(target, ca, members, borrowers, ids, json_out, seed);
-    if (load->parsed()) return Load(target, ca, members, ids, method, concurrency, duration, rate, label, json_out);
+    if (load->parsed()) return Load(target, ca, members, ids, method, concurrency, duration, warmup, rate, label, json_out);
     if (dbb->parsed()) {
       std::string pw = ReadFile(password_file);
       while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
