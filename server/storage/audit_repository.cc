@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "storage/sql_text.h"
 #include "storage/transaction.h"
 
 namespace creditshare::storage {
@@ -63,11 +64,10 @@ void AuditRepository::Insert(Connection& conn, const domain::AuditEvent& e) { In
 
 void AuditRepository::InsertMany(Connection& conn, const std::vector<const domain::AuditEvent*>& events) {
   if (events.empty()) return;
-  std::string sql =
+  const std::string sql =
       "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
       "result_code, request_id, latency_us) VALUES ";
-  for (std::size_t i = 0; i < events.size(); ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  auto stmt = conn.PrepareRows(sql, events.size());
+  auto stmt = conn.PrepareRows(sql + RowsOf("(" + Placeholders(10) + ")", events.size()), events.size());
   int base = 0;
   for (const auto* e : events) {
     stmt->setInt64(base + 1, e->at_us);

@@ -14,6 +14,7 @@
 #include "storage/line_rows.h"
 #include "storage/public_id.h"
 #include "storage/sql_errors.h"
+#include "storage/sql_text.h"
 #include "storage/transaction.h"
 
 namespace creditshare::storage {
@@ -103,11 +104,6 @@ void BindFigures(sql::PreparedStatement& stmt, int first, const domain::LineRepo
   SetOptionalDate(stmt, first + 19, negative_ended);
 }
 
-std::string Placeholders(std::size_t n) {
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += i == 0 ? "?" : ", ?";
-  return s;
-}
 
 std::uint64_t InsertLine(Connection& conn, std::uint64_t member_id, std::uint64_t borrower_id,
                          const domain::LineReport& r, bool ever_negative,
@@ -145,14 +141,15 @@ void ReplaceLine(Connection& conn, std::uint64_t line_id, const domain::LineRepo
 
 enum class MonthWrite { kSkipped, kWritten, kCorrected };
 
-// The month-record upsert for `rows` rows (12 parameters each, bound by BindMonth).
+// The month-record upsert for `rows` rows (kMonthParams parameters each, bound by BindMonth).
+constexpr int kMonthParams = 12;
+
 std::string MonthUpsertSql(std::size_t rows) {
   std::string sql =
       "INSERT INTO credit_line_months (line_id, month, status_code, outstanding_balance_minor, days_past_due, "
       "overdue_amount_minor, scheduled_payment_minor, actual_payment_minor, as_of_date, corrected, credit_limit_minor, "
       "classification) VALUES ";
-  for (std::size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  return sql +
+  return sql + RowsOf("(" + Placeholders(kMonthParams) + ")", rows) +
          " ON DUPLICATE KEY UPDATE status_code = VALUES(status_code), "
          "credit_limit_minor = VALUES(credit_limit_minor), classification = VALUES(classification), "
          "outstanding_balance_minor = VALUES(outstanding_balance_minor), days_past_due = VALUES(days_past_due), "
@@ -160,7 +157,6 @@ std::string MonthUpsertSql(std::size_t rows) {
          "actual_payment_minor = VALUES(actual_payment_minor), as_of_date = VALUES(as_of_date), "
          "corrected = VALUES(corrected), recorded_at = CURRENT_TIMESTAMP(6)";
 }
-constexpr int kMonthParams = 12;
 
 void BindMonth(sql::PreparedStatement& stmt, int first, std::uint64_t line_id, const domain::LineReport& r,
                bool corrected) {
@@ -232,8 +228,9 @@ void ConsumeReservation(Connection& conn, std::uint64_t member_id, std::uint64_t
 }  // namespace
 
 // One report's effect inside the caller's transaction (after its idempotency key was claimed).
-domain::Result<domain::ReportResult> CreditLineRepository::ApplyOne(Connection& conn, std::uint64_t member_id, const BorrowerIdentity& borrower,
-                                              const domain::LineReport& report, std::int64_t now_us) {
+domain::Result<domain::ReportResult> CreditLineRepository::ApplyOne(Connection& conn, std::uint64_t member_id,
+                                                                    const BorrowerIdentity& borrower,
+                                                                    const domain::LineReport& report, std::int64_t now_us) {
   const std::uint64_t borrower_id = UpsertBorrower(conn, borrower);
   const auto stored = LockLine(conn, member_id, report.account_reference);
   const auto decision = domain::DecideLineUpdate(
@@ -301,14 +298,6 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(
 }
 
 namespace {
-// `row` repeated `n` times, comma-separated: the VALUES of a multi-row statement.
-std::string RowsOf(const std::string& row, std::size_t n) {
-  std::string out;
-  out.reserve((row.size() + 2) * n);
-  for (std::size_t i = 0; i < n; ++i) out += (i == 0 ? "" : ", ") + row;
-  return out;
-}
-
 std::string HexOf(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "storage/line_rows.h"
+#include "storage/sql_text.h"
 #include "storage/transaction.h"
 
 namespace creditshare::storage {
@@ -116,9 +117,10 @@ domain::Result<BorrowerSnapshot> InquiryRepository::Inquire(
 
 void InquiryRepository::RecordMany(Connection& conn, const std::vector<const InquiryRecord*>& inquiries) {
   if (inquiries.empty()) return;
-  std::string sql = "INSERT INTO inquiries (borrower_key, member_id, purpose, consent_reference, method, at_us) VALUES ";
-  for (std::size_t i = 0; i < inquiries.size(); ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
-  auto stmt = conn.PrepareRows(sql, inquiries.size());
+  auto stmt = conn.PrepareRows(
+      "INSERT INTO inquiries (borrower_key, member_id, purpose, consent_reference, method, at_us) VALUES " +
+          RowsOf("(?, ?, ?, ?, ?, ?)", inquiries.size()),
+      inquiries.size());
   int base = 0;
   for (const auto* r : inquiries) {
     stmt->setString(base + 1, r->borrower_key);

@@ -184,7 +184,8 @@ TEST_F(BulkTest, ChunksGiveTheSameOutcomesAndStateAsOneByOneReports) {
       {{"r4", "a1", kBorrower, 200000, 7000, MakeDate(2026, 10, 31)},              // replay
        {"r8", "a2", kBorrower, 100000, 6000, MakeDate(2026, 9, 30)},               // same as-of: correction
        {"r9", "a5", kBorrower}},                                                   // new
-      {{"r10", "a6", kOtherBorrower}, {"r11", "a6", kOtherBorrower, 300000, 1, MakeDate(2026, 10, 31)}},  // one chunk, one account twice
+      // One account twice in one chunk.
+      {{"r10", "a6", kOtherBorrower}, {"r11", "a6", kOtherBorrower, 300000, 1, MakeDate(2026, 10, 31)}},
   };
   auto line = [](const Step& s, const std::string& prefix) {
     auto r = LineRequest(prefix + s.request_id, prefix + s.account, s.borrower, s.limit, s.balance, s.as_of);
@@ -198,7 +199,8 @@ TEST_F(BulkTest, ChunksGiveTheSameOutcomesAndStateAsOneByOneReports) {
     for (const auto& step : round) {
       v1::ReportCreditLineResponse resp;
       const auto st = unary.ReportCreditLine(line(step, "U-"), &resp);
-      one_by_one.push_back(st.ok() ? Outcome("ok", resp.outcome(), "") : Outcome("rejected", 0, std::string(api::CodeName(st.error_code()))));
+      one_by_one.push_back(st.ok() ? Outcome("ok", resp.outcome(), "")
+                                   : Outcome("rejected", 0, std::string(api::CodeName(st.error_code()))));
     }
   auto& chunked = svc.ClientFor(TestService::kFinanceC);
   for (const auto& round : rounds) {
