@@ -4,6 +4,7 @@
 #include <cppconn/resultset.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <memory>
 #include <set>
@@ -644,17 +645,43 @@ std::vector<BulkItemOutcome> ApplySet(Connection& conn, std::uint64_t member_id,
 std::vector<BulkItemOutcome> CreditLineRepository::ApplyBatch(std::uint64_t member_id,
                                                               const std::vector<BulkItem>& items,
                                                               std::int64_t now_us) {
-  if (items.size() > 1 && EachKeyOnce(items)) {
-    try {
-      auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<std::vector<BulkItemOutcome>> {
-        return ApplySet(conn, member_id, items, now_us);
-      });
-      return std::move(result).value();
-    } catch (const SetConflict&) {
-      // Rolled back; the record-by-record path below sees what the other stream applied.
-    }
+  // A chunk that names a request id or an account twice must apply in input order.
+  if (items.size() < 2 || !EachKeyOnce(items)) return ApplyEach(member_id, items, now_us);
+
+  // Chunks of different streams share borrowers and would queue on their row locks for each
+  // other's whole transaction. Split by borrower shard and apply one shard at a time under this
+  // process's lock for it: chunks then meet on a mutex, not holding a connection in a lock wait,
+  // and the shards of different chunks proceed in parallel.
+  std::array<std::vector<std::size_t>, kBorrowerShards> by_shard;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    by_shard[static_cast<unsigned char>(items[i].borrower.key.empty() ? 0 : items[i].borrower.key[0]) %
+             kBorrowerShards]
+        .push_back(i);
+  std::vector<BulkItemOutcome> outcomes(items.size());
+  for (std::size_t shard = 0; shard < by_shard.size(); ++shard) {
+    if (by_shard[shard].empty()) continue;
+    std::vector<BulkItem> part;
+    part.reserve(by_shard[shard].size());
+    for (const auto i : by_shard[shard]) part.push_back(items[i]);
+    std::lock_guard lock(shard_locks_[shard]);
+    auto applied = ApplyPart(member_id, part, now_us);
+    for (std::size_t j = 0; j < part.size(); ++j) outcomes[by_shard[shard][j]] = std::move(applied[j]);
   }
-  return ApplyEach(member_id, items, now_us);
+  return outcomes;
+}
+
+std::vector<BulkItemOutcome> CreditLineRepository::ApplyPart(std::uint64_t member_id,
+                                                             const std::vector<BulkItem>& items,
+                                                             std::int64_t now_us) {
+  try {
+    auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<std::vector<BulkItemOutcome>> {
+      return ApplySet(conn, member_id, items, now_us);
+    });
+    return std::move(result).value();
+  } catch (const SetConflict&) {
+    // Rolled back; the record-by-record path sees what the other stream applied.
+    return ApplyEach(member_id, items, now_us);
+  }
 }
 
 std::vector<BulkItemOutcome> CreditLineRepository::ApplyEach(std::uint64_t member_id,

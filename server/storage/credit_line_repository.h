@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,11 +63,11 @@ class CreditLineRepository {
                                                    const BorrowerIdentity& borrower, const domain::LineReport& report,
                                                    std::int64_t now_us, const AuditOnChange& audit, bool* replayed);
 
-  // Applies a chunk of reports in ONE transaction (one commit for the chunk) with multi-row
-  // statements; a rejected record leaves the others untouched. Outcomes are in input order and
-  // valid only once this returns (after the commit). A chunk that names a request id or an
-  // account reference twice, or races another stream for a request id, is applied record by
-  // record instead (ApplyEach), which gives the same outcomes.
+  // Applies a chunk of reports with multi-row statements, one transaction per borrower shard
+  // present in the chunk; a rejected record leaves the others untouched. Outcomes are in input
+  // order and valid only once this returns (after the commits). A chunk that names a request id
+  // or an account reference twice is applied record by record in input order (ApplyEach), and so
+  // is a shard's part that races another stream (both give the same outcomes).
   std::vector<BulkItemOutcome> ApplyBatch(std::uint64_t member_id, const std::vector<BulkItem>& items,
                                           std::int64_t now_us);
 
@@ -93,11 +95,17 @@ class CreditLineRepository {
                                               const std::function<void(Connection&, const PurgeCounts&)>& record);
 
  private:
+  static constexpr std::size_t kBorrowerShards = 16;
+
+  // One shard's part of a chunk: the multi-row path in one transaction, else ApplyEach.
+  std::vector<BulkItemOutcome> ApplyPart(std::uint64_t member_id, const std::vector<BulkItem>& items,
+                                         std::int64_t now_us);
   // Record by record, each isolated by a savepoint, in one transaction.
   std::vector<BulkItemOutcome> ApplyEach(std::uint64_t member_id, const std::vector<BulkItem>& items,
                                          std::int64_t now_us);
 
   ConnectionPool& pool_;
+  std::array<std::mutex, kBorrowerShards> shard_locks_;  // this process's chunks, per borrower shard
 };
 
 }  // namespace creditshare::storage
