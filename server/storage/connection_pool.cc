@@ -19,8 +19,10 @@ sql::mysql::MySQL_Driver* Driver() {
 }
 }  // namespace
 
-Connection::Connection(std::unique_ptr<sql::Connection> conn)
-    : last_used(std::chrono::steady_clock::now()), conn_(std::move(conn)) {}
+Connection::Connection(std::unique_ptr<sql::Connection> conn, bool cache_multi_row_statements)
+    : last_used(std::chrono::steady_clock::now()),
+      conn_(std::move(conn)),
+      cache_multi_row_statements_(cache_multi_row_statements) {}
 
 Connection::~Connection() {
   statements_.clear();
@@ -43,7 +45,7 @@ sql::PreparedStatement& Connection::Prepare(const std::string& sql) {
 
 Connection::RowsStatement Connection::PrepareRows(const std::string& sql, std::size_t rows) {
   RowsStatement out;
-  if (rows <= kMaxCachedRows) {
+  if (rows == 1 || (cache_multi_row_statements_ && rows <= kMaxCachedRows)) {
     out.stmt_ = &Prepare(sql);
   } else {
     out.owned_.reset(conn_->prepareStatement(sql));
@@ -78,7 +80,7 @@ std::unique_ptr<Connection> ConnectionPool::Open(bool with_database) {
   opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   try {
     std::unique_ptr<sql::Connection> raw(Driver()->connect(opts));
-    auto conn = std::make_unique<Connection>(std::move(raw));
+    auto conn = std::make_unique<Connection>(std::move(raw), config_.cache_multi_row_statements);
     conn->Execute("SET SESSION time_zone = '+00:00'");
     // Correctness rests on explicit row locks (the borrower row, FOR UPDATE / shared reads), not on
     // gap locks; READ COMMITTED avoids the gap-lock deadlocks that parallel inserts into unique

@@ -27,6 +27,9 @@ struct DbConfig {
   std::chrono::milliseconds acquire_timeout{2000};
   int connect_timeout_seconds = 5;
   int read_timeout_seconds = 30;
+  // Keep multi-row statements of up to Connection::kMaxCachedRows rows prepared (see PrepareRows).
+  // Only for connections that run few statement shapes many times (the group-commit writers).
+  bool cache_multi_row_statements = false;
 };
 
 // The database cannot serve the request now (unreachable, pool exhausted past its timeout);
@@ -40,7 +43,7 @@ class UnavailableError : public std::runtime_error {
 // prepared once per connection and reused: a prepare is a server round trip.
 class Connection {
  public:
-  explicit Connection(std::unique_ptr<sql::Connection> conn);
+  explicit Connection(std::unique_ptr<sql::Connection> conn, bool cache_multi_row_statements = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -48,9 +51,11 @@ class Connection {
   // Returns the cached prepared statement for `sql` with its parameters cleared.
   sql::PreparedStatement& Prepare(const std::string& sql);
 
-  // A multi-row statement whose text depends on its row count. Small ones are cached like any
-  // other; larger ones are prepared for this use only, so the number of statements the server
-  // keeps prepared (max_prepared_stmt_count) stays bounded whatever the batch sizes.
+  // A multi-row statement whose text depends on its row count. One-row statements are cached
+  // like any other; others are prepared for this use only, unless the connection caches
+  // multi-row statements (then up to kMaxCachedRows rows). Either way the number of statements
+  // each connection keeps prepared, and so the server-wide max_prepared_stmt_count, stays bounded
+  // whatever the batch sizes.
   class RowsStatement {
    public:
     sql::PreparedStatement* operator->() { return stmt_; }
@@ -71,6 +76,7 @@ class Connection {
 
  private:
   std::unique_ptr<sql::Connection> conn_;
+  const bool cache_multi_row_statements_;
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
 };
 

@@ -11,13 +11,15 @@ namespace creditshare::storage {
 namespace {
 DbConfig WriterPoolConfig(DbConfig db, int writers) {
   db.pool_size = writers;
+  db.cache_multi_row_statements = true;  // two statement shapes, batch sizes up to max_batch
   return db;
 }
 }  // namespace
 
 GroupCommitWriter::GroupCommitWriter(const DbConfig& db, Options options, BatchObserver observer)
     : pool_(WriterPoolConfig(db, std::max(1, options.writers))), options_(options), observer_(std::move(observer)) {
-  if (options_.max_batch < 1) throw std::invalid_argument("group commit batch size must be at least 1");
+  if (options_.max_batch < 1 || options_.max_batch > static_cast<int>(Connection::kMaxCachedRows))
+    throw std::invalid_argument("group commit batch size must be 1 to " + std::to_string(Connection::kMaxCachedRows));
   for (int i = 0; i < std::max(1, options_.writers); ++i) threads_.emplace_back([this] { Run(); });
 }
 
