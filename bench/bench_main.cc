@@ -16,6 +16,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -344,6 +345,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
 
   std::vector<double> latencies_ms;
   long errors = 0;
+  std::map<int, long> errors_by_code;  // gRPC status code -> count
   // Calls due in the warm-up (caches, pools and connections filling) are made but not counted.
   const auto start = Clock::now();
   const auto measured_from =
@@ -361,6 +363,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       latencies_ms.push_back(ms);
     } else {
       ++errors;
+      ++errors_by_code[call->status.error_code()];
     }
     delete call;
   };
@@ -430,6 +433,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
          {"p90_ms", Percentile(latencies_ms, 90)},
          {"p99_ms", Percentile(latencies_ms, 99)},
          {"p999_ms", Percentile(latencies_ms, 99.9)}};
+  for (const auto& [code, n] : errors_by_code) j["errors_by_code"][std::to_string(code)] = n;
   std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
   std::cout << j.dump() << std::endl;
   return errors > static_cast<long>(latencies_ms.size()) / 100 ? 1 : 0;  // more than 1% errors: the run is not valid

@@ -79,6 +79,14 @@ results=$work/results.jsonl
 common=(--ca "$work/pki/ca.crt" --members "$work/members.txt" --ids "$work/ids.txt" --json "$results")
 echo "== ingest $borrowers borrowers through the bulk API" >&2
 bench ingest --target "localhost:$port" "${common[@]}" --borrowers "$borrowers"
+# Measure the steady state, not the tail of the load: wait (up to 2 minutes) until the server has
+# hash-chained the ingest's audit records.
+for _ in $(seq 1 240); do
+  unsealed=$(mariadb --no-defaults -uroot --socket="$CREDITSHARE_TESTDB_SOCKET" -N creditshare \
+    -e "SELECT COUNT(*) FROM audit_log WHERE chain_seq IS NULL")
+  [ "$unsealed" -eq 0 ] && break
+  sleep 0.5
+done
 load() { bench load "${common[@]}" --duration "$duration" "$@"; }
 echo "== closed-loop load, concurrency $concurrency" >&2
 load --target "localhost:$echo_port" --method echo --concurrency "$concurrency" --label echo
