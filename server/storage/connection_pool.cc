@@ -87,6 +87,9 @@ std::unique_ptr<Connection> ConnectionPool::Open(bool with_database) {
     // indexes (idempotency keys, borrowers) otherwise cause under REPEATABLE READ.
     conn->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     conn->Execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO'");
+    // Borrower queries pack each line's monthly history with GROUP_CONCAT (7 bytes a month); a
+    // server configured with a small limit would cut the newest months off silently.
+    conn->Execute("SET SESSION group_concat_max_len = 1048576");
     return conn;
   } catch (const sql::SQLException& e) {
     throw UnavailableError("cannot connect to the database at " + config_.host + ":" + std::to_string(config_.port) +
