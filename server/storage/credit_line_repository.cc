@@ -328,127 +328,31 @@ bool EachKeyOnce(const std::vector<BulkItem>& items) {
 // exists (replays, borrowers, lines, month records) with one statement each, decide every
 // record in memory with the same domain rules as ApplyOne, then write lines, months,
 // reservations, idempotency keys and audit records with one statement each.
-std::vector<BulkItemOutcome> ApplySet(Connection& conn, std::uint64_t member_id, const std::vector<BulkItem>& items,
-                                      std::int64_t now_us) {
-  const std::size_t n = items.size();
-  std::vector<BulkItemOutcome> out(n);
+class ChunkApplier {
+ public:
+  ChunkApplier(Connection& conn, std::uint64_t member_id, const std::vector<BulkItem>& items, std::int64_t now_us)
+      : conn_(conn), member_id_(member_id), items_(items), now_us_(now_us), out_(items.size()) {}
 
-  // Replays: request ids already committed (by an earlier chunk or stream).
-  std::vector<bool> fresh(n, true);
-  {
-    std::map<std::string, std::size_t, std::less<>> by_request;
-    for (std::size_t i = 0; i < n; ++i) by_request.emplace(items[i].idempotency.request_id, i);
-    auto stmt = conn.PrepareRows(
-        "SELECT request_id, method, request_fingerprint, response FROM idempotency_keys WHERE member_id = ? AND "
-        "request_id IN (" + Placeholders(n) + ")", n);
-    stmt->setUInt64(1, member_id);
-    for (std::size_t i = 0; i < n; ++i) stmt->setString(static_cast<int>(i) + 2, items[i].idempotency.request_id);
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    while (rs->next()) {
-      const auto it = by_request.find(std::string(rs->getString(1)));
-      if (it == by_request.end()) continue;
-      const std::size_t i = it->second;
-      fresh[i] = false;
-      if (rs->getString(2) != kReportMethod || rs->getString(3) != items[i].idempotency.fingerprint) {
-        out[i].error = Error::InvalidArgument("request_id", "was already used for a different request");
-        continue;
-      }
-      auto decoded = DecodeResult(rs->getString(4));
-      if (!decoded.ok()) {
-        out[i].error = decoded.error();
-        continue;
-      }
-      out[i].result = decoded.value();
-      out[i].replayed = true;
-    }
-  }
-  std::vector<std::size_t> todo;
-  for (std::size_t i = 0; i < n; ++i)
-    if (fresh[i]) todo.push_back(i);
-  if (todo.empty()) return out;
-
-  // Borrower rows, created when new, all locked. Keys go in ascending order, so every chunk
-  // takes its borrower locks in the same order and concurrent chunks queue instead of
-  // deadlocking. (A multi-row INSERT .. ON DUPLICATE KEY UPDATE lost rows here under concurrent
-  // chunks, so existing rows are locked first and only the missing ones inserted.)
-  std::map<std::string, const BorrowerIdentity*> borrowers;
-  for (const auto i : todo) borrowers.emplace(items[i].borrower.key, &items[i].borrower);
-  std::map<std::string, std::uint64_t, std::less<>> borrower_ids;
-  for (int attempt = 1; borrower_ids.size() < borrowers.size(); ++attempt) {
-    std::vector<const BorrowerIdentity*> missing;
-    {
-      // Keys go as hex: raw bytes bound as text would be compared in the connection's charset.
-      auto stmt = conn.PrepareRows("SELECT borrower_key, id FROM borrowers WHERE borrower_key IN (" +
-                                       RowsOf("UNHEX(?)", borrowers.size()) + ") ORDER BY borrower_key FOR UPDATE",
-                                   borrowers.size());
-      int p = 1;
-      for (const auto& entry : borrowers) stmt->setString(p++, HexOf(entry.first));
-      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-      while (rs->next()) borrower_ids.emplace(std::string(rs->getString(1)), rs->getUInt64(2));
-    }
-    for (const auto& [key, b] : borrowers)
-      if (!borrower_ids.contains(key)) missing.push_back(b);
-    if (missing.empty()) break;
-    auto stmt = conn.PrepareRows("INSERT INTO borrowers (borrower_key, region_code, birth_year) VALUES " +
-                                     RowsOf("(?, ?, ?)", missing.size()),
-                                 missing.size());
-    int p = 1;
-    for (const auto* b : missing) {
-      stmt->setString(p++, b->key);
-      stmt->setString(p++, b->region_code);
-      stmt->setInt(p++, b->birth_year);
-    }
-    try {
-      stmt->executeUpdate();
-    } catch (const sql::SQLException& e) {
-      // Another chunk created one of them first: only this statement was undone; look again.
-      if (e.getErrorCode() != kErrDuplicateKey || attempt >= 5) throw;
-    }
-    borrower_ids.clear();
+  std::vector<BulkItemOutcome> Apply() {
+    ReadReplays();
+    if (todo_.empty()) return std::move(out_);
+    LockBorrowers();
+    LockLines();
+    LockMonths();
+    Decide();
+    if (plans_.empty()) return std::move(out_);
+    WriteLines();
+    WriteMonths();
+    EndReservations();
+    StoreIdempotencyKeys();
+    std::vector<const domain::AuditEvent*> audits;
+    for (const auto& plan : plans_) audits.push_back(&items_[plan.item].audit);
+    AuditRepository::InsertMany(conn_, audits);
+    return std::move(out_);
   }
 
-  // The member's existing lines among these account references, locked for the update.
-  std::map<std::string, LockedLine, std::less<>> lines;
-  {
-    auto stmt = conn.PrepareRows(
-        "SELECT account_reference, id, borrower_id, currency, as_of_date, version, ever_negative, negative_ended_date "
-        "FROM credit_lines WHERE member_id = ? AND account_reference IN (" + Placeholders(todo.size()) + ") FOR UPDATE",
-        todo.size());
-    stmt->setUInt64(1, member_id);
-    int p = 2;
-    for (const auto i : todo) stmt->setString(p++, items[i].report.account_reference);
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    while (rs->next())
-      lines.emplace(std::string(rs->getString(1)),
-                    LockedLine{rs->getUInt64(2),
-                               {rs->getUInt64(3), rs->getString(4), line_rows::ReadDate(*rs, 5), rs->getInt64(6)},
-                               rs->getBoolean(7),
-                               line_rows::ReadOptionalDate(*rs, 8)});
-  }
-
-  // Month records the reports fall in, for lines that exist: (line id, month) -> as-of date.
-  std::map<std::pair<std::uint64_t, domain::Date>, domain::Date> months;
-  {
-    std::vector<std::pair<std::uint64_t, domain::Date>> keys;
-    for (const auto i : todo)
-      if (const auto it = lines.find(items[i].report.account_reference); it != lines.end())
-        keys.emplace_back(it->second.id, items[i].report.as_of_date.FirstOfMonth());
-    if (!keys.empty()) {
-      auto stmt = conn.PrepareRows("SELECT line_id, month, as_of_date FROM credit_line_months WHERE (line_id, month) IN (" +
-                                       RowsOf("(?, ?)", keys.size()) + ") FOR UPDATE",
-                                   keys.size());
-      int p = 1;
-      for (const auto& [line_id, month] : keys) {
-        stmt->setUInt64(p++, line_id);
-        stmt->setString(p++, month.ToString());
-      }
-      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-      while (rs->next())
-        months.emplace(std::make_pair(rs->getUInt64(1), line_rows::ReadDate(*rs, 2)), line_rows::ReadDate(*rs, 3));
-    }
-  }
-
-  // Decide every record as ApplyOne would.
+ private:
+  // What one record will write.
   struct Plan {
     std::size_t item = 0;
     const LockedLine* stored = nullptr;  // null: a new line
@@ -457,175 +361,301 @@ std::vector<BulkItemOutcome> ApplySet(Connection& conn, std::uint64_t member_id,
     bool month_corrected = false;
     NegativeMarks marks;
   };
-  std::vector<Plan> plans;
-  for (const auto i : todo) {
-    const auto& report = items[i].report;
-    const auto line = lines.find(report.account_reference);
-    const LockedLine* stored = line == lines.end() ? nullptr : &line->second;
-    const auto borrower_id = borrower_ids.find(items[i].borrower.key);
-    if (borrower_id == borrower_ids.end()) throw std::runtime_error("borrower row missing after its insert");
-    const auto decision = domain::DecideLineUpdate(
-        stored ? std::optional<domain::StoredLineState>(stored->state) : std::nullopt, borrower_id->second, report,
-        "line.");
-    if (!decision.ok()) {
-      out[i].error = decision.error();
-      continue;
-    }
-    Plan plan{i, stored, decision.value() != domain::LineUpdate::kStale, true, false, NegativeMarksAfter(report, stored)};
-    if (stored) {
-      const auto month = months.find({stored->id, report.as_of_date.FirstOfMonth()});
-      const bool exists = month != months.end();
-      plan.write_month = !(exists && month->second > report.as_of_date);
-      plan.month_corrected = plan.write_month && exists && report.as_of_date <= stored->state.as_of_date;
-    }
-    switch (decision.value()) {
-      case domain::LineUpdate::kCreate:
-        out[i].result = domain::ReportResult{domain::ReportOutcome::kCreated, report.as_of_date, 1, false};
-        break;
-      case domain::LineUpdate::kReplace:
-        out[i].result = domain::ReportResult{domain::ReportOutcome::kUpdated, report.as_of_date,
-                                             stored->state.version + 1, plan.month_corrected};
-        break;
-      case domain::LineUpdate::kStale:
-        out[i].result = domain::ReportResult{
-            plan.write_month ? domain::ReportOutcome::kHistoryUpdated : domain::ReportOutcome::kStaleIgnored,
-            stored->state.as_of_date, stored->state.version, plan.month_corrected};
-        break;
-    }
-    plans.push_back(plan);
-  }
-  if (plans.empty()) return out;
 
-  // Lines: new ones by one INSERT, replaced ones by one upsert that names each row by its id.
-  // (Without the id, a multi-row upsert that falls back to the unique key was seen to lose
-  // rows on this MariaDB under concurrent chunks; by primary key a row can only meet itself.)
-  std::vector<const Plan*> replaced, created;
-  for (const auto& plan : plans) {
-    if (!plan.stored) created.push_back(&plan);
-    else if (plan.write_line) replaced.push_back(&plan);
+  std::uint64_t BorrowerIdOf(const BulkItem& item) const {
+    const auto it = borrower_ids_.find(item.borrower.key);
+    if (it == borrower_ids_.end()) throw std::runtime_error("borrower row missing after its insert");
+    return it->second;
   }
-  if (!created.empty()) {
-    constexpr int kParams = kFigureCount + 4;
-    auto stmt = conn.PrepareRows(std::string("INSERT INTO credit_lines (") + kFigureColumns +
-                                     ", member_id, account_reference, borrower_id, public_id, version) VALUES " +
-                                     RowsOf("(" + Placeholders(kParams) + ", 1)", created.size()),
-                                 created.size());
-    int base = 0;
-    for (const auto* plan : created) {
-      const auto& item = items[plan->item];
-      BindFigures(*stmt, base + 1, item.report, plan->marks.ever_negative, plan->marks.ended);
-      stmt->setUInt64(base + kFigureCount + 1, member_id);
-      stmt->setString(base + kFigureCount + 2, item.report.account_reference);
-      stmt->setUInt64(base + kFigureCount + 3, borrower_ids.find(item.borrower.key)->second);
-      stmt->setString(base + kFigureCount + 4, NewPublicId('l'));
-      base += kParams;
-    }
-    try {
-      stmt->executeUpdate();
-    } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() == kErrDuplicateKey) throw SetConflict{};  // the same account created meanwhile
-      throw;
-    }
-  }
-  if (!replaced.empty()) {
-    static const std::string update = [] {
-      std::string set;
-      std::istringstream in(kFigureColumns);
-      for (std::string c; std::getline(in, c, ',');) {
-        c = c.substr(c.find_first_not_of(' '));
-        set += (set.empty() ? "" : ", ") + c + " = VALUES(" + c + ")";
-      }
-      return " ON DUPLICATE KEY UPDATE " + set + ", version = version + 1, updated_at = CURRENT_TIMESTAMP(6)";
-    }();
-    constexpr int kParams = kFigureCount + 5;
-    auto stmt = conn.PrepareRows(std::string("INSERT INTO credit_lines (") + kFigureColumns +
-                                     ", id, member_id, account_reference, borrower_id, public_id, version) VALUES " +
-                                     RowsOf("(" + Placeholders(kParams) + ", 1)", replaced.size()) + update,
-                                 replaced.size());
-    int base = 0;
-    for (const auto* plan : replaced) {
-      const auto& item = items[plan->item];
-      BindFigures(*stmt, base + 1, item.report, plan->marks.ever_negative, plan->marks.ended);
-      stmt->setUInt64(base + kFigureCount + 1, plan->stored->id);
-      stmt->setUInt64(base + kFigureCount + 2, member_id);
-      stmt->setString(base + kFigureCount + 3, item.report.account_reference);
-      stmt->setUInt64(base + kFigureCount + 4, plan->stored->state.borrower_id);
-      stmt->setString(base + kFigureCount + 5, "-");  // not used: every row exists
-      base += kParams;
-    }
-    // Each row exists and is locked, so each is updated (2 affected rows per update).
-    if (stmt->executeUpdate() != static_cast<int>(2 * replaced.size()))
-      throw std::runtime_error("a locked credit line was not updated");
-  }
-  std::map<std::string, std::uint64_t, std::less<>> created_ids;
-  if (!created.empty()) {
-    auto stmt = conn.PrepareRows("SELECT account_reference, id FROM credit_lines WHERE member_id = ? AND "
-                                 "account_reference IN (" + Placeholders(created.size()) + ")",
-                                 created.size());
-    stmt->setUInt64(1, member_id);
-    int p = 2;
-    for (const auto* plan : created) stmt->setString(p++, items[plan->item].report.account_reference);
+
+  // Request ids already committed (by an earlier chunk or stream) are answered from their stored
+  // response; the rest are left to do.
+  void ReadReplays() {
+    const std::size_t n = items_.size();
+    std::vector<bool> fresh(n, true);
+    std::map<std::string, std::size_t, std::less<>> by_request;
+    for (std::size_t i = 0; i < n; ++i) by_request.emplace(items_[i].idempotency.request_id, i);
+    auto stmt = conn_.PrepareRows(
+        "SELECT request_id, method, request_fingerprint, response FROM idempotency_keys WHERE member_id = ? AND "
+        "request_id IN (" + Placeholders(n) + ")", n);
+    stmt->setUInt64(1, member_id_);
+    for (std::size_t i = 0; i < n; ++i) stmt->setString(static_cast<int>(i) + 2, items_[i].idempotency.request_id);
     std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    while (rs->next()) created_ids.emplace(std::string(rs->getString(1)), rs->getUInt64(2));
+    while (rs->next()) {
+      const auto it = by_request.find(std::string(rs->getString(1)));
+      if (it == by_request.end()) continue;
+      const std::size_t i = it->second;
+      fresh[i] = false;
+      if (rs->getString(2) != kReportMethod || rs->getString(3) != items_[i].idempotency.fingerprint) {
+        out_[i].error = Error::InvalidArgument("request_id", "was already used for a different request");
+        continue;
+      }
+      auto decoded = DecodeResult(rs->getString(4));
+      if (!decoded.ok()) {
+        out_[i].error = decoded.error();
+        continue;
+      }
+      out_[i].result = decoded.value();
+      out_[i].replayed = true;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (fresh[i]) todo_.push_back(i);
   }
 
-  // Month records.
-  std::vector<std::pair<std::uint64_t, const Plan*>> month_writes;
-  for (const auto& plan : plans) {
-    if (!plan.write_month) continue;
-    if (plan.stored) {
-      month_writes.emplace_back(plan.stored->id, &plan);
-    } else {
-      const auto id = created_ids.find(items[plan.item].report.account_reference);
-      if (id == created_ids.end()) throw std::runtime_error("new line missing after its insert");
-      month_writes.emplace_back(id->second, &plan);
+  // Borrower rows, created when new, all locked. Keys go in ascending order, so every chunk
+  // takes its borrower locks in the same order and concurrent chunks queue instead of
+  // deadlocking. (A multi-row INSERT .. ON DUPLICATE KEY UPDATE lost rows here under concurrent
+  // chunks, so existing rows are locked first and only the missing ones inserted.)
+  void LockBorrowers() {
+    std::map<std::string, const BorrowerIdentity*> borrowers;
+    for (const auto i : todo_) borrowers.emplace(items_[i].borrower.key, &items_[i].borrower);
+    for (int attempt = 1; borrower_ids_.size() < borrowers.size(); ++attempt) {
+      std::vector<const BorrowerIdentity*> missing;
+      {
+        // Keys go as hex: raw bytes bound as text would be compared in the connection's charset.
+        auto stmt = conn_.PrepareRows("SELECT borrower_key, id FROM borrowers WHERE borrower_key IN (" +
+                                          RowsOf("UNHEX(?)", borrowers.size()) + ") ORDER BY borrower_key FOR UPDATE",
+                                      borrowers.size());
+        int p = 1;
+        for (const auto& entry : borrowers) stmt->setString(p++, HexOf(entry.first));
+        std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+        while (rs->next()) borrower_ids_.emplace(std::string(rs->getString(1)), rs->getUInt64(2));
+      }
+      for (const auto& [key, b] : borrowers)
+        if (!borrower_ids_.contains(key)) missing.push_back(b);
+      if (missing.empty()) break;
+      auto stmt = conn_.PrepareRows("INSERT INTO borrowers (borrower_key, region_code, birth_year) VALUES " +
+                                        RowsOf("(?, ?, ?)", missing.size()),
+                                    missing.size());
+      int p = 1;
+      for (const auto* b : missing) {
+        stmt->setString(p++, b->key);
+        stmt->setString(p++, b->region_code);
+        stmt->setInt(p++, b->birth_year);
+      }
+      try {
+        stmt->executeUpdate();
+      } catch (const sql::SQLException& e) {
+        // Another chunk created one of them first: only this statement was undone; look again.
+        if (e.getErrorCode() != kErrDuplicateKey || attempt >= 5) throw;
+      }
+      borrower_ids_.clear();
     }
   }
-  if (!month_writes.empty()) {
-    auto stmt = conn.PrepareRows(MonthUpsertSql(month_writes.size()), month_writes.size());
+
+  // The member's existing lines among these account references, locked for the update.
+  void LockLines() {
+    auto stmt = conn_.PrepareRows(
+        "SELECT account_reference, id, borrower_id, currency, as_of_date, version, ever_negative, negative_ended_date "
+        "FROM credit_lines WHERE member_id = ? AND account_reference IN (" + Placeholders(todo_.size()) + ") FOR UPDATE",
+        todo_.size());
+    stmt->setUInt64(1, member_id_);
+    int p = 2;
+    for (const auto i : todo_) stmt->setString(p++, items_[i].report.account_reference);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    while (rs->next())
+      lines_.emplace(std::string(rs->getString(1)),
+                     LockedLine{rs->getUInt64(2),
+                                {rs->getUInt64(3), rs->getString(4), line_rows::ReadDate(*rs, 5), rs->getInt64(6)},
+                                rs->getBoolean(7),
+                                line_rows::ReadOptionalDate(*rs, 8)});
+  }
+
+  // Month records the reports fall in, for lines that exist: (line id, month) -> as-of date.
+  void LockMonths() {
+    std::vector<std::pair<std::uint64_t, domain::Date>> keys;
+    for (const auto i : todo_)
+      if (const auto it = lines_.find(items_[i].report.account_reference); it != lines_.end())
+        keys.emplace_back(it->second.id, items_[i].report.as_of_date.FirstOfMonth());
+    if (keys.empty()) return;
+    auto stmt = conn_.PrepareRows("SELECT line_id, month, as_of_date FROM credit_line_months WHERE (line_id, month) IN (" +
+                                      RowsOf("(?, ?)", keys.size()) + ") FOR UPDATE",
+                                  keys.size());
+    int p = 1;
+    for (const auto& [line_id, month] : keys) {
+      stmt->setUInt64(p++, line_id);
+      stmt->setString(p++, month.ToString());
+    }
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    while (rs->next())
+      months_.emplace(std::make_pair(rs->getUInt64(1), line_rows::ReadDate(*rs, 2)), line_rows::ReadDate(*rs, 3));
+  }
+
+  // Every record decided as ApplyOne would.
+  void Decide() {
+    for (const auto i : todo_) {
+      const auto& report = items_[i].report;
+      const auto line = lines_.find(report.account_reference);
+      const LockedLine* stored = line == lines_.end() ? nullptr : &line->second;
+      const auto decision = domain::DecideLineUpdate(
+          stored ? std::optional<domain::StoredLineState>(stored->state) : std::nullopt, BorrowerIdOf(items_[i]),
+          report, "line.");
+      if (!decision.ok()) {
+        out_[i].error = decision.error();
+        continue;
+      }
+      Plan plan{i, stored, decision.value() != domain::LineUpdate::kStale, true, false,
+                NegativeMarksAfter(report, stored)};
+      if (stored) {
+        const auto month = months_.find({stored->id, report.as_of_date.FirstOfMonth()});
+        const bool exists = month != months_.end();
+        plan.write_month = !(exists && month->second > report.as_of_date);
+        plan.month_corrected = plan.write_month && exists && report.as_of_date <= stored->state.as_of_date;
+      }
+      switch (decision.value()) {
+        case domain::LineUpdate::kCreate:
+          out_[i].result = domain::ReportResult{domain::ReportOutcome::kCreated, report.as_of_date, 1, false};
+          break;
+        case domain::LineUpdate::kReplace:
+          out_[i].result = domain::ReportResult{domain::ReportOutcome::kUpdated, report.as_of_date,
+                                                stored->state.version + 1, plan.month_corrected};
+          break;
+        case domain::LineUpdate::kStale:
+          out_[i].result = domain::ReportResult{
+              plan.write_month ? domain::ReportOutcome::kHistoryUpdated : domain::ReportOutcome::kStaleIgnored,
+              stored->state.as_of_date, stored->state.version, plan.month_corrected};
+          break;
+      }
+      plans_.push_back(plan);
+    }
+    for (const auto& plan : plans_) {
+      if (!plan.stored) {
+        created_.push_back(&plan);
+      } else if (plan.write_line) {
+        replaced_.push_back(&plan);
+      }
+    }
+  }
+
+  // New lines by one INSERT, replaced ones by one upsert that names each row by its id. (Without
+  // the id, a multi-row upsert that falls back to the unique key was seen to lose rows on this
+  // MariaDB under concurrent chunks; by primary key a row can only meet itself.)
+  void WriteLines() {
+    if (!created_.empty()) {
+      constexpr int kParams = kFigureCount + 4;
+      auto stmt = conn_.PrepareRows(std::string("INSERT INTO credit_lines (") + kFigureColumns +
+                                        ", member_id, account_reference, borrower_id, public_id, version) VALUES " +
+                                        RowsOf("(" + Placeholders(kParams) + ", 1)", created_.size()),
+                                    created_.size());
+      int base = 0;
+      for (const auto* plan : created_) {
+        const auto& item = items_[plan->item];
+        BindFigures(*stmt, base + 1, item.report, plan->marks.ever_negative, plan->marks.ended);
+        stmt->setUInt64(base + kFigureCount + 1, member_id_);
+        stmt->setString(base + kFigureCount + 2, item.report.account_reference);
+        stmt->setUInt64(base + kFigureCount + 3, BorrowerIdOf(item));
+        stmt->setString(base + kFigureCount + 4, NewPublicId('l'));
+        base += kParams;
+      }
+      try {
+        stmt->executeUpdate();
+      } catch (const sql::SQLException& e) {
+        if (e.getErrorCode() == kErrDuplicateKey) throw SetConflict{};  // the same account created meanwhile
+        throw;
+      }
+      ReadCreatedIds();
+    }
+    if (!replaced_.empty()) {
+      static const std::string update = [] {
+        std::string set;
+        std::istringstream in(kFigureColumns);
+        for (std::string c; std::getline(in, c, ',');) {
+          c = c.substr(c.find_first_not_of(' '));
+          set += (set.empty() ? "" : ", ") + c + " = VALUES(" + c + ")";
+        }
+        return " ON DUPLICATE KEY UPDATE " + set + ", version = version + 1, updated_at = CURRENT_TIMESTAMP(6)";
+      }();
+      constexpr int kParams = kFigureCount + 5;
+      auto stmt = conn_.PrepareRows(std::string("INSERT INTO credit_lines (") + kFigureColumns +
+                                        ", id, member_id, account_reference, borrower_id, public_id, version) VALUES " +
+                                        RowsOf("(" + Placeholders(kParams) + ", 1)", replaced_.size()) + update,
+                                    replaced_.size());
+      int base = 0;
+      for (const auto* plan : replaced_) {
+        const auto& item = items_[plan->item];
+        BindFigures(*stmt, base + 1, item.report, plan->marks.ever_negative, plan->marks.ended);
+        stmt->setUInt64(base + kFigureCount + 1, plan->stored->id);
+        stmt->setUInt64(base + kFigureCount + 2, member_id_);
+        stmt->setString(base + kFigureCount + 3, item.report.account_reference);
+        stmt->setUInt64(base + kFigureCount + 4, plan->stored->state.borrower_id);
+        stmt->setString(base + kFigureCount + 5, "-");  // not used: every row exists
+        base += kParams;
+      }
+      // Each row exists and is locked, so each is updated (2 affected rows per update).
+      if (stmt->executeUpdate() != static_cast<int>(2 * replaced_.size()))
+        throw std::runtime_error("a locked credit line was not updated");
+    }
+  }
+
+  void ReadCreatedIds() {
+    auto stmt = conn_.PrepareRows("SELECT account_reference, id FROM credit_lines WHERE member_id = ? AND "
+                                  "account_reference IN (" + Placeholders(created_.size()) + ")",
+                                  created_.size());
+    stmt->setUInt64(1, member_id_);
+    int p = 2;
+    for (const auto* plan : created_) stmt->setString(p++, items_[plan->item].report.account_reference);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    while (rs->next()) created_ids_.emplace(std::string(rs->getString(1)), rs->getUInt64(2));
+  }
+
+  void WriteMonths() {
+    std::vector<std::pair<std::uint64_t, const Plan*>> writes;
+    for (const auto& plan : plans_) {
+      if (!plan.write_month) continue;
+      if (plan.stored) {
+        writes.emplace_back(plan.stored->id, &plan);
+      } else {
+        const auto id = created_ids_.find(items_[plan.item].report.account_reference);
+        if (id == created_ids_.end()) throw std::runtime_error("new line missing after its insert");
+        writes.emplace_back(id->second, &plan);
+      }
+    }
+    if (writes.empty()) return;
+    auto stmt = conn_.PrepareRows(MonthUpsertSql(writes.size()), writes.size());
     int base = 1;
-    for (const auto& [line_id, plan] : month_writes) {
-      BindMonth(*stmt, base, line_id, items[plan->item].report, plan->month_corrected);
+    for (const auto& [line_id, plan] : writes) {
+      BindMonth(*stmt, base, line_id, items_[plan->item].report, plan->month_corrected);
       base += kMonthParams;
     }
     stmt->executeUpdate();
   }
 
   // A reservation made for an account reference ends with the new line's first report.
-  if (!created.empty()) {
-    auto stmt = conn.PrepareRows(
+  void EndReservations() {
+    if (created_.empty()) return;
+    auto stmt = conn_.PrepareRows(
         // borrower_id IN (...) lets the borrower index find the (usually no) candidates.
         "UPDATE reservations SET status = 2, ended_at_us = ? WHERE member_id = ? AND status = 1 AND borrower_id IN (" +
-            Placeholders(created.size()) + ") AND (account_reference, borrower_id) IN (" +
-            RowsOf("(?, ?)", created.size()) + ")",
-        created.size());
-    stmt->setInt64(1, now_us);
-    stmt->setUInt64(2, member_id);
+            Placeholders(created_.size()) + ") AND (account_reference, borrower_id) IN (" +
+            RowsOf("(?, ?)", created_.size()) + ")",
+        created_.size());
+    stmt->setInt64(1, now_us_);
+    stmt->setUInt64(2, member_id_);
     int p = 3;
-    for (const auto* plan : created) stmt->setUInt64(p++, borrower_ids.find(items[plan->item].borrower.key)->second);
-    for (const auto* plan : created) {
-      const auto& item = items[plan->item];
+    for (const auto* plan : created_) stmt->setUInt64(p++, BorrowerIdOf(items_[plan->item]));
+    for (const auto* plan : created_) {
+      const auto& item = items_[plan->item];
       stmt->setString(p++, item.report.account_reference);
-      stmt->setUInt64(p++, borrower_ids.find(item.borrower.key)->second);
+      stmt->setUInt64(p++, BorrowerIdOf(item));
     }
     stmt->executeUpdate();
   }
 
-  // Idempotency keys with their responses. A key committed by another stream since the first
-  // read makes this statement fail; the chunk is then rolled back and applied record by record.
-  {
-    auto stmt = conn.PrepareRows(
+  // Idempotency keys with their responses. A key committed by another stream since ReadReplays
+  // makes this statement fail; the chunk is then rolled back and applied record by record.
+  void StoreIdempotencyKeys() {
+    auto stmt = conn_.PrepareRows(
         "INSERT INTO idempotency_keys (member_id, request_id, method, request_fingerprint, response) VALUES " +
-            RowsOf("(?, ?, ?, ?, ?)", plans.size()),
-        plans.size());
+            RowsOf("(?, ?, ?, ?, ?)", plans_.size()),
+        plans_.size());
     int p = 1;
-    for (const auto& plan : plans) {
-      const auto& item = items[plan.item];
-      stmt->setUInt64(p++, member_id);
+    for (const auto& plan : plans_) {
+      const auto& item = items_[plan.item];
+      stmt->setUInt64(p++, member_id_);
       stmt->setString(p++, item.idempotency.request_id);
       stmt->setString(p++, kReportMethod);
       stmt->setString(p++, item.idempotency.fingerprint);
-      stmt->setString(p++, EncodeResult(*out[plan.item].result));
+      stmt->setString(p++, EncodeResult(*out_[plan.item].result));
     }
     try {
       stmt->executeUpdate();
@@ -635,11 +665,19 @@ std::vector<BulkItemOutcome> ApplySet(Connection& conn, std::uint64_t member_id,
     }
   }
 
-  std::vector<const domain::AuditEvent*> audits;
-  for (const auto& plan : plans) audits.push_back(&items[plan.item].audit);
-  AuditRepository::InsertMany(conn, audits);
-  return out;
-}
+  Connection& conn_;
+  const std::uint64_t member_id_;
+  const std::vector<BulkItem>& items_;
+  const std::int64_t now_us_;
+  std::vector<BulkItemOutcome> out_;
+  std::vector<std::size_t> todo_;  // items that are not replays
+  std::map<std::string, std::uint64_t, std::less<>> borrower_ids_;
+  std::map<std::string, LockedLine, std::less<>> lines_;
+  std::map<std::pair<std::uint64_t, domain::Date>, domain::Date> months_;
+  std::vector<Plan> plans_;
+  std::vector<const Plan*> created_, replaced_;  // into plans_, filled once plans_ is complete
+  std::map<std::string, std::uint64_t, std::less<>> created_ids_;
+};
 }  // namespace
 
 std::vector<BulkItemOutcome> CreditLineRepository::ApplyBatch(std::uint64_t member_id,
@@ -675,7 +713,7 @@ std::vector<BulkItemOutcome> CreditLineRepository::ApplyPart(std::uint64_t membe
                                                              std::int64_t now_us) {
   try {
     auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<std::vector<BulkItemOutcome>> {
-      return ApplySet(conn, member_id, items, now_us);
+      return ChunkApplier(conn, member_id, items, now_us).Apply();
     });
     return std::move(result).value();
   } catch (const SetConflict&) {
