@@ -102,15 +102,14 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::st
 }
 
 domain::Result<BorrowerSnapshot> InquiryRepository::Inquire(
-    const Query& q, const std::function<domain::MaybeError(const BorrowerSnapshot&)>& permit,
+    const InquiryRecord& inquiry, const std::function<domain::MaybeError(const BorrowerSnapshot&)>& permit,
     const std::function<domain::AuditEvent()>& audit) {
   // Read committed data in one statement; the inquiry is recorded afterwards, and the caller
   // gets the data only once the record is durable.
   auto snapshot = WithConnection(pool_, [&](Connection& conn) {
-    return ReadSnapshot(conn, q.borrower_key, q.member_id, q.now_us);
+    return ReadSnapshot(conn, inquiry.borrower_key, inquiry.member_id, inquiry.at_us);
   });
   if (auto refused = permit(snapshot)) return *refused;
-  const InquiryRecord inquiry{q.borrower_key, q.member_id, q.purpose, q.consent_reference, q.method, q.now_us};
   writer_.Write(audit(), &inquiry);
   return snapshot;
 }

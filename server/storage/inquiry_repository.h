@@ -35,17 +35,10 @@ class InquiryRepository {
   InquiryRepository(ConnectionPool& pool, MemberDirectory& members, GroupCommitWriter& writer)
       : pool_(pool), members_(members), writer_(writer) {}
 
-  struct Query {
-    std::string borrower_key;
-    std::uint64_t member_id = 0;
-    domain::Purpose purpose = domain::Purpose::kUnspecified;
-    std::string consent_reference;
-    std::string method;
-    std::int64_t now_us = 0;
-  };
-  // Reads the snapshot, lets `permit` refuse the query from it (nothing is then written), then
-  // records the inquiry with its audit record and returns once both are durable.
-  domain::Result<BorrowerSnapshot> Inquire(const Query& query,
+  // Reads the snapshot as of `inquiry.at_us` for `inquiry.member_id`, lets `permit` refuse the
+  // query from it (nothing is then written), then records the inquiry with its audit record and
+  // returns once both are durable.
+  domain::Result<BorrowerSnapshot> Inquire(const InquiryRecord& inquiry,
                                            const std::function<domain::MaybeError(const BorrowerSnapshot&)>& permit,
                                            const std::function<domain::AuditEvent()>& audit);
 
