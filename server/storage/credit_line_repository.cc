@@ -123,17 +123,22 @@ std::uint64_t InsertLine(Connection& conn, std::uint64_t member_id, std::uint64_
   return rs->getUInt64(1);
 }
 
+// "column = value(column), ..." over the figure columns, for UPDATE and upsert statements.
+std::string FigureAssignments(const std::function<std::string(const std::string&)>& value) {
+  std::string set;
+  std::istringstream in(kFigureColumns);
+  for (std::string column; std::getline(in, column, ',');) {
+    column = column.substr(column.find_first_not_of(' '));
+    set += (set.empty() ? "" : ", ") + column + " = " + value(column);
+  }
+  return set;
+}
+
 void ReplaceLine(Connection& conn, std::uint64_t line_id, const domain::LineReport& r, bool ever_negative,
                  const std::optional<domain::Date>& negative_ended) {
-  static const std::string sql = [] {
-    std::string cols = kFigureColumns, set;
-    std::istringstream in(cols);
-    for (std::string c; std::getline(in, c, ',');) {
-      const auto first = c.find_first_not_of(' ');
-      set += (set.empty() ? "" : ", ") + c.substr(first) + " = ?";
-    }
-    return "UPDATE credit_lines SET " + set + ", version = version + 1, updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?";
-  }();
+  static const std::string sql =
+      "UPDATE credit_lines SET " + FigureAssignments([](const std::string&) { return std::string("?"); }) +
+      ", version = version + 1, updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?";
   auto& stmt = conn.Prepare(sql);
   BindFigures(stmt, 1, r, ever_negative, negative_ended);
   stmt.setUInt64(kFigureCount + 1, line_id);
@@ -556,15 +561,10 @@ class ChunkApplier {
       ReadCreatedIds();
     }
     if (!replaced_.empty()) {
-      static const std::string update = [] {
-        std::string set;
-        std::istringstream in(kFigureColumns);
-        for (std::string c; std::getline(in, c, ',');) {
-          c = c.substr(c.find_first_not_of(' '));
-          set += (set.empty() ? "" : ", ") + c + " = VALUES(" + c + ")";
-        }
-        return " ON DUPLICATE KEY UPDATE " + set + ", version = version + 1, updated_at = CURRENT_TIMESTAMP(6)";
-      }();
+      static const std::string update =
+          " ON DUPLICATE KEY UPDATE " +
+          FigureAssignments([](const std::string& column) { return "VALUES(" + column + ")"; }) +
+          ", version = version + 1, updated_at = CURRENT_TIMESTAMP(6)";
       constexpr int kParams = kFigureCount + 5;
       auto stmt = conn_.PrepareRows(std::string("INSERT INTO credit_lines (") + kFigureColumns +
                                         ", id, member_id, account_reference, borrower_id, public_id, version) VALUES " +
