@@ -304,17 +304,6 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(
 }
 
 namespace {
-std::string HexOf(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 // Another stream committed one of the chunk's request ids, or created one of its lines, while
 // the chunk ran: the chunk is rolled back and applied record by record.
 struct SetConflict {};
@@ -417,12 +406,11 @@ class ChunkApplier {
     for (int attempt = 1; borrower_ids_.size() < borrowers.size(); ++attempt) {
       std::vector<const BorrowerIdentity*> missing;
       {
-        // Keys go as hex: raw bytes bound as text would be compared in the connection's charset.
         auto stmt = conn_.PrepareRows("SELECT borrower_key, id FROM borrowers WHERE borrower_key IN (" +
-                                          RowsOf("UNHEX(?)", borrowers.size()) + ") ORDER BY borrower_key FOR UPDATE",
+                                          Placeholders(borrowers.size()) + ") ORDER BY borrower_key FOR UPDATE",
                                       borrowers.size());
         int p = 1;
-        for (const auto& entry : borrowers) stmt->setString(p++, HexOf(entry.first));
+        for (const auto& entry : borrowers) stmt->setString(p++, entry.first);
         std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
         while (rs->next()) borrower_ids_.emplace(std::string(rs->getString(1)), rs->getUInt64(2));
       }
