@@ -215,6 +215,9 @@ MonthWrite WriteMonth(Connection& conn, std::uint64_t line_id, const domain::Lin
   auto upsert = conn.PrepareRows(MonthUpsertSql(1), 1);
   BindMonth(*upsert, 1, line_id, r, corrected);
   upsert->executeUpdate();
+  auto& repack = conn.Prepare(std::string(line_rows::kRepackMonthStatuses) + "l.id = ?");
+  repack.setUInt64(1, line_id);
+  repack.executeUpdate();
   return corrected ? MonthWrite::kCorrected : MonthWrite::kWritten;
 }
 
@@ -606,6 +609,16 @@ class ChunkApplier {
       base += kMonthParams;
     }
     stmt->executeUpdate();
+
+    std::vector<std::uint64_t> line_ids;
+    for (const auto& write : writes) line_ids.push_back(write.first);
+    std::sort(line_ids.begin(), line_ids.end());
+    line_ids.erase(std::unique(line_ids.begin(), line_ids.end()), line_ids.end());
+    auto repack = conn_.PrepareRows(
+        std::string(line_rows::kRepackMonthStatuses) + "l.id IN (" + Placeholders(line_ids.size()) + ")",
+        line_ids.size());
+    for (std::size_t i = 0; i < line_ids.size(); ++i) repack->setUInt64(static_cast<int>(i + 1), line_ids[i]);
+    repack->executeUpdate();
   }
 
   // A reservation made for an account reference ends with the new line's first report.
@@ -823,6 +836,10 @@ CreditLineRepository::PurgeCounts CreditLineRepository::PurgeExpiredNegativeInfo
         "AND m.status_code IN ('1','2','3','4','5','6','7','D','Z','G')");
     months.setString(1, cutoff);
     counts.months_deleted = months.executeUpdate();
+    auto& repack = conn.Prepare(std::string(line_rows::kRepackMonthStatuses) +
+                                "l.negative_ended_date IS NOT NULL AND l.negative_ended_date <= ?");
+    repack.setString(1, cutoff);
+    repack.executeUpdate();
     auto& lines = conn.Prepare(
         "UPDATE credit_lines SET first_delinquency_date = NULL, collections_stage = 0, charged_off_amount_minor = 0, "
         "charged_off_date = NULL, classification = IF(classification >= 2, 0, classification), ever_negative = 0, "

@@ -23,8 +23,7 @@ constexpr std::int64_t kDayUs = 86'400'000'000LL;
 // Member code and type come from the MemberDirectory, not a join.
 const std::string kSnapshotSql =
     std::string("SELECT l.id, l.member_id, NULL, NULL, ") + line_rows::kLineFields +
-    ", (SELECT GROUP_CONCAT(DATE_FORMAT(mo.month, '%Y%m'), IF(mo.status_code = '', '#', LEFT(mo.status_code, 1)) "
-    "ORDER BY mo.month SEPARATOR '') FROM credit_line_months mo WHERE mo.line_id = l.id), 1 "
+    ", l.month_statuses, 1 "
     "FROM borrowers b JOIN credit_lines l ON l.borrower_id = b.id WHERE b.borrower_key = ? AND l.deleted_at IS NULL "
     "UNION ALL "
     "SELECT r.id, r.member_id, NULL, NULL, r.public_id, NULL, r.product_type, r.currency, r.amount_minor, "
@@ -40,18 +39,6 @@ const std::string kSnapshotSql =
 
 constexpr int kMonthsColumn = 29;
 constexpr int kKindColumn = 30;
-
-// "YYYYMMc" per month, oldest first.
-std::vector<domain::MonthStatus> UnpackHistory(const std::string& packed) {
-  std::vector<domain::MonthStatus> out;
-  out.reserve(packed.size() / 7);
-  for (std::size_t i = 0; i + 7 <= packed.size(); i += 7) {
-    const int year = std::stoi(packed.substr(i, 4));
-    const int month = std::stoi(packed.substr(i + 4, 2));
-    out.push_back({domain::Date{year, month, 1}, packed[i + 6]});
-  }
-  return out;
-}
 }  // namespace
 
 BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::string& borrower_key,
@@ -75,7 +62,7 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::st
         const auto member = members_.Get(conn, line.member_id);
         line.member_code = member.code;
         line.member_type = member.type;
-        if (!rs->isNull(kMonthsColumn)) line.history = UnpackHistory(rs->getString(kMonthsColumn));
+        if (!rs->isNull(kMonthsColumn)) line.history = line_rows::UnpackMonthStatuses(rs->getString(kMonthsColumn));
         s.lines.push_back(std::move(line));
         break;
       }

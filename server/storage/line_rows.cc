@@ -15,6 +15,22 @@ const char* const kLineFields =
 const std::string kSelectWithMember = std::string("SELECT l.id, m.id, m.code, m.member_type, ") + kLineFields +
                                       " FROM credit_lines l JOIN members m ON m.id = l.member_id ";
 
+const char* const kRepackMonthStatuses =
+    "UPDATE credit_lines l SET l.month_statuses = ("
+    "SELECT GROUP_CONCAT(DATE_FORMAT(mo.month, '%Y%m'), IF(mo.status_code = '', '#', LEFT(mo.status_code, 1)) "
+    "ORDER BY mo.month SEPARATOR '') FROM credit_line_months mo WHERE mo.line_id = l.id) WHERE ";
+
+std::vector<domain::MonthStatus> UnpackMonthStatuses(const std::string& packed) {
+  std::vector<domain::MonthStatus> out;
+  out.reserve(packed.size() / 7);
+  for (std::size_t i = 0; i + 7 <= packed.size(); i += 7) {
+    const int year = std::stoi(packed.substr(i, 4));
+    const int month = std::stoi(packed.substr(i + 4, 2));
+    out.push_back({domain::Date{year, month, 1}, packed[i + 6]});
+  }
+  return out;
+}
+
 std::optional<domain::Date> ReadOptionalDate(sql::ResultSet& rs, int column) {
   if (rs.isNull(column)) return std::nullopt;
   return domain::Date::Parse(std::string(rs.getString(column)));

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/date.h"
 #include "domain/exposure.h"
@@ -22,5 +23,13 @@ std::optional<domain::Date> ReadOptionalDate(sql::ResultSet& rs, int column);
 domain::Date ReadDate(sql::ResultSet& rs, int column);
 // Reads columns 1-28 as laid out above (history is left empty).
 domain::BorrowerLine ReadLine(sql::ResultSet& rs);
+
+// credit_lines.month_statuses packs a line's monthly history for borrower queries: "YYYYMMc" per
+// month of credit_line_months, oldest first, c the status code ('#' for none; schema 0006).
+// kRepackMonthStatuses rewrites it from credit_line_months for the lines of `credit_lines l`
+// that the appended WHERE condition selects; every change to credit_line_months runs it in the
+// same transaction, so the packed copy never disagrees with the records.
+extern const char* const kRepackMonthStatuses;
+std::vector<domain::MonthStatus> UnpackMonthStatuses(const std::string& packed);
 
 }  // namespace creditshare::storage::line_rows

@@ -140,6 +140,7 @@ TEST_F(BulkTest, KilledServerMidStreamThenRerunLeavesEveryRecordExactlyOnce) {
   EXPECT_EQ(svc.db().Count("credit_lines"), file.good);
   EXPECT_EQ(svc.db().Count("credit_line_months"), file.good);
   EXPECT_EQ(svc.db().Count("idempotency_keys"), file.good);
+  EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
   // Every record acknowledged by the first run was there for the second to replay.
   EXPECT_NE(second.out.find(std::to_string(file.good - committed) + " accepted, " + std::to_string(committed) +
                             " already applied"),
@@ -248,6 +249,7 @@ TEST_F(BulkTest, ChunksGiveTheSameOutcomesAndStateAsOneByOneReports) {
   const auto expected = state(TestService::kBankA, "U-");
   EXPECT_EQ(expected.size(), 8u);  // months: a1 Sep+Oct, a2 Aug+Sep, a3 Sep, a5 Sep, a6 Sep+Oct
   EXPECT_EQ(state(TestService::kFinanceC, "B-"), expected);
+  EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 #include <thread>
@@ -162,6 +163,28 @@ long TestDatabase::Count(const std::string& table) {
   std::unique_ptr<sql::ResultSet> rs(conn_->Prepare("SELECT COUNT(*) FROM " + table).executeQuery());
   rs->next();
   return static_cast<long>(rs->getInt64(1));
+}
+
+std::vector<std::string> TestDatabase::StalePackedHistories() {
+  std::map<std::uint64_t, std::string> expected;
+  std::unique_ptr<sql::ResultSet> months(
+      conn_->Prepare("SELECT line_id, month, status_code FROM credit_line_months ORDER BY line_id, month")
+          .executeQuery());
+  while (months->next()) {
+    const std::string month = months->getString(2);  // YYYY-MM-DD
+    const std::string code = months->getString(3);
+    expected[months->getUInt64(1)] += month.substr(0, 4) + month.substr(5, 2) + (code.empty() ? '#' : code[0]);
+  }
+  std::vector<std::string> stale;
+  std::unique_ptr<sql::ResultSet> lines(
+      conn_->Prepare("SELECT id, month_statuses FROM credit_lines ORDER BY id").executeQuery());
+  while (lines->next()) {
+    const std::string stored = lines->isNull(2) ? "" : std::string(lines->getString(2));
+    const std::string& want = expected[lines->getUInt64(1)];
+    if (stored != want)
+      stale.push_back("line " + std::to_string(lines->getUInt64(1)) + ": stored '" + stored + "', records '" + want + "'");
+  }
+  return stale;
 }
 
 std::chrono::system_clock::time_point TestNow() {

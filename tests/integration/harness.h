@@ -52,6 +52,10 @@ class TestDatabase {
   // data. The audit tables grow with every call, so they are left out unless asked for.
   std::vector<std::string> DumpAllTables(bool include_audit = false);
   long Count(const std::string& table);
+  // Lines whose packed history (credit_lines.month_statuses, "YYYYMMc" per month, oldest first)
+  // differs from their credit_line_months records, one description each; packed here in C++,
+  // independently of the server's SQL.
+  std::vector<std::string> StalePackedHistories();
 
  private:
   storage::DbConfig config_;

@@ -176,6 +176,7 @@ TEST_F(LifecycleTest, NegativeInformationDropsOutFiveYearsAfterItEndedAndIsPurge
   EXPECT_NE(purge.out.find("1 monthly records deleted, 1 lines cleared"), std::string::npos) << purge.out;
   EXPECT_EQ(svc.db().Count("credit_line_months WHERE status_code = '2'"), 0);
   EXPECT_EQ(svc.db().Count("credit_lines WHERE first_delinquency_date IS NOT NULL"), 0);
+  EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
 }
 
 TEST_F(LifecycleTest, NewFieldsAreValidatedWithTheFieldNamedAndNothingWritten) {
