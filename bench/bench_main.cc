@@ -62,6 +62,11 @@ int EchoServer(const std::string& listen, const Tls& tls, int max_threads) {
   grpc::ResourceQuota quota("echo");
   quota.SetMaxThreads(max_threads);
   builder.SetResourceQuota(quota);
+  // gRPC's sync server ends a worker that finishes a call when more than MAX_POLLERS threads (default 2)
+  // already wait for calls, and starts a new one when fewer than MIN_POLLERS do: under load that
+  // created and destroyed a thread for about every second call. Finished workers keep polling instead,
+  // up to the thread cap.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, max_threads);
   int port = 0;
   builder.AddListeningPort(listen, grpc::SslServerCredentials(opts), &port);
   builder.RegisterService(&service);

@@ -153,6 +153,11 @@ void Server::Start() {
   grpc::ResourceQuota quota("creditshare");
   quota.SetMaxThreads(config_.max_threads);
   builder.SetResourceQuota(quota);
+  // gRPC's sync server ends a worker that finishes a call when more than MAX_POLLERS threads (default 2)
+  // already wait for calls, and starts a new one when fewer than MIN_POLLERS do: under load that
+  // created and destroyed a thread for about every second call. Finished workers keep polling instead,
+  // up to the thread cap.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, config_.max_threads);
   builder.AddListeningPort(config_.listen_address, grpc::SslServerCredentials(tls), &port_);
   builder.RegisterService(&components_->reporting);
   builder.RegisterService(&components_->inquiry);
