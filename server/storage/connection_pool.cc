@@ -19,10 +19,11 @@ sql::mysql::MySQL_Driver* Driver() {
 }
 }  // namespace
 
-Connection::Connection(std::unique_ptr<sql::Connection> conn, bool cache_multi_row_statements)
+Connection::Connection(std::unique_ptr<sql::Connection> conn, bool cache_multi_row_statements, bool autocommit)
     : last_used(std::chrono::steady_clock::now()),
       conn_(std::move(conn)),
-      cache_multi_row_statements_(cache_multi_row_statements) {}
+      cache_multi_row_statements_(cache_multi_row_statements),
+      autocommit_(autocommit) {}
 
 Connection::~Connection() {
   statements_.clear();
@@ -80,15 +81,16 @@ std::unique_ptr<Connection> ConnectionPool::Open(bool with_database) {
   opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   try {
     std::unique_ptr<sql::Connection> raw(Driver()->connect(opts));
-    auto conn = std::make_unique<Connection>(std::move(raw), config_.cache_multi_row_statements);
+    if (!config_.autocommit) raw->setAutoCommit(false);
+    auto conn = std::make_unique<Connection>(std::move(raw), config_.cache_multi_row_statements, config_.autocommit);
     conn->Execute("SET SESSION time_zone = '+00:00'");
     // Correctness rests on explicit row locks (the borrower row, FOR UPDATE / shared reads), not on
     // gap locks; READ COMMITTED avoids the gap-lock deadlocks that parallel inserts into unique
     // indexes (idempotency keys, borrowers) otherwise cause under REPEATABLE READ.
     conn->Execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     conn->Execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO'");
-    // Borrower queries pack each line's monthly history with GROUP_CONCAT (7 bytes a month); a
-    // server configured with a small limit would cut the newest months off silently.
+    // Each line's packed monthly history is built with GROUP_CONCAT (7 bytes a month); a server
+    // configured with a small limit would cut the newest months off silently.
     conn->Execute("SET SESSION group_concat_max_len = 1048576");
     return conn;
   } catch (const sql::SQLException& e) {

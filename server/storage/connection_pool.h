@@ -30,6 +30,9 @@ struct DbConfig {
   // Keep multi-row statements of up to Connection::kMaxCachedRows rows prepared (see PrepareRows).
   // Only for connections that run few statement shapes many times (the group-commit writers).
   bool cache_multi_row_statements = false;
+  // Off: sessions are always inside a transaction that the next statement opens, so RunTransaction
+  // needs no START TRANSACTION round trip. Only for connections that run nothing but transactions.
+  bool autocommit = true;
 };
 
 // The database cannot serve the request now (unreachable, pool exhausted past its timeout);
@@ -43,7 +46,8 @@ class UnavailableError : public std::runtime_error {
 // prepared once per connection and reused: a prepare is a server round trip.
 class Connection {
  public:
-  explicit Connection(std::unique_ptr<sql::Connection> conn, bool cache_multi_row_statements = false);
+  explicit Connection(std::unique_ptr<sql::Connection> conn, bool cache_multi_row_statements = false,
+                      bool autocommit = true);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -71,12 +75,15 @@ class Connection {
   // Runs a statement with no parameters and no result (DDL, session settings).
   void Execute(const std::string& sql);
   sql::Connection& raw() { return *conn_; }
+  // False when the session was opened with autocommit off (DbConfig::autocommit).
+  bool autocommit() const { return autocommit_; }
 
   std::chrono::steady_clock::time_point last_used;
 
  private:
   std::unique_ptr<sql::Connection> conn_;
   const bool cache_multi_row_statements_;
+  const bool autocommit_;
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
 };
 

@@ -12,6 +12,7 @@ namespace {
 DbConfig WriterPoolConfig(DbConfig db, int writers) {
   db.pool_size = writers;
   db.cache_multi_row_statements = true;  // two statement shapes, batch sizes up to max_batch
+  db.autocommit = false;                  // nothing but transactions: no START TRANSACTION round trip
   return db;
 }
 }  // namespace

@@ -25,8 +25,9 @@ auto RunTransaction(ConnectionPool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, 
     auto lease = pool.Acquire();
     try {
       // START TRANSACTION / COMMIT leave the session in autocommit: two round trips per
-      // transaction instead of three with autocommit toggled off and on again.
-      lease->Execute("START TRANSACTION");
+      // transaction instead of three with autocommit toggled off and on again. A session opened
+      // with autocommit off is already in a transaction that its first statement begins.
+      if (lease->autocommit()) lease->Execute("START TRANSACTION");
       auto result = fn(*lease);
       if (result.ok()) {
         lease->raw().commit();
