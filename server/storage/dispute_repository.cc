@@ -19,7 +19,7 @@ using domain::ErrorCode;
 constexpr std::int64_t kDayUs = 86'400'000'000LL;
 constexpr const char* kColumns =
     "SELECT d.id, d.public_id, l.public_id, l.account_reference, d.status, d.reason, d.filed_at_us, d.due_at_us, "
-    "COALESCE(d.resolved_at_us, 0), d.resolution_note, l.member_id, l.borrower_id "
+    "COALESCE(d.resolved_at_us, 0), d.resolution_note, l.member_id, l.borrower_id, d.line_id "
     "FROM disputes d JOIN credit_lines l ON l.id = d.line_id ";
 
 DisputeRecord ReadDispute(sql::ResultSet& rs, std::uint64_t viewer) {
@@ -35,6 +35,13 @@ DisputeRecord ReadDispute(sql::ResultSet& rs, std::uint64_t viewer) {
   d.resolution_note = rs.getString(10);
   return d;
 }
+// credit_lines.disputed is the copy of "has an open dispute" that borrower queries read (schema 0007).
+void SetDisputed(Connection& conn, std::uint64_t line_id, bool disputed) {
+  auto& stmt = conn.Prepare("UPDATE credit_lines SET disputed = ? WHERE id = ?");
+  stmt.setBoolean(1, disputed);
+  stmt.setUInt64(2, line_id);
+  stmt.executeUpdate();
+}
 }  // namespace
 
 domain::Result<IdempotentOutcome> DisputeRepository::File(std::uint64_t member_id, const IdempotencyKey& idempotency,
@@ -43,18 +50,14 @@ domain::Result<IdempotentOutcome> DisputeRepository::File(std::uint64_t member_i
                                                           const AuditOnChange& audit, const Encoder& encode) {
   return RunIdempotent(pool_, member_id, idempotency, "FileDispute", [&](Connection& conn) -> domain::Result<std::string> {
     auto& find = conn.Prepare(
-        "SELECT l.id FROM credit_lines l JOIN borrowers b ON b.id = l.borrower_id "
+        "SELECT l.id, l.disputed FROM credit_lines l JOIN borrowers b ON b.id = l.borrower_id "
         "WHERE l.public_id = ? AND b.borrower_key = ? AND l.deleted_at IS NULL FOR UPDATE");
     find.setString(1, line_id);
     find.setString(2, borrower_key);
     std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
     if (!rs->next()) return Error{ErrorCode::kNotFound, "line_id", "no line with this id for this borrower"};
     const std::uint64_t line = rs->getUInt64(1);
-    auto& open = conn.Prepare("SELECT COUNT(*) FROM disputes WHERE line_id = ? AND status = 1");
-    open.setUInt64(1, line);
-    std::unique_ptr<sql::ResultSet> count(open.executeQuery());
-    count->next();
-    if (count->getInt(1) > 0) return Error::FailedPrecondition("line_id", "the line already has an open dispute");
+    if (rs->getBoolean(2)) return Error::FailedPrecondition("line_id", "the line already has an open dispute");
 
     DisputeRecord d;
     d.dispute_id = NewPublicId('d');
@@ -73,6 +76,7 @@ domain::Result<IdempotentOutcome> DisputeRepository::File(std::uint64_t member_i
     insert.setInt64(5, d.filed_at_us);
     insert.setInt64(6, d.due_at_us);
     insert.executeUpdate();
+    SetDisputed(conn, line, true);
     AuditRepository::Insert(conn, audit());
     return encode(d);
   });
@@ -99,6 +103,7 @@ domain::Result<IdempotentOutcome> DisputeRepository::Resolve(std::uint64_t membe
     update.setString(3, note);
     update.setUInt64(4, id);
     update.executeUpdate();
+    SetDisputed(conn, rs->getUInt64(13), false);
     if (resolution == DisputeStatus::kDeleted) {
       auto& remove = conn.Prepare("UPDATE credit_lines SET deleted_at = CURRENT_TIMESTAMP(6) WHERE public_id = ?");
       remove.setString(1, d.line_id);

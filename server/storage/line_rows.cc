@@ -10,7 +10,7 @@ const char* const kLineFields =
     "l.overdue_amount_minor, l.as_of_date, l.scheduled_payment_minor, l.actual_payment_minor, "
     "l.first_delinquency_date, l.classification, l.maturity_date, l.collections_stage, l.charged_off_amount_minor, "
     "l.charged_off_date, l.settlement_type, l.restructure_count, l.last_restructure_date, l.negative_ended_date, "
-    "EXISTS (SELECT 1 FROM disputes d WHERE d.line_id = l.id AND d.status = 1)";
+    "l.disputed";
 
 const std::string kSelectWithMember = std::string("SELECT l.id, m.id, m.code, m.member_type, ") + kLineFields +
                                       " FROM credit_lines l JOIN members m ON m.id = l.member_id ";

@@ -432,6 +432,10 @@ TEST_F(CreditDecisionTest, ConfirmedDisputeClearsTheFlag) {
   v1::ResolveDisputeResponse resolved;
   ASSERT_TRUE(svc.ClientFor(TestService::kBankA).ResolveDispute(resolve, &resolved).ok());
   EXPECT_FALSE(Exposure(TestService::kMicroB).lines(0).disputed());
+  // With the dispute resolved the line may be disputed again.
+  file.set_request_id("f-again");
+  ASSERT_TRUE(svc.ClientFor(TestService::kMicroB).FileDispute(file, &filed).ok());
+  EXPECT_TRUE(Exposure(TestService::kBankA).lines(0).disputed());
   // Bad input names the field.
   resolve.set_resolution(v1::DISPUTE_STATUS_OPEN);
   EXPECT_EQ(svc.ClientFor(TestService::kBankA).ResolveDispute(resolve, &resolved).error_message().rfind("resolution: ", 0), 0u);
