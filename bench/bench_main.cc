@@ -248,8 +248,8 @@ struct AsyncCall {
 };
 
 int Load(const std::string& target, const std::string& ca, const std::string& members_file, const std::string& ids_file,
-         const std::string& method, int concurrency, double duration_s, double warmup_s, double rate,
-         const std::string& label, const std::string& json_out) {
+         const std::string& method, int concurrency, int client_threads, double duration_s, double warmup_s,
+         double rate, const std::string& label, const std::string& json_out) {
   const auto members = ReadMembers(members_file);
   std::vector<std::string> ids;
   {
@@ -285,12 +285,31 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     if (!client->channel()->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)))
       throw std::runtime_error("cannot connect to " + target);
   const std::string payload(700, 'x');  // about the size of an exposure response
-  long report_seq = 0;
-  grpc::CompletionQueue cq;
-  std::mt19937_64 rng(17);
+  // A lane is one completion-queue thread with the calls it keeps in flight. The closed loop can
+  // spread the concurrency over --client-threads lanes, for machines where one lane saturates its
+  // core before the server does (on 2 shared cores a second lane made the echo run slower: the
+  // client then takes CPU from the server). The open loop uses one lane (it runs below saturation).
+  struct Lane {
+    int index = 0;
+    grpc::CompletionQueue cq;
+    std::mt19937_64 rng;
+    long report_seq = 0;
+    std::vector<double> latencies_ms;
+    long errors = 0;
+    std::map<int, long> errors_by_code;  // gRPC status code -> count
+  };
+  const int lane_count = rate > 0 ? 1 : std::clamp(client_threads, 1, concurrency);
+  std::vector<std::unique_ptr<Lane>> lanes;
+  for (int i = 0; i < lane_count; ++i) {
+    lanes.push_back(std::make_unique<Lane>());
+    lanes.back()->index = i;
+    lanes.back()->rng.seed(17 + i);
+  }
 
-  // Starts one call due at `intended`; its completion arrives on `cq` with the call as tag.
-  auto issue = [&](Clock::time_point intended) {
+  // Starts one call due at `intended`; its completion arrives on the lane's queue with the call as tag.
+  auto issue = [&](Lane& lane, Clock::time_point intended) {
+    auto& cq = lane.cq;
+    auto& rng = lane.rng;
     auto* call = new AsyncCall;
     call->intended = intended;
     call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -325,11 +344,11 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       call->check_reader->Finish(&call->check, &call->status, call);
     } else {
       // report: a fresh line per call (new account reference) for an existing borrower.
-      const long n = report_seq++;
+      const std::string n = std::to_string(lane.index) + "-" + std::to_string(lane.report_seq++);
       v1::ReportCreditLineRequest req;
-      req.set_request_id("load-" + label + "-" + std::to_string(n));
+      req.set_request_id("load-" + label + "-" + n);
       auto* l = req.mutable_line();
-      l->set_account_reference("L-" + label + "-" + std::to_string(n));
+      l->set_account_reference("L-" + label + "-" + n);
       l->set_resident_id(id);
       l->set_product_type(v1::PRODUCT_TYPE_CREDIT_CARD);
       l->set_currency("CNY");
@@ -347,9 +366,6 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     }
   };
 
-  std::vector<double> latencies_ms;
-  long errors = 0;
-  std::map<int, long> errors_by_code;  // gRPC status code -> count
   // Calls due in the warm-up (caches, pools and connections filling) are made but not counted.
   const auto start = Clock::now();
   const auto measured_from =
@@ -359,34 +375,48 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
   std::mutex mu;  // open loop: the scheduler and the completion thread both issue and count
   std::condition_variable slot_free;
   long in_flight = 0;
-  auto complete = [&](AsyncCall* call) {
+  auto complete = [&](Lane& lane, AsyncCall* call) {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - call->intended).count();
     if (call->intended < measured_from) {
       // warm-up
     } else if (call->status.ok()) {
-      latencies_ms.push_back(ms);
+      lane.latencies_ms.push_back(ms);
     } else {
-      ++errors;
-      ++errors_by_code[call->status.error_code()];
+      ++lane.errors;
+      ++lane.errors_by_code[call->status.error_code()];
     }
     delete call;
   };
 
   if (rate <= 0) {
-    // Closed loop: `concurrency` calls always outstanding; each answer starts the next call.
-    for (int i = 0; i < concurrency; ++i) issue(Clock::now());
-    in_flight = concurrency;
-    void* tag = nullptr;
-    bool ok = false;
-    while (in_flight > 0 && cq.Next(&tag, &ok)) {
-      complete(static_cast<AsyncCall*>(tag));
-      --in_flight;
-      if (const auto now = Clock::now(); now < end) {
-        issue(now);
-        ++in_flight;
-      }
+    // Closed loop: `concurrency` calls always outstanding, spread over the lanes; each answer
+    // starts the next call on its lane.
+    std::vector<std::thread> threads;
+    for (auto& lane_ptr : lanes) {
+      Lane& lane = *lane_ptr;
+      const int share = concurrency / lane_count + (lane.index < concurrency % lane_count ? 1 : 0);
+      threads.emplace_back([&, share] {
+        for (int i = 0; i < share; ++i) issue(lane, Clock::now());
+        long lane_in_flight = share;
+        void* tag = nullptr;
+        bool ok = false;
+        while (lane_in_flight > 0 && lane.cq.Next(&tag, &ok)) {
+          complete(lane, static_cast<AsyncCall*>(tag));
+          --lane_in_flight;
+          if (const auto now = Clock::now(); now < end) {
+            issue(lane, now);
+            ++lane_in_flight;
+          }
+        }
+        lane.cq.Shutdown();
+        while (lane.cq.Next(&tag, &ok)) {
+        }
+      });
     }
+    for (auto& t : threads) t.join();
   } else {
+    Lane& lane = *lanes.front();
+    auto& cq = lane.cq;
     // Open loop: call i is due at start + i/rate and latency counts from then, so a slow server
     // cannot hide its queueing (no coordinated omission). `concurrency` caps calls in flight.
     std::thread completions([&] {
@@ -394,7 +424,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       bool ok = false;
       while (cq.Next(&tag, &ok)) {
         std::lock_guard lock(mu);
-        complete(static_cast<AsyncCall*>(tag));
+        complete(lane, static_cast<AsyncCall*>(tag));
         --in_flight;
         slot_free.notify_one();
       }
@@ -406,7 +436,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       std::this_thread::sleep_until(intended);
       std::unique_lock lock(mu);
       slot_free.wait(lock, [&] { return in_flight < concurrency; });
-      issue(intended);
+      issue(lane, intended);
       ++in_flight;
     }
     {
@@ -416,18 +446,20 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     cq.Shutdown();
     completions.join();
   }
-  if (rate <= 0) {
-    cq.Shutdown();
-    void* tag = nullptr;
-    bool ok = false;
-    while (cq.Next(&tag, &ok)) {
-    }
-  }
   const double secs = std::chrono::duration<double>(Clock::now() - measured_from).count();
+  std::vector<double> latencies_ms;
+  long errors = 0;
+  std::map<int, long> errors_by_code;
+  for (const auto& lane : lanes) {
+    latencies_ms.insert(latencies_ms.end(), lane->latencies_ms.begin(), lane->latencies_ms.end());
+    errors += lane->errors;
+    for (const auto& [code, n] : lane->errors_by_code) errors_by_code[code] += n;
+  }
   json j{{"kind", "load"},
          {"label", label},
          {"method", method},
          {"concurrency", concurrency},
+         {"client_threads", lane_count},
          {"rate", rate},
          {"seconds", secs},
          {"ok", latencies_ms.size()},
@@ -565,6 +597,9 @@ int main(int argc, char** argv) {
   load->add_option("--warmup", warmup, "Seconds of load before measuring")->capture_default_str();
   load->add_option("--rate", rate, "Calls per second (open loop); 0 = closed loop")->capture_default_str();
   load->add_option("--label", label)->capture_default_str();
+  int client_threads = 1;
+  load->add_option("--client-threads", client_threads, "Completion-queue threads of the closed loop")
+      ->check(CLI::Range(1, 64))->capture_default_str();
 
   auto* dbb = app.add_subcommand("db-baseline", "Raw point SELECTs and multi-row INSERTs through Connector/C++");
   creditshare::storage::DbConfig db;
@@ -584,7 +619,8 @@ int main(int argc, char** argv) {
   try {
     if (echo->parsed()) return EchoServer(listen, tls, max_threads);
     if (ingest->parsed()) return Ingest(target, ca, members, borrowers, ids, json_out, seed);
-    if (load->parsed()) return Load(target, ca, members, ids, method, concurrency, duration, warmup, rate, label, json_out);
+    if (load->parsed()) return Load(target, ca, members, ids, method, concurrency, client_threads, duration, warmup, rate, label,
+                                      json_out);
     if (dbb->parsed()) {
       std::string pw = ReadFile(password_file);
       while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
