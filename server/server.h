@@ -21,9 +21,9 @@ struct ServerConfig {
   std::string policy_file;     // credit policy JSON (caps, lender limit, windows); empty: no caps
   storage::DbConfig db;
   int report_min_borrowers = 10;  // k: report cells with fewer distinct borrowers are suppressed
-  int max_threads = 32;
-  // Writers (each a database connection of its own) that group-commit audit and inquiry records.
-  int group_commit_writers = 2;  // gRPC handler threads; each may hold one pooled connection
+  int max_threads = 32;  // gRPC handler threads; each may hold one pooled connection
+  // Concurrent group commits of audit and inquiry records, each on a database connection of its own.
+  int group_commit_writers = 2;
   // How long an authentication answer is cached: revocations and suspensions take effect
   // within this time.
   std::chrono::milliseconds auth_cache_ttl{5000};
