@@ -110,13 +110,15 @@ std::uint64_t InsertLine(Connection& conn, std::uint64_t member_id, std::uint64_
                          const domain::LineReport& r, bool ever_negative,
                          const std::optional<domain::Date>& negative_ended) {
   auto& stmt = conn.Prepare(std::string("INSERT INTO credit_lines (") + kFigureColumns +
-                            ", member_id, account_reference, borrower_id, public_id, version) VALUES (" +
-                            Placeholders(kFigureCount + 4) + ", 1)");
+                            ", member_id, account_reference, borrower_id, public_id, month_statuses, version) VALUES (" +
+                            Placeholders(kFigureCount + 5) + ", 1)");
   BindFigures(stmt, 1, r, ever_negative, negative_ended);
   stmt.setUInt64(kFigureCount + 1, member_id);
   stmt.setString(kFigureCount + 2, r.account_reference);
   stmt.setUInt64(kFigureCount + 3, borrower_id);
   stmt.setString(kFigureCount + 4, NewPublicId('l'));
+  // Its first report's month, which WriteMonth records next.
+  stmt.setString(kFigureCount + 5, line_rows::PackMonthStatus(r.as_of_date.FirstOfMonth(), domain::MonthlyStatusCode(r)));
   stmt.executeUpdate();
   std::unique_ptr<sql::ResultSet> rs(conn.Prepare("SELECT LAST_INSERT_ID()").executeQuery());
   rs->next();
@@ -215,9 +217,11 @@ MonthWrite WriteMonth(Connection& conn, std::uint64_t line_id, const domain::Lin
   auto upsert = conn.PrepareRows(MonthUpsertSql(1), 1);
   BindMonth(*upsert, 1, line_id, r, corrected);
   upsert->executeUpdate();
-  auto& repack = conn.Prepare(std::string(line_rows::kRepackMonthStatuses) + "l.id = ?");
-  repack.setUInt64(1, line_id);
-  repack.executeUpdate();
+  if (!new_line) {  // a new line was inserted with this month packed
+    auto& repack = conn.Prepare(std::string(line_rows::kRepackMonthStatuses) + "l.id = ?");
+    repack.setUInt64(1, line_id);
+    repack.executeUpdate();
+  }
   return corrected ? MonthWrite::kCorrected : MonthWrite::kWritten;
 }
 
@@ -528,9 +532,10 @@ class ChunkApplier {
   // MariaDB under concurrent chunks; by primary key a row can only meet itself.)
   void WriteLines() {
     if (!created_.empty()) {
-      constexpr int kParams = kFigureCount + 4;
+      constexpr int kParams = kFigureCount + 5;
       auto stmt = conn_.PrepareRows(std::string("INSERT INTO credit_lines (") + kFigureColumns +
-                                        ", member_id, account_reference, borrower_id, public_id, version) VALUES " +
+                                        ", member_id, account_reference, borrower_id, public_id, month_statuses, "
+                                        "version) VALUES " +
                                         RowsOf("(" + Placeholders(kParams) + ", 1)", created_.size()),
                                     created_.size());
       int base = 0;
@@ -541,6 +546,12 @@ class ChunkApplier {
         stmt->setString(base + kFigureCount + 2, item.report.account_reference);
         stmt->setUInt64(base + kFigureCount + 3, BorrowerIdOf(item));
         stmt->setString(base + kFigureCount + 4, NewPublicId('l'));
+        // The month WriteMonths records for it (a new line has no other).
+        if (plan->write_month)
+          stmt->setString(base + kFigureCount + 5, line_rows::PackMonthStatus(item.report.as_of_date.FirstOfMonth(),
+                                                                              domain::MonthlyStatusCode(item.report)));
+        else
+          stmt->setNull(base + kFigureCount + 5, sql::DataType::VARCHAR);
         base += kParams;
       }
       try {
@@ -610,8 +621,11 @@ class ChunkApplier {
     }
     stmt->executeUpdate();
 
+    // Lines created in this chunk were inserted with their month packed; the others are repacked.
     std::vector<std::uint64_t> line_ids;
-    for (const auto& write : writes) line_ids.push_back(write.first);
+    for (const auto& [line_id, plan] : writes)
+      if (plan->stored) line_ids.push_back(line_id);
+    if (line_ids.empty()) return;
     std::sort(line_ids.begin(), line_ids.end());
     line_ids.erase(std::unique(line_ids.begin(), line_ids.end()), line_ids.end());
     auto repack = conn_.PrepareRows(

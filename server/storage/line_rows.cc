@@ -2,6 +2,8 @@
 
 #include <cppconn/resultset.h>
 
+#include <cstdio>
+
 namespace creditshare::storage::line_rows {
 
 const char* const kLineFields =
@@ -19,6 +21,12 @@ const char* const kRepackMonthStatuses =
     "UPDATE credit_lines l SET l.month_statuses = ("
     "SELECT GROUP_CONCAT(DATE_FORMAT(mo.month, '%Y%m'), IF(mo.status_code = '', '#', LEFT(mo.status_code, 1)) "
     "ORDER BY mo.month SEPARATOR '') FROM credit_line_months mo WHERE mo.line_id = l.id) WHERE ";
+
+std::string PackMonthStatus(const domain::Date& month, char code) {
+  char packed[8];
+  std::snprintf(packed, sizeof packed, "%04d%02d%c", month.year, month.month, code == '\0' ? '#' : code);
+  return packed;
+}
 
 std::vector<domain::MonthStatus> UnpackMonthStatuses(const std::string& packed) {
   std::vector<domain::MonthStatus> out;

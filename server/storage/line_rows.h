@@ -29,7 +29,10 @@ domain::BorrowerLine ReadLine(sql::ResultSet& rs);
 // kRepackMonthStatuses rewrites it from credit_line_months for the lines of `credit_lines l`
 // that the appended WHERE condition selects; every change to credit_line_months runs it in the
 // same transaction, so the packed copy never disagrees with the records.
+// A line created with its first month record is inserted with PackMonthStatus of that month
+// instead (the same value, without a second write of the new row).
 extern const char* const kRepackMonthStatuses;
+std::string PackMonthStatus(const domain::Date& month, char code);
 std::vector<domain::MonthStatus> UnpackMonthStatuses(const std::string& packed);
 
 }  // namespace creditshare::storage::line_rows
