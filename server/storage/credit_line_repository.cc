@@ -106,6 +106,11 @@ void BindFigures(sql::PreparedStatement& stmt, int first, const domain::LineRepo
 }
 
 
+// The packed history of a new line: the one month record its first report writes.
+std::string FirstMonthPacked(const domain::LineReport& r) {
+  return line_rows::PackMonthStatus(r.as_of_date.FirstOfMonth(), domain::MonthlyStatusCode(r));
+}
+
 std::uint64_t InsertLine(Connection& conn, std::uint64_t member_id, std::uint64_t borrower_id,
                          const domain::LineReport& r, bool ever_negative,
                          const std::optional<domain::Date>& negative_ended) {
@@ -117,8 +122,7 @@ std::uint64_t InsertLine(Connection& conn, std::uint64_t member_id, std::uint64_
   stmt.setString(kFigureCount + 2, r.account_reference);
   stmt.setUInt64(kFigureCount + 3, borrower_id);
   stmt.setString(kFigureCount + 4, NewPublicId('l'));
-  // Its first report's month, which WriteMonth records next.
-  stmt.setString(kFigureCount + 5, line_rows::PackMonthStatus(r.as_of_date.FirstOfMonth(), domain::MonthlyStatusCode(r)));
+  stmt.setString(kFigureCount + 5, FirstMonthPacked(r));  // WriteMonth records that month next
   stmt.executeUpdate();
   std::unique_ptr<sql::ResultSet> rs(conn.Prepare("SELECT LAST_INSERT_ID()").executeQuery());
   rs->next();
@@ -546,10 +550,8 @@ class ChunkApplier {
         stmt->setString(base + kFigureCount + 2, item.report.account_reference);
         stmt->setUInt64(base + kFigureCount + 3, BorrowerIdOf(item));
         stmt->setString(base + kFigureCount + 4, NewPublicId('l'));
-        // The month WriteMonths records for it (a new line has no other).
-        if (plan->write_month)
-          stmt->setString(base + kFigureCount + 5, line_rows::PackMonthStatus(item.report.as_of_date.FirstOfMonth(),
-                                                                              domain::MonthlyStatusCode(item.report)));
+        if (plan->write_month)  // WriteMonths records that month
+          stmt->setString(base + kFigureCount + 5, FirstMonthPacked(item.report));
         else
           stmt->setNull(base + kFigureCount + 5, sql::DataType::VARCHAR);
         base += kParams;
