@@ -5,6 +5,7 @@
 //   load         closed loop (--concurrency) or open loop (--rate) against one method or a mix
 //   db-baseline  raw point SELECTs and raw multi-row INSERTs through the same connector
 #include <CLI/CLI.hpp>
+#include <cppconn/connection.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <grpcpp/grpcpp.h>
@@ -14,6 +15,7 @@
 #include <condition_variable>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -27,6 +29,7 @@
 #include "domain/resident_id.h"
 #include "echo.grpc.pb.h"
 #include "storage/connection_pool.h"
+#include "storage/sql_text.h"
 
 namespace {
 
@@ -542,10 +545,93 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
   for (auto& t : threads) t.join();
   const double insert_secs = std::chrono::duration<double>(Clock::now() - insert_start).count();
   pool.Acquire()->Execute("DROP TABLE bench_insert");
+
+  // The five rows one bulk record writes (borrower, line, its month record, idempotency key, audit
+  // record) into copies of those tables with the same indexes (CREATE TABLE ... LIKE copies no
+  // foreign keys), 100 records per transaction of five multi-row INSERTs: ingest with no reads, no
+  // decisions and no locks, i.e. what the bulk path could at best approach.
+  const std::vector<std::string> record_tables = {"borrowers", "credit_lines", "credit_line_months",
+                                                  "idempotency_keys", "audit_log"};
+  {
+    auto conn = pool.Acquire();
+    for (const auto& t : record_tables) {
+      conn->Execute("DROP TABLE IF EXISTS bench_" + t);
+      conn->Execute("CREATE TABLE bench_" + t + " LIKE " + t);
+    }
+  }
+  constexpr int kRecordsPerTransaction = 100;
+  const long record_target = std::max<long>(insert_rows / 2, kRecordsPerTransaction);
+  std::atomic<long> records = 0;
+  const auto record_start = Clock::now();
+  threads.clear();
+  std::mutex failure_mu;
+  std::exception_ptr failure;  // the first thread's error, rethrown after the join
+  for (int t = 0; t < concurrency; ++t)
+    threads.emplace_back([&, t] {
+     try {
+      auto conn = pool.Acquire();
+      auto rows = [](const std::string& row) { return creditshare::storage::RowsOf(row, kRecordsPerTransaction); };
+      auto& borrowers = conn->Prepare("INSERT INTO bench_borrowers (borrower_key, region_code, birth_year) VALUES " +
+                                      rows("(?, '120101', 1980)"));
+      auto& lines = conn->Prepare(
+          "INSERT INTO bench_credit_lines (public_id, member_id, account_reference, borrower_id, product_type, "
+          "currency, credit_limit_minor, outstanding_balance_minor, opened_date, status, days_past_due, "
+          "overdue_amount_minor, as_of_date, version, month_statuses) VALUES " +
+          rows("(?, ?, ?, ?, 1, 'CNY', 1000000, 5000, '2024-01-15', 1, 0, 0, '2026-10-31', 1, '202610N')"));
+      auto& months = conn->Prepare(
+          "INSERT INTO bench_credit_line_months (line_id, month, status_code, credit_limit_minor, classification, "
+          "outstanding_balance_minor, days_past_due, overdue_amount_minor, scheduled_payment_minor, "
+          "actual_payment_minor, as_of_date, corrected) VALUES " +
+          rows("(?, '2026-10-01', 'N', 1000000, 1, 5000, 0, 0, 0, 0, '2026-10-31', 0)"));
+      auto& keys = conn->Prepare(
+          "INSERT INTO bench_idempotency_keys (member_id, request_id, method, request_fingerprint, response) VALUES " +
+          rows("(?, ?, 'BulkReportCreditLines', ?, 'created')"));
+      auto& audit = conn->Prepare(
+          "INSERT INTO bench_audit_log (at_us, principal, method, borrower_key, result_code, request_id, latency_us) "
+          "VALUES " +
+          rows("(?, 'bench', 'BulkReportCreditLines', ?, 0, ?, 0)"));
+      long n = static_cast<long>(t) * 1'000'000'000L;
+      while (records < record_target) {
+        for (int i = 0; i < kRecordsPerTransaction; ++i, ++n) {
+          char key[33];
+          std::snprintf(key, sizeof key, "%032ld", n);
+          const auto id = std::to_string(n);
+          borrowers.setString(i + 1, key);
+          lines.setString(4 * i + 1, "b" + id);
+          lines.setInt64(4 * i + 2, t + 1);
+          lines.setString(4 * i + 3, "R" + id);
+          lines.setInt64(4 * i + 4, n);
+          months.setInt64(i + 1, n);
+          keys.setInt64(3 * i + 1, t + 1);
+          keys.setString(3 * i + 2, "q" + id);
+          keys.setString(3 * i + 3, key);
+          audit.setInt64(3 * i + 1, n);
+          audit.setString(3 * i + 2, key);
+          audit.setString(3 * i + 3, "q" + id);
+        }
+        conn->Execute("START TRANSACTION");
+        for (auto* stmt : {&borrowers, &lines, &months, &keys, &audit}) stmt->executeUpdate();
+        conn->raw().commit();
+        records += kRecordsPerTransaction;
+      }
+     } catch (...) {
+      std::lock_guard lock(failure_mu);
+      if (!failure) failure = std::current_exception();
+      records = record_target;  // stop the others
+     }
+    });
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+  const double record_secs = std::chrono::duration<double>(Clock::now() - record_start).count();
+  {
+    auto conn = pool.Acquire();
+    for (const auto& t : record_tables) conn->Execute("DROP TABLE bench_" + t);
+  }
   json j{{"kind", "db-baseline"},
          {"concurrency", concurrency},
          {"point_selects_per_second", static_cast<double>(selects) / select_secs},
-         {"multirow_insert_rows_per_second", static_cast<double>(inserted) / insert_secs}};
+         {"multirow_insert_rows_per_second", static_cast<double>(inserted) / insert_secs},
+         {"record_rows_insert_records_per_second", static_cast<double>(records) / record_secs}};
   std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
   std::cout << j.dump() << std::endl;
   return 0;
