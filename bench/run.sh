@@ -113,6 +113,9 @@ regulator_report() {
 }
 report_small=$(regulator_report)
 if [ "$scale_to" -gt "$borrowers" ]; then
+  # The reference for the size comparison is measured right before scaling: every run adds
+  # inquiries that the exposure read counts, so the first exposure run would flatter the small size.
+  load --target "localhost:$port" --method exposure --concurrency "$concurrency" --label exposure-before-scale
   echo "== scale to $scale_to borrowers in SQL, then measure again" >&2
   extra=$((scale_to - borrowers))
   mariadb --no-defaults -uroot --socket="$CREDITSHARE_TESTDB_SOCKET" creditshare <<SQL
@@ -170,7 +173,7 @@ lines = [
   f"schedule (at most {int(conc) * 4} in flight) and counts latency from each call's due time.", "",
   "| run | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors |", "|---|---|---|---|---|---|---|",
   row("echo"), row("exposure"), row("check"), row("report"), row("mix"), row("exposure-open-70"),
-  row("exposure-scaled"), "",
+  row("exposure-before-scale"), row("exposure-scaled"), "",
   "| target | measured | baseline | ratio | goal |", "|---|---|---|---|---|",
   f"| exposure throughput vs bare gRPC echo | {exp:.0f}/s | {echo:.0f}/s | {ratio(exp, echo)} | ≥ 0.5 |",
   f"| exposure p99 at 70% of its maximum (open loop) | {load.get('exposure-open-70', {}).get('p99_ms', 0):.2f} ms | – | – | ≤ 5 ms |",
@@ -181,7 +184,7 @@ lines = [
   f"{ratio(ingest['records_per_second'], db['record_rows_insert_records_per_second'])} | (context) |",
 ]
 if "exposure-scaled" in load:
-    a, b = load["exposure"]["p50_ms"], load["exposure-scaled"]["p50_ms"]
+    a, b = load["exposure-before-scale"]["p50_ms"], load["exposure-scaled"]["p50_ms"]
     lines.append(f"| exposure p50 at {int(scale_to):,} vs {int(borrowers):,} borrowers | {b:.2f} ms | {a:.2f} ms | "
                  f"{ratio(b, a)} | ≤ 1.2 |")
 lines += [
@@ -193,7 +196,9 @@ lines += [
   "",
   "The scaled population adds borrowers, one line each and their October records in SQL (the bulk API "
   "at this machine's ingest rate would take too long for one run); exposure queries still ask for the "
-  "borrowers loaded through the API, so the comparison shows the effect of table size.",
+  "borrowers loaded through the API, so the comparison shows the effect of table size. Its reference is the "
+  "exposure run made right before scaling (`exposure-before-scale`): each run adds inquiries that the exposure "
+  "read counts, so the first exposure run would flatter the smaller population.",
 ]
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
