@@ -79,9 +79,10 @@ class RoleMatrixTest : public ::testing::TestWithParam<MatrixRow> {
         return WithFiles("expired", cred);
       }
       case Identity::kExpiredByServiceClock: {
-        // Valid for TLS now, but the service clock says it has expired.
+        // Valid for TLS now, but the service clock says it has expired. The credential's validity
+        // starts at the real date, not the test clock's, so the service clock is set from the former.
         auto c = issue(TestService::kBankA);
-        svc.clock().Advance(std::chrono::hours(24 * 31));
+        svc.clock().Set(std::chrono::system_clock::now() + std::chrono::hours(24 * 31));
         return c;
       }
       case Identity::kForeignCa: {

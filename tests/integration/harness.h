@@ -74,6 +74,10 @@ class FixedClock final : public domain::Clock {
     std::lock_guard lock(mu_);
     now_ += d;
   }
+  void Set(std::chrono::system_clock::time_point t) {
+    std::lock_guard lock(mu_);
+    now_ = t;
+  }
 
  private:
   mutable std::mutex mu_;
