@@ -16,7 +16,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -479,6 +481,25 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
 }
 
 // ---------------------------------------------------------------- database baselines
+// Runs body(t) for t in [0, n) on n threads; the first exception any of them throws is rethrown
+// once all have finished (an exception escaping a thread would terminate the process).
+void OnThreads(int n, const std::function<void(int)>& body) {
+  std::mutex mu;
+  std::exception_ptr failure;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < n; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        body(t);
+      } catch (...) {
+        std::lock_guard lock(mu);
+        if (!failure) failure = std::current_exception();
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
 int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double duration_s, long insert_rows,
                const std::string& json_out) {
   creditshare::storage::ConnectionPool pool(db);
@@ -500,49 +521,43 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
   std::atomic<long> selects = 0;
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
-  std::vector<std::thread> threads;
-  for (int t = 0; t < concurrency; ++t)
-    threads.emplace_back([&, t] {
-      std::mt19937_64 rng(static_cast<unsigned>(t) + 1);
-      auto conn = pool.Acquire();
-      auto& stmt = conn->Prepare("SELECT region_code FROM borrowers WHERE id = ?");
-      while (Clock::now() < end) {
-        stmt.setUInt64(1, 1 + rng() % static_cast<unsigned long>(max_id));
-        std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-        rs->next();
-        ++selects;
-      }
-    });
-  for (auto& t : threads) t.join();
+  OnThreads(concurrency, [&](int t) {
+    std::mt19937_64 rng(static_cast<unsigned>(t) + 1);
+    auto conn = pool.Acquire();
+    auto& stmt = conn->Prepare("SELECT region_code FROM borrowers WHERE id = ?");
+    while (Clock::now() < end) {
+      stmt.setUInt64(1, 1 + rng() % static_cast<unsigned long>(max_id));
+      std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+      rs->next();
+      ++selects;
+    }
+  });
   const double select_secs = std::chrono::duration<double>(Clock::now() - start).count();
 
   // Multi-row INSERTs of 500 rows, each statement its own durable commit, from `concurrency` threads.
   std::atomic<long> inserted = 0;
   const auto insert_start = Clock::now();
-  threads.clear();
-  for (int t = 0; t < concurrency; ++t)
-    threads.emplace_back([&, t] {
-      auto conn = pool.Acquire();
-      std::string sql = "INSERT INTO bench_insert (member_id, account_reference, borrower_id, credit_limit_minor, "
-                        "outstanding_balance_minor, as_of_date) VALUES ";
-      for (int i = 0; i < 500; ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
-      auto& stmt = conn->Prepare(sql);
-      long n = 0;
-      while (inserted < insert_rows) {
-        for (int i = 0; i < 500; ++i, ++n) {
-          const unsigned base = static_cast<unsigned>(i) * 6;
-          stmt.setInt64(base + 1, t);
-          stmt.setString(base + 2, "R" + std::to_string(n));
-          stmt.setInt64(base + 3, n % 100000);
-          stmt.setInt64(base + 4, 1000000);
-          stmt.setInt64(base + 5, 5000);
-          stmt.setString(base + 6, "2026-10-31");
-        }
-        stmt.executeUpdate();
-        inserted += 500;
+  OnThreads(concurrency, [&](int t) {
+    auto conn = pool.Acquire();
+    auto& stmt = conn->Prepare(
+        "INSERT INTO bench_insert (member_id, account_reference, borrower_id, credit_limit_minor, "
+        "outstanding_balance_minor, as_of_date) VALUES " +
+        creditshare::storage::RowsOf("(?, ?, ?, ?, ?, ?)", 500));
+    long n = 0;
+    while (inserted < insert_rows) {
+      for (int i = 0; i < 500; ++i, ++n) {
+        const unsigned base = static_cast<unsigned>(i) * 6;
+        stmt.setInt64(base + 1, t);
+        stmt.setString(base + 2, "R" + std::to_string(n));
+        stmt.setInt64(base + 3, n % 100000);
+        stmt.setInt64(base + 4, 1000000);
+        stmt.setInt64(base + 5, 5000);
+        stmt.setString(base + 6, "2026-10-31");
       }
-    });
-  for (auto& t : threads) t.join();
+      stmt.executeUpdate();
+      inserted += 500;
+    }
+  });
   const double insert_secs = std::chrono::duration<double>(Clock::now() - insert_start).count();
   pool.Acquire()->Execute("DROP TABLE bench_insert");
 
@@ -563,65 +578,53 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
   const long record_target = std::max<long>(insert_rows / 2, kRecordsPerTransaction);
   std::atomic<long> records = 0;
   const auto record_start = Clock::now();
-  threads.clear();
-  std::mutex failure_mu;
-  std::exception_ptr failure;  // the first thread's error, rethrown after the join
-  for (int t = 0; t < concurrency; ++t)
-    threads.emplace_back([&, t] {
-     try {
-      auto conn = pool.Acquire();
-      auto rows = [](const std::string& row) { return creditshare::storage::RowsOf(row, kRecordsPerTransaction); };
-      auto& borrowers = conn->Prepare("INSERT INTO bench_borrowers (borrower_key, region_code, birth_year) VALUES " +
-                                      rows("(?, '120101', 1980)"));
-      auto& lines = conn->Prepare(
-          "INSERT INTO bench_credit_lines (public_id, member_id, account_reference, borrower_id, product_type, "
-          "currency, credit_limit_minor, outstanding_balance_minor, opened_date, status, days_past_due, "
-          "overdue_amount_minor, as_of_date, version, month_statuses) VALUES " +
-          rows("(?, ?, ?, ?, 1, 'CNY', 1000000, 5000, '2024-01-15', 1, 0, 0, '2026-10-31', 1, '202610N')"));
-      auto& months = conn->Prepare(
-          "INSERT INTO bench_credit_line_months (line_id, month, status_code, credit_limit_minor, classification, "
-          "outstanding_balance_minor, days_past_due, overdue_amount_minor, scheduled_payment_minor, "
-          "actual_payment_minor, as_of_date, corrected) VALUES " +
-          rows("(?, '2026-10-01', 'N', 1000000, 1, 5000, 0, 0, 0, 0, '2026-10-31', 0)"));
-      auto& keys = conn->Prepare(
-          "INSERT INTO bench_idempotency_keys (member_id, request_id, method, request_fingerprint, response) VALUES " +
-          rows("(?, ?, 'BulkReportCreditLines', ?, 'created')"));
-      auto& audit = conn->Prepare(
-          "INSERT INTO bench_audit_log (at_us, principal, method, borrower_key, result_code, request_id, latency_us) "
-          "VALUES " +
-          rows("(?, 'bench', 'BulkReportCreditLines', ?, 0, ?, 0)"));
-      long n = static_cast<long>(t) * 1'000'000'000L;
-      while (records < record_target) {
-        for (int i = 0; i < kRecordsPerTransaction; ++i, ++n) {
-          char key[33];
-          std::snprintf(key, sizeof key, "%032ld", n);
-          const auto id = std::to_string(n);
-          borrowers.setString(i + 1, key);
-          lines.setString(4 * i + 1, "b" + id);
-          lines.setInt64(4 * i + 2, t + 1);
-          lines.setString(4 * i + 3, "R" + id);
-          lines.setInt64(4 * i + 4, n);
-          months.setInt64(i + 1, n);
-          keys.setInt64(3 * i + 1, t + 1);
-          keys.setString(3 * i + 2, "q" + id);
-          keys.setString(3 * i + 3, key);
-          audit.setInt64(3 * i + 1, n);
-          audit.setString(3 * i + 2, key);
-          audit.setString(3 * i + 3, "q" + id);
-        }
-        conn->Execute("START TRANSACTION");
-        for (auto* stmt : {&borrowers, &lines, &months, &keys, &audit}) stmt->executeUpdate();
-        conn->raw().commit();
-        records += kRecordsPerTransaction;
+  OnThreads(concurrency, [&](int t) {
+    auto conn = pool.Acquire();
+    auto rows = [](const std::string& row) { return creditshare::storage::RowsOf(row, kRecordsPerTransaction); };
+    auto& borrowers = conn->Prepare("INSERT INTO bench_borrowers (borrower_key, region_code, birth_year) VALUES " +
+                                    rows("(?, '120101', 1980)"));
+    auto& lines = conn->Prepare(
+        "INSERT INTO bench_credit_lines (public_id, member_id, account_reference, borrower_id, product_type, "
+        "currency, credit_limit_minor, outstanding_balance_minor, opened_date, status, days_past_due, "
+        "overdue_amount_minor, as_of_date, version, month_statuses) VALUES " +
+        rows("(?, ?, ?, ?, 1, 'CNY', 1000000, 5000, '2024-01-15', 1, 0, 0, '2026-10-31', 1, '202610N')"));
+    auto& months = conn->Prepare(
+        "INSERT INTO bench_credit_line_months (line_id, month, status_code, credit_limit_minor, classification, "
+        "outstanding_balance_minor, days_past_due, overdue_amount_minor, scheduled_payment_minor, "
+        "actual_payment_minor, as_of_date, corrected) VALUES " +
+        rows("(?, '2026-10-01', 'N', 1000000, 1, 5000, 0, 0, 0, 0, '2026-10-31', 0)"));
+    auto& keys = conn->Prepare(
+        "INSERT INTO bench_idempotency_keys (member_id, request_id, method, request_fingerprint, response) VALUES " +
+        rows("(?, ?, 'BulkReportCreditLines', ?, 'created')"));
+    auto& audit = conn->Prepare(
+        "INSERT INTO bench_audit_log (at_us, principal, method, borrower_key, result_code, request_id, latency_us) "
+        "VALUES " +
+        rows("(?, 'bench', 'BulkReportCreditLines', ?, 0, ?, 0)"));
+    long n = static_cast<long>(t) * 1'000'000'000L;
+    while (records < record_target) {
+      for (int i = 0; i < kRecordsPerTransaction; ++i, ++n) {
+        char key[33];
+        std::snprintf(key, sizeof key, "%032ld", n);
+        const auto id = std::to_string(n);
+        borrowers.setString(i + 1, key);
+        lines.setString(4 * i + 1, "b" + id);
+        lines.setInt64(4 * i + 2, t + 1);
+        lines.setString(4 * i + 3, "R" + id);
+        lines.setInt64(4 * i + 4, n);
+        months.setInt64(i + 1, n);
+        keys.setInt64(3 * i + 1, t + 1);
+        keys.setString(3 * i + 2, "q" + id);
+        keys.setString(3 * i + 3, key);
+        audit.setInt64(3 * i + 1, n);
+        audit.setString(3 * i + 2, key);
+        audit.setString(3 * i + 3, "q" + id);
       }
-     } catch (...) {
-      std::lock_guard lock(failure_mu);
-      if (!failure) failure = std::current_exception();
-      records = record_target;  // stop the others
-     }
-    });
-  for (auto& t : threads) t.join();
-  if (failure) std::rethrow_exception(failure);
+      conn->Execute("START TRANSACTION");
+      for (auto* stmt : {&borrowers, &lines, &months, &keys, &audit}) stmt->executeUpdate();
+      conn->raw().commit();
+      records += kRecordsPerTransaction;
+    }
+  });
   const double record_secs = std::chrono::duration<double>(Clock::now() - record_start).count();
   {
     auto conn = pool.Acquire();
