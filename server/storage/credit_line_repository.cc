@@ -550,10 +550,7 @@ class ChunkApplier {
         stmt->setString(base + kFigureCount + 2, item.report.account_reference);
         stmt->setUInt64(base + kFigureCount + 3, BorrowerIdOf(item));
         stmt->setString(base + kFigureCount + 4, NewPublicId('l'));
-        if (plan->write_month)  // WriteMonths records that month
-          stmt->setString(base + kFigureCount + 5, FirstMonthPacked(item.report));
-        else
-          stmt->setNull(base + kFigureCount + 5, sql::DataType::VARCHAR);
+        stmt->setString(base + kFigureCount + 5, FirstMonthPacked(item.report));  // WriteMonths records that month
         base += kParams;
       }
       try {

@@ -35,6 +35,7 @@ DisputeRecord ReadDispute(sql::ResultSet& rs, std::uint64_t viewer) {
   d.resolution_note = rs.getString(10);
   return d;
 }
+
 // credit_lines.disputed is the copy of "has an open dispute" that borrower queries read (schema 0007).
 void SetDisputed(Connection& conn, std::uint64_t line_id, bool disputed) {
   auto& stmt = conn.Prepare("UPDATE credit_lines SET disputed = ? WHERE id = ?");
