@@ -62,18 +62,29 @@ admin member create --code regulator --name "Bench regulator" --type regulator -
 admin credential issue regulator --ca-dir "$work/pki" --out "$work/creds"
 
 openssl rand 32 >"$work/hmac.key"
-port=$((41000 + RANDOM % 4000)); echo_port=$((port + 1))
-"$build/server/creditshare-server" --listen "127.0.0.1:$port" --tls-cert "$work/pki/server.crt" \
+# Both servers bind a free port of their own choosing (port 0) and log it: a port picked here
+# could be taken by another process in the meantime, and probing it would then find that process.
+"$build/server/creditshare-server" --listen "127.0.0.1:0" --tls-cert "$work/pki/server.crt" \
   --tls-key "$work/pki/server.key" --client-ca "$work/pki/ca.crt" --hmac-key-file "$work/hmac.key" \
   --policy-file "$root/config/credit-policy.json" --metrics-listen "" --health-listen "" \
   --db-pool-size 16 --max-threads 64 2>"$work/server.log" &
 server_pid=$!
-"$build/bench/creditshare-bench" echo-server --listen "127.0.0.1:$echo_port" --ca "$work/pki/ca.crt" \
+"$build/bench/creditshare-bench" echo-server --listen "127.0.0.1:0" --ca "$work/pki/ca.crt" \
   --cert "$work/pki/server.crt" --key "$work/pki/server.key" --max-threads 64 >"$work/echo.log" 2>&1 &
 echo_pid=$!
-for p in $port $echo_port; do
-  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
+port=""; echo_port=""
+for _ in $(seq 1 300); do
+  [ -n "$port" ] || port=$(sed -n 's/.*event=server_started.* port=\([0-9]*\).*/\1/p' "$work/server.log" | head -1)
+  [ -n "$echo_port" ] || echo_port=$(sed -n 's/^echo server on port \([0-9]*\)$/\1/p' "$work/echo.log" | head -1)
+  if [ -n "$port" ] && [ -n "$echo_port" ]; then break; fi
+  kill -0 "$server_pid" 2>/dev/null && kill -0 "$echo_pid" 2>/dev/null || break
+  sleep 0.1
 done
+if [ -z "$port" ] || [ -z "$echo_port" ]; then
+  echo "bench: a server did not start; their logs:" >&2
+  cat "$work/server.log" "$work/echo.log" >&2
+  exit 1
+fi
 
 results=$work/results.jsonl
 common=(--ca "$work/pki/ca.crt" --members "$work/members.txt" --ids "$work/ids.txt" --json "$results")
