@@ -43,12 +43,21 @@ admin member list
 
 step "Start creditshare-server"
 openssl rand 32 >"$work/hmac.key"
-port=$((40000 + RANDOM % 10000))
-"$build/server/creditshare-server" --listen "127.0.0.1:$port" --tls-cert "$work/pki/server.crt" \
+# Every listener on a free port of the server's choosing (port 0); the server logs the API port.
+"$build/server/creditshare-server" --listen "127.0.0.1:0" --metrics-listen "127.0.0.1:0" \
+  --health-listen "127.0.0.1:0" --tls-cert "$work/pki/server.crt" \
   --tls-key "$work/pki/server.key" --client-ca "$work/pki/ca.crt" --hmac-key-file "$work/hmac.key" \
   --policy-file "$root/config/credit-policy.json" --auth-cache-ms 1000 2>"$work/server.log" &
 server_pid=$!
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+port=""
+for _ in $(seq 1 300); do
+  port=$(sed -n 's/.*event=server_started.* port=\([0-9]*\).*/\1/p' "$work/server.log" | head -1)
+  [ -n "$port" ] && break
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "demo: creditshare-server did not start; its log:" >&2; cat "$work/server.log" >&2; exit 1; }
+grep -o 'event=server_started.*' "$work/server.log"
 
 as_member() {
   local m=$1; shift
