@@ -95,7 +95,7 @@ class CreditLineRepository {
                                               const std::function<void(Connection&, const PurgeCounts&)>& record);
 
  private:
-  static constexpr std::size_t kBorrowerShards = 16;
+  static constexpr std::size_t kBorrowerShards = 4;
 
   // One shard's part of a chunk: the multi-row path in one transaction, else ApplyEach.
   std::vector<BulkItemOutcome> ApplyPart(std::uint64_t member_id, const std::vector<BulkItem>& items,
