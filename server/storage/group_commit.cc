@@ -43,7 +43,10 @@ void GroupCommitWriter::Write(const domain::AuditEvent& audit, const InquiryReco
     queue_.push_back(&pending);
   }
   queued_.notify_one();
-  pending.done.acquire();
+  {
+    std::unique_lock lock(pending.mu);
+    pending.finished.wait(lock, [&pending] { return pending.done; });
+  }
   switch (pending.outcome) {
     case Pending::Outcome::kCommitted: return;
     case Pending::Outcome::kUnavailable: throw UnavailableError(pending.error);
@@ -69,9 +72,12 @@ void GroupCommitWriter::Run() {
 }
 
 void GroupCommitWriter::Finish(Pending* p, Pending::Outcome outcome, const std::string& error) {
+  // Notified under the lock: once the waiter sees `done` it returns and `p` is gone.
+  std::lock_guard lock(p->mu);
   p->outcome = outcome;
   p->error = error;
-  p->done.release();  // `p` may be gone once released
+  p->done = true;
+  p->finished.notify_one();
 }
 
 void GroupCommitWriter::Commit(const std::vector<Pending*>& batch) {
