@@ -46,6 +46,16 @@ struct InquiryCounts {
   int last_90_days = 0;
 };
 
+// One application inquiry by another member, as read for the counts.
+struct InquiryMark {
+  std::uint64_t member_id = 0;
+  std::int64_t at_us = 0;
+};
+
+// Distinct members among `marks` that inquired after now - 7/30/90 days (marks are already
+// limited to other members, application purposes and the last 90 days).
+InquiryCounts CountInquiringMembers(const std::vector<InquiryMark>& marks, std::int64_t now_us);
+
 struct CurrencyTotal {
   std::string currency;
   std::int64_t credit_limit_minor = 0;

@@ -14,13 +14,15 @@ namespace creditshare::storage {
 namespace {
 constexpr std::int64_t kDayUs = 86'400'000'000LL;
 
-// Lines, reservations and inquiry counts of one borrower as one UNION: a borrower query is the
-// service's hottest path, and each statement is a round trip plus planning in the database.
-// Every part has the layout of a line row (line_rows) plus the packed monthly history (29) and
-// the row kind (30); reservations and counts reuse line columns of the same types:
+// Lines, reservations and other members' recent application inquiries of one borrower as one
+// UNION: a borrower query is the service's hottest path, and each statement is a round trip plus
+// planning in the database. Every part has the layout of a line row (line_rows) plus the packed
+// monthly history (29) and the row kind (30); reservations and inquiries reuse line columns of
+// the same types:
 //   reservation: member id (2), public id (5), product (7), currency (8), amount (9), expiry (10)
-//   counts:      7 days (9), 30 days (10), 90 days (14)
-// Member code and type come from the MemberDirectory, not a join.
+//   inquiry:     member id (2), time (10)
+// Inquiries come as rows, counted here: three COUNT(DISTINCT) aggregates cost the database a
+// temporary table each. Member code and type come from the MemberDirectory, not a join.
 const std::string kSnapshotSql =
     std::string("SELECT l.id, l.member_id, NULL, NULL, ") + line_rows::kLineFields +
     ", l.month_statuses, 1 "
@@ -29,12 +31,11 @@ const std::string kSnapshotSql =
     "SELECT r.id, r.member_id, NULL, NULL, r.public_id, NULL, r.product_type, r.currency, r.amount_minor, "
     "r.expires_at_us, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
     "NULL, NULL, NULL, 2 "
-    "FROM borrowers b JOIN reservations r ON r.borrower_id = b.id "
+    "FROM borrowers b JOIN reservations r FORCE INDEX (ix_reservations_borrower) ON r.borrower_id = b.id "
     "WHERE b.borrower_key = ? AND r.status = 1 AND r.expires_at_us > ? "
     "UNION ALL "
-    "SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(DISTINCT IF(at_us > ?, member_id, NULL)), "
-    "COUNT(DISTINCT IF(at_us > ?, member_id, NULL)), NULL, NULL, NULL, COUNT(DISTINCT member_id), NULL, NULL, NULL, "
-    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 3 FROM inquiries "
+    "SELECT NULL, member_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, at_us, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 3 FROM inquiries FORCE INDEX (ix_inquiries_borrower_at_member) "
     "WHERE borrower_key = ? AND member_id <> ? AND purpose IN (1, 2, 3) AND at_us > ? AND at_us <= ?";
 
 constexpr int kMonthsColumn = 29;
@@ -47,14 +48,13 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::st
   stmt.setString(1, borrower_key);
   stmt.setString(2, borrower_key);
   stmt.setInt64(3, now_us);
-  stmt.setInt64(4, now_us - 7 * kDayUs);
-  stmt.setInt64(5, now_us - 30 * kDayUs);
-  stmt.setString(6, borrower_key);
-  stmt.setUInt64(7, caller);
-  stmt.setInt64(8, now_us - 90 * kDayUs);
-  stmt.setInt64(9, now_us);
+  stmt.setString(4, borrower_key);
+  stmt.setUInt64(5, caller);
+  stmt.setInt64(6, now_us - 90 * kDayUs);
+  stmt.setInt64(7, now_us);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   BorrowerSnapshot s;
+  std::vector<domain::InquiryMark> inquiries;
   while (rs->next()) {
     switch (rs->getInt(kKindColumn)) {
       case 1: {
@@ -79,12 +79,13 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::st
         break;
       }
       case 3:
-        s.inquiries = {rs->getInt(9), rs->getInt(10), rs->getInt(14)};
+        inquiries.push_back({rs->getUInt64(2), rs->getInt64(10)});
         break;
       default:
         break;
     }
   }
+  s.inquiries = domain::CountInquiringMembers(inquiries, now_us);
   return s;
 }
 

@@ -92,3 +92,29 @@ TEST(BuildExposureTest, EmptyForUnknownBorrower) {
 
 }  // namespace
 }  // namespace creditshare::domain
+
+namespace creditshare::domain {
+namespace {
+
+TEST(CountInquiringMembersTest, CountsDistinctMembersPerWindowWithStrictBounds) {
+  constexpr std::int64_t kDay = 86'400'000'000LL;
+  const std::int64_t now = 1'800'000'000'000'000LL;
+  const std::vector<InquiryMark> marks = {
+      {7, now - 1},              // member 7 twice in the last week: counted once
+      {7, now - 2 * kDay},
+      {8, now - 7 * kDay},       // exactly 7 days ago: outside the week, inside 30 days
+      {9, now - 29 * kDay},
+      {10, now - 30 * kDay},     // exactly 30 days ago: only in the 90-day count
+      {11, now - 89 * kDay},
+      {12, now - 90 * kDay},     // exactly 90 days ago: in no window
+  };
+  const auto counts = CountInquiringMembers(marks, now);
+  EXPECT_EQ(counts.last_7_days, 1);
+  EXPECT_EQ(counts.last_30_days, 3);
+  EXPECT_EQ(counts.last_90_days, 5);
+  const auto none = CountInquiringMembers({}, now);
+  EXPECT_EQ(none.last_90_days, 0);
+}
+
+}  // namespace
+}  // namespace creditshare::domain
