@@ -102,13 +102,18 @@ load() { bench load "${common[@]}" --duration "$duration" "$@"; }
 echo "== closed-loop load, concurrency $concurrency" >&2
 load --target "localhost:$echo_port" --method echo --concurrency "$concurrency" --label echo
 load --target "localhost:$port" --method exposure --concurrency "$concurrency" --label exposure
+# Open loop at 70% of the exposure maximum just measured (right after it: this machine's speed
+# drifts within minutes, and 70% of a stale maximum can overload it), then at 35% for the latency
+# floor: the latency a real arrival pattern sees.
+max=$(python3 -c "import json,sys; r=[json.loads(l) for l in open('$results')]; print([x for x in r if x.get('label')=='exposure'][-1]['throughput'])")
+for share in 70 35; do
+  rate=$(python3 -c "print(max(1, round($share / 100 * $max)))")
+  load --target "localhost:$port" --method exposure --concurrency $((concurrency * 4)) --rate "$rate" \
+    --label "exposure-open-$share"
+done
 load --target "localhost:$port" --method check --concurrency "$concurrency" --label check
 load --target "localhost:$port" --method report --concurrency "$concurrency" --label report
 load --target "localhost:$port" --method mix --concurrency "$concurrency" --label mix
-# Open loop at 70% of the exposure maximum just measured: the latency a real arrival pattern sees.
-max=$(python3 -c "import json,sys; r=[json.loads(l) for l in open('$results')]; print([x for x in r if x.get('label')=='exposure'][-1]['throughput'])")
-rate=$(python3 -c "print(round(0.7 * $max))")
-load --target "localhost:$port" --method exposure --concurrency $((concurrency * 4)) --rate "$rate" --label exposure-open-70
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 echo "== baselines: point SELECTs and multi-row INSERTs" >&2
 bench db-baseline --concurrency "$concurrency" --duration "$duration" --insert-rows $((smoke ? 5000 : 200000)) --json "$results"
@@ -184,10 +189,12 @@ lines = [
   f"schedule (at most {int(conc) * 4} in flight) and counts latency from each call's due time.", "",
   "| run | calls/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors |", "|---|---|---|---|---|---|---|",
   row("echo"), row("exposure"), row("check"), row("report"), row("mix"), row("exposure-open-70"),
+  row("exposure-open-35"),
   row("exposure-before-scale"), row("exposure-scaled"), "",
   "| target | measured | baseline | ratio | goal |", "|---|---|---|---|---|",
   f"| exposure throughput vs bare gRPC echo | {exp:.0f}/s | {echo:.0f}/s | {ratio(exp, echo)} | ≥ 0.5 |",
   f"| exposure p99 at 70% of its maximum (open loop) | {load.get('exposure-open-70', {}).get('p99_ms', 0):.2f} ms | – | – | ≤ 5 ms |",
+  f"| exposure p99 at 35% of its maximum (open loop) | {load.get('exposure-open-35', {}).get('p99_ms', 0):.2f} ms | – | – | (context) |",
   f"| bulk ingest vs raw multi-row INSERT | {ingest['records_per_second']:.0f} records/s | "
   f"{db['multirow_insert_rows_per_second']:.0f} rows/s | {ratio(ingest['records_per_second'], db['multirow_insert_rows_per_second'])} | ≥ 0.7 |",
   f"| bulk ingest vs raw multi-row INSERTs of the five rows a record writes | {ingest['records_per_second']:.0f} records/s | "
