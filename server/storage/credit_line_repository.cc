@@ -634,24 +634,38 @@ class ChunkApplier {
     repack->executeUpdate();
   }
 
-  // A reservation made for an account reference ends with the new line's first report.
+  // A reservation made for an account reference ends with the new line's first report. Few
+  // borrowers have one: they are found by borrower (a plain IN over one index) and matched here,
+  // and only matches are updated, by id. One UPDATE matching (account, borrower) pairs spent 14 %
+  // of the database's ingest CPU planning ranges over the pair list, mostly to update nothing.
   void EndReservations() {
     if (created_.empty()) return;
-    auto stmt = conn_.PrepareRows(
-        // borrower_id IN (...) lets the borrower index find the (usually no) candidates.
-        "UPDATE reservations SET status = 2, ended_at_us = ? WHERE member_id = ? AND status = 1 AND borrower_id IN (" +
-            Placeholders(created_.size()) + ") AND (account_reference, borrower_id) IN (" +
-            RowsOf("(?, ?)", created_.size()) + ")",
-        created_.size());
-    stmt->setInt64(1, now_us_);
-    stmt->setUInt64(2, member_id_);
-    int p = 3;
-    for (const auto* plan : created_) stmt->setUInt64(p++, BorrowerIdOf(items_[plan->item]));
+    std::set<std::uint64_t> borrowers;
+    std::set<std::pair<std::string_view, std::uint64_t>> accounts;
     for (const auto* plan : created_) {
       const auto& item = items_[plan->item];
-      stmt->setString(p++, item.report.account_reference);
-      stmt->setUInt64(p++, BorrowerIdOf(item));
+      borrowers.insert(BorrowerIdOf(item));
+      accounts.emplace(item.report.account_reference, BorrowerIdOf(item));
     }
+    std::vector<std::uint64_t> ended;
+    {
+      auto stmt = conn_.PrepareRows(
+          "SELECT id, account_reference, borrower_id FROM reservations FORCE INDEX (ix_reservations_borrower) "
+          "WHERE borrower_id IN (" + Placeholders(borrowers.size()) + ") AND status = 1 AND member_id = ? FOR UPDATE",
+          borrowers.size());
+      int p = 1;
+      for (const auto id : borrowers) stmt->setUInt64(p++, id);
+      stmt->setUInt64(p, member_id_);
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next())
+        if (accounts.contains({std::string(rs->getString(2)), rs->getUInt64(3)})) ended.push_back(rs->getUInt64(1));
+    }
+    if (ended.empty()) return;
+    auto stmt = conn_.PrepareRows(
+        "UPDATE reservations SET status = 2, ended_at_us = ? WHERE id IN (" + Placeholders(ended.size()) + ")",
+        ended.size());
+    stmt->setInt64(1, now_us_);
+    for (std::size_t i = 0; i < ended.size(); ++i) stmt->setUInt64(static_cast<int>(i + 2), ended[i]);
     stmt->executeUpdate();
   }
 

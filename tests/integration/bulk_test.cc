@@ -252,5 +252,48 @@ TEST_F(BulkTest, ChunksGiveTheSameOutcomesAndStateAsOneByOneReports) {
   EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
 }
 
+TEST_F(BulkTest, AChunkEndsTheReservationsMadeForItsNewAccountsAndNoOthers) {
+  auto reserve = [&](const std::string& member, const std::string& request_id, const std::string& account) {
+    auto req = ReserveRequest(request_id, kBorrower, 1'000);
+    req.set_account_reference(account);
+    v1::ReserveCreditResponse reserved;
+    ASSERT_TRUE(svc.ClientFor(member).ReserveCredit(req, &reserved).ok());
+  };
+  reserve(TestService::kFinanceC, "rv-1", "R-1");  // ends: its account is reported
+  reserve(TestService::kFinanceC, "rv-2", "R-2");  // stays: another account
+  reserve(TestService::kBankA, "rv-3", "R-1");     // stays: the same account name at another member
+
+  const std::vector<v1::ReportCreditLineRequest> records = {
+      LineRequest("b-1", "R-1", kBorrower, 100000, 0), LineRequest("b-2", "X-1", kOtherBorrower, 100000, 0)};
+  std::size_t next = 0;
+  int accepted = 0;
+  const auto st = svc.ClientFor(TestService::kFinanceC)
+                      .BulkReportCreditLines(
+                          [&](v1::BulkLineRecord* out) {
+                            if (next >= records.size()) return false;
+                            out->set_sequence(static_cast<std::int64_t>(next));
+                            out->set_request_id(records[next].request_id());
+                            *out->mutable_line() = records[next++].line();
+                            return true;
+                          },
+                          static_cast<int>(records.size()),  // one chunk: the multi-row path
+                          [&](const v1::BulkRecordResult& r) { accepted += r.status() == v1::BULK_RECORD_STATUS_ACCEPTED; });
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(accepted, 2);
+
+  std::unique_ptr<sql::ResultSet> rs(svc.db()
+                                         .conn()
+                                         .Prepare("SELECT m.code, r.account_reference, r.status, r.ended_at_us IS NOT NULL "
+                                                  "FROM reservations r JOIN members m ON m.id = r.member_id ORDER BY 1, 2")
+                                         .executeQuery());
+  std::vector<std::string> rows;
+  while (rs->next())
+    rows.push_back(std::string(rs->getString(1)) + " " + std::string(rs->getString(2)) + " " +
+                   std::to_string(rs->getInt(3)) + " " + std::to_string(rs->getInt(4)));
+  EXPECT_EQ(rows, (std::vector<std::string>{std::string(TestService::kBankA) + " R-1 1 0",
+                                            std::string(TestService::kFinanceC) + " R-1 2 1",
+                                            std::string(TestService::kFinanceC) + " R-2 1 0"}));
+}
+
 }  // namespace
 }  // namespace creditshare::testing
