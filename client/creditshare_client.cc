@@ -18,7 +18,7 @@ std::string ReadFile(const std::string& path, const char* what) {
 }
 }  // namespace
 
-Client::Client(const ClientOptions& options) : deadline_(options.deadline) {
+Client::Client(const ClientOptions& options) : deadline_(options.deadline), report_deadline_(options.report_deadline) {
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = ReadFile(options.ca_file, "CA certificate file");
   tls.pem_cert_chain = ReadFile(options.cert_file, "client certificate file");
@@ -100,7 +100,7 @@ grpc::Status Client::BulkReportCreditLines(const std::function<bool(v1::BulkLine
 grpc::Status Client::GetAggregateReport(const v1::GetAggregateReportRequest& r,
                                         std::vector<v1::GetAggregateReportResponse>* out) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + deadline_ * 6);  // reports scan a month of records
+  context.set_deadline(std::chrono::system_clock::now() + report_deadline_);
   auto reader = regulator_->GetAggregateReport(&context, r);
   return Collect(*reader, out);
 }
@@ -108,7 +108,7 @@ grpc::Status Client::GetAggregateReport(const v1::GetAggregateReportRequest& r,
 grpc::Status Client::GetMultiLendingReport(const v1::GetMultiLendingReportRequest& r,
                                            std::vector<v1::GetMultiLendingReportResponse>* out) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + deadline_ * 6);
+  context.set_deadline(std::chrono::system_clock::now() + report_deadline_);
   auto reader = regulator_->GetMultiLendingReport(&context, r);
   return Collect(*reader, out);
 }

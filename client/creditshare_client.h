@@ -23,6 +23,9 @@ struct ClientOptions {
   std::string key_file;   // this member's private key (PEM)
   std::string server_name_override;  // TLS name to verify when it differs from the target host
   std::chrono::milliseconds deadline{5000};
+  // Regulator reports aggregate a whole month's records: minutes, not seconds, on a large book.
+  // The server stops the report's query when this passes.
+  std::chrono::milliseconds report_deadline{std::chrono::minutes(10)};
 };
 
 // One object per member identity: owns the mTLS channel and gives typed calls with a deadline.
@@ -79,6 +82,7 @@ class Client {
   }
 
   std::chrono::milliseconds deadline_;
+  std::chrono::milliseconds report_deadline_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ReportingService::Stub> reporting_;
   std::unique_ptr<v1::InquiryService::Stub> inquiry_;

@@ -346,6 +346,9 @@ int main(int argc, char** argv) {
   // regulator reports
   auto* regulator = app.add_subcommand("regulator", "Aggregate reports (regulator members only)");
   regulator->require_subcommand(1);
+  int report_timeout_s = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(opts.report_deadline).count());
+  regulator->add_option("--timeout", report_timeout_s, "Seconds to wait for a report (a month of a large book takes minutes)")
+      ->check(CLI::Range(1, 24 * 3600))->capture_default_str();
   auto* aggregate = regulator->add_subcommand("aggregate", "One month's measures grouped by dimensions");
   std::string month, by, out_file, from_month, to_month;
   bool prefecture = false;
@@ -387,6 +390,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    opts.report_deadline = std::chrono::seconds(report_timeout_s);
     Client client(opts);
     if (report->parsed() && !file.empty()) return ReportFile(client, file, rejects_file, chunk_size, output);
     if (report->parsed()) {

@@ -115,6 +115,9 @@ grpc::Status CallGuard::Run(grpc::ServerContext* context, const MethodPolicy& po
   } catch (const storage::UnavailableError& e) {
     detail = e.what();
     status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the database is unavailable; retry later");
+  } catch (const storage::DeadlineExceededError& e) {
+    detail = e.what();
+    status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the call's deadline passed before it finished");
   } catch (const std::exception& e) {
     detail = e.what();
     status = grpc::Status(grpc::StatusCode::INTERNAL, "internal error");

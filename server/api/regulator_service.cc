@@ -11,6 +11,13 @@ namespace creditshare::api {
 namespace {
 using domain::Error;
 
+// The call's deadline for the report's statement; none when the client set none (gRPC reports
+// a far future then).
+storage::Deadline CallDeadline(const grpc::ServerContext& context) {
+  const auto deadline = context.deadline();
+  return deadline > std::chrono::system_clock::now() + std::chrono::hours(24 * 365) ? storage::kNoDeadline : deadline;
+}
+
 constexpr MethodPolicy kGetAggregateReport{"GetAggregateReport", /*lenders=*/false, /*regulators=*/true};
 constexpr MethodPolicy kGetMultiLendingReport{"GetMultiLendingReport", /*lenders=*/false, /*regulators=*/true};
 constexpr int kMaxSeriesMonths = 60;
@@ -76,7 +83,7 @@ grpc::Status RegulatorServiceImpl::GetAggregateReport(grpc::ServerContext* conte
     }
 
     domain::AggregateMeasures totals;
-    auto cells = reports_.Aggregate(month.value(), currency.value(), dimensions, &totals);
+    auto cells = reports_.Aggregate(month.value(), currency.value(), dimensions, &totals, CallDeadline(*context));
     const bool withhold = domain::ApplyDisclosureControl(cells, min_borrowers_);
     int suppressed = 0;
     for (const auto& c : cells) {
@@ -122,7 +129,7 @@ grpc::Status RegulatorServiceImpl::GetMultiLendingReport(grpc::ServerContext* co
       return Error::InvalidArgument("region_level", "unknown value " + std::to_string(request->region_level()));
 
     static constexpr int kGroups[] = {2, 3, 5};
-    for (const auto& c : reports_.MultiLending(from.value(), to.value(), digits, currency.value())) {
+    for (const auto& c : reports_.MultiLending(from.value(), to.value(), digits, currency.value(), CallDeadline(*context))) {
       v1::GetMultiLendingReportResponse out;
       auto* row = out.mutable_row();
       row->mutable_month()->set_year(c.month.year);

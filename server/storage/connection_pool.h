@@ -42,6 +42,12 @@ class UnavailableError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A statement stopped because the call it served ran out of time (see PrepareWithin).
+class DeadlineExceededError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // One open database session with the prepared statements it has cached. Statements are
 // prepared once per connection and reused: a prepare is a server round trip.
 class Connection {

@@ -3,8 +3,10 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <cstdio>
 #include <memory>
 
+#include "storage/sql_errors.h"
 #include "storage/transaction.h"
 
 namespace creditshare::storage {
@@ -28,11 +30,31 @@ const char* DimensionSql(ReportDimension d) {
 std::int64_t Int(sql::ResultSet& rs, int column) { return rs.isNull(column) ? 0 : rs.getInt64(column); }
 
 domain::Date MonthEnd(const domain::Date& month) { return month.AddMonthsToFirst(1).AddDays(-1); }
+
+// `sql` with the time left before `deadline` as its max_statement_time. The limit is a literal of
+// the statement, so it is prepared per call, not cached: reports are rare and long.
+std::unique_ptr<sql::PreparedStatement> PrepareWithin(Connection& conn, const std::string& sql, Deadline deadline) {
+  if (deadline == kNoDeadline) return std::unique_ptr<sql::PreparedStatement>(conn.raw().prepareStatement(sql));
+  const double seconds = std::chrono::duration<double>(deadline - std::chrono::system_clock::now()).count();
+  if (seconds <= 0) throw DeadlineExceededError("the report's deadline passed before it started");
+  char limit[64];
+  std::snprintf(limit, sizeof limit, "SET STATEMENT max_statement_time = %.3f FOR ", seconds);
+  return std::unique_ptr<sql::PreparedStatement>(conn.raw().prepareStatement(limit + sql));
+}
+
+std::unique_ptr<sql::ResultSet> QueryWithin(sql::PreparedStatement& stmt) {
+  try {
+    return std::unique_ptr<sql::ResultSet>(stmt.executeQuery());
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() == kErrStatementTimeout) throw DeadlineExceededError("the report's deadline passed");
+    throw;
+  }
+}
 }  // namespace
 
 std::vector<domain::AggregateCell> ReportRepository::Aggregate(const domain::Date& month, const std::string& currency,
                                                                const std::vector<ReportDimension>& dimensions,
-                                                               domain::AggregateMeasures* totals) {
+                                                               domain::AggregateMeasures* totals, Deadline deadline) {
   std::string select, group;
   for (size_t i = 0; i < dimensions.size(); ++i) {
     const std::string alias = "d" + std::to_string(i);
@@ -51,14 +73,14 @@ std::vector<domain::AggregateCell> ReportRepository::Aggregate(const domain::Dat
       (group.empty() ? std::string() : " GROUP BY " + group + " WITH ROLLUP");
   const std::string first = month.FirstOfMonth().ToString(), last = MonthEnd(month).ToString();
   return WithConnection(pool_, [&](Connection& conn) {
-    auto& stmt = conn.Prepare(sql);
-    stmt.setString(1, first);
-    stmt.setString(2, last);
-    stmt.setString(3, last);
-    stmt.setString(4, last);
-    stmt.setString(5, first);
-    stmt.setString(6, currency);
-    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+    const auto stmt = PrepareWithin(conn, sql, deadline);
+    stmt->setString(1, first);
+    stmt->setString(2, last);
+    stmt->setString(3, last);
+    stmt->setString(4, last);
+    stmt->setString(5, first);
+    stmt->setString(6, currency);
+    const auto rs = QueryWithin(*stmt);
     const int n = static_cast<int>(dimensions.size());
     std::vector<domain::AggregateCell> cells;
     *totals = {};
@@ -82,9 +104,9 @@ std::vector<domain::AggregateCell> ReportRepository::Aggregate(const domain::Dat
 
 std::vector<MultiLendingCell> ReportRepository::MultiLending(const domain::Date& from_month,
                                                              const domain::Date& to_month, int region_digits,
-                                                             const std::string& currency) {
+                                                             const std::string& currency, Deadline deadline) {
   return WithConnection(pool_, [&](Connection& conn) {
-    auto& stmt = conn.Prepare(
+    const auto stmt = PrepareWithin(conn,
         "SELECT month, region, COUNT(*), SUM(balance), "
         "SUM(lenders >= 2), SUM(IF(lenders >= 2, balance, 0)), SUM(lenders >= 3), SUM(IF(lenders >= 3, balance, 0)), "
         "SUM(lenders >= 5), SUM(IF(lenders >= 5, balance, 0)) FROM ("
@@ -94,12 +116,12 @@ std::vector<MultiLendingCell> ReportRepository::MultiLending(const domain::Date&
         "  WHERE m.month BETWEEN ? AND ? AND l.currency = ? AND l.deleted_at IS NULL "
         "    AND m.status_code NOT IN ('C', 'D', 'Z') "
         "  GROUP BY m.month, region, l.borrower_id) per_borrower "
-        "GROUP BY month, region ORDER BY month, region");
-    stmt.setInt(1, region_digits);
-    stmt.setString(2, from_month.FirstOfMonth().ToString());
-    stmt.setString(3, to_month.FirstOfMonth().ToString());
-    stmt.setString(4, currency);
-    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+        "GROUP BY month, region ORDER BY month, region", deadline);
+    stmt->setInt(1, region_digits);
+    stmt->setString(2, from_month.FirstOfMonth().ToString());
+    stmt->setString(3, to_month.FirstOfMonth().ToString());
+    stmt->setString(4, currency);
+    const auto rs = QueryWithin(*stmt);
     std::vector<MultiLendingCell> out;
     while (rs->next()) {
       MultiLendingCell c;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct MultiLendingCell {
   std::int64_t balance_at_least[3] = {0, 0, 0};
 };
 
+// When the caller stops waiting. A report's statement is given the time left as its
+// max_statement_time, so a report nobody waits for any more stops instead of scanning on.
+using Deadline = std::chrono::system_clock::time_point;
+inline constexpr Deadline kNoDeadline = Deadline::max();
+
 // Read-only statistics over the monthly records. Each report is one SQL statement, so it reads
 // one consistent snapshot (InnoDB MVCC) and never blocks writers.
 class ReportRepository {
@@ -30,15 +36,17 @@ class ReportRepository {
   explicit ReportRepository(ConnectionPool& pool) : pool_(pool) {}
 
   // Cells of the month's lines in `currency` grouped by `dimensions` (raw values: region codes,
-  // enum numbers as text), and the grand total from the same statement.
+  // enum numbers as text), and the grand total from the same statement. Both reports throw
+  // DeadlineExceededError when `deadline` passes first.
   std::vector<domain::AggregateCell> Aggregate(const domain::Date& month, const std::string& currency,
                                                const std::vector<ReportDimension>& dimensions,
-                                               domain::AggregateMeasures* totals);
+                                               domain::AggregateMeasures* totals, Deadline deadline = kNoDeadline);
 
   // Per month and region (prefix of `region_digits` digits): borrowers, balances, and those at
   // 2+/3+/5+ distinct lenders, over lines not closed in that month.
   std::vector<MultiLendingCell> MultiLending(const domain::Date& from_month, const domain::Date& to_month,
-                                             int region_digits, const std::string& currency);
+                                             int region_digits, const std::string& currency,
+                                             Deadline deadline = kNoDeadline);
 
  private:
   ConnectionPool& pool_;

@@ -9,6 +9,7 @@ namespace creditshare::storage {
 inline constexpr int kErrDuplicateKey = 1062;
 inline constexpr int kErrLockWaitTimeout = 1205;
 inline constexpr int kErrDeadlock = 1213;
+inline constexpr int kErrStatementTimeout = 1969;  // max_statement_time exceeded
 
 // Client-side errors (2000-2999: server gone, lost connection, cannot connect) mean the
 // connection must not be reused.
