@@ -32,6 +32,9 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--group-commit-writers", c.group_commit_writers,
                  "Database connections that group-commit audit and inquiry records (besides the pool)")
       ->envname("CREDITSHARE_GROUP_COMMIT_WRITERS")->check(CLI::Range(1, 64))->capture_default_str();
+  app.add_option("--report-connections", c.report_connections,
+                 "Database connections for regulator reports (besides the pool): reports running at once")
+      ->envname("CREDITSHARE_REPORT_CONNECTIONS")->check(CLI::Range(1, 16))->capture_default_str();
   app.add_option("--auth-cache-ms", c.auth_cache_ttl,
                  "How long an authentication answer is cached (revocation and suspension delay)")
       ->envname("CREDITSHARE_AUTH_CACHE_MS")->check(CLI::Range(0, 60000))->capture_default_str();

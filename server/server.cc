@@ -42,6 +42,17 @@ std::string ReadFileOrThrow(const std::string& path, const char* what) {
   return buf.str();
 }
 
+namespace {
+// Report connections: as many as reports may run at once, and a read timeout long enough for a
+// month's scan (the statement itself stops at its call's deadline; see ReportRepository).
+storage::DbConfig ReportPoolConfig(storage::DbConfig db, int connections) {
+  db.pool_size = connections;
+  db.read_timeout_seconds = 3600;
+  db.acquire_timeout = std::chrono::minutes(1);  // a report queues briefly behind another
+  return db;
+}
+}  // namespace
+
 struct Server::Components {
   Components(const ServerConfig& config, const domain::Clock& clock)
       : keyer(security::BorrowerKeyer::FromFile(config.hmac_key_file)),
@@ -49,12 +60,13 @@ struct Server::Components {
         metrics(config.db.pool_size),
         pool(config.db),
         writer(config.db, {config.group_commit_writers, 64}, [this](int n) { metrics.GroupCommitted(n); }),
+        report_pool(ReportPoolConfig(config.db, config.report_connections)),
         credentials(pool),
         lines(pool),
         inquiries(pool, members, writer),
         reservations(pool),
         disputes(pool),
-        reports(pool),
+        reports(report_pool),
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
         guard(authenticator, writer, metrics, clock),
@@ -74,6 +86,7 @@ struct Server::Components {
   storage::ConnectionPool pool;
   storage::MemberDirectory members;
   storage::GroupCommitWriter writer;  // after the pool's users are gone it drains, then stops
+  storage::ConnectionPool report_pool;
   storage::CredentialRepository credentials;
   storage::CreditLineRepository lines;
   storage::InquiryRepository inquiries;

@@ -24,6 +24,9 @@ struct ServerConfig {
   int max_threads = 32;  // gRPC handler threads; each may hold one pooled connection
   // Concurrent group commits of audit and inquiry records, each on a database connection of its own.
   int group_commit_writers = 2;
+  // Regulator reports run on connections of their own: a report scans a month of records for
+  // longer than the pool's read timeout allows, and at most this many run at once.
+  int report_connections = 2;
   // How long an authentication answer is cached: revocations and suspensions take effect
   // within this time.
   std::chrono::milliseconds auth_cache_ttl{5000};
