@@ -7,6 +7,9 @@
 
 namespace creditshare::domain {
 
+// Timestamps are microseconds since the Unix epoch (Clock::NowMicros).
+inline constexpr std::int64_t kMicrosPerDay = 86'400'000'000LL;
+
 // Source of "now", injectable so tests can move time (retention, deadlines, date checks).
 class Clock {
  public:

@@ -24,12 +24,11 @@ std::string AsString(char c) { return c == '\0' ? std::string() : std::string(1,
 }  // namespace
 
 InquiryCounts CountInquiringMembers(const std::vector<InquiryMark>& marks, std::int64_t now_us) {
-  constexpr std::int64_t kDayUs = 86'400'000'000LL;
   std::set<std::uint64_t> week, month, quarter;
   for (const auto& m : marks) {
-    if (m.at_us > now_us - 7 * kDayUs) week.insert(m.member_id);
-    if (m.at_us > now_us - 30 * kDayUs) month.insert(m.member_id);
-    if (m.at_us > now_us - 90 * kDayUs) quarter.insert(m.member_id);
+    if (m.at_us > now_us - 7 * kMicrosPerDay) week.insert(m.member_id);
+    if (m.at_us > now_us - 30 * kMicrosPerDay) month.insert(m.member_id);
+    if (m.at_us > now_us - kInquiryWindowDays * kMicrosPerDay) quarter.insert(m.member_id);
   }
   return {static_cast<int>(week.size()), static_cast<int>(month.size()), static_cast<int>(quarter.size())};
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/clock.h"
 #include "domain/credit_line.h"
 #include "domain/repayment.h"
 #include "domain/types.h"
@@ -39,7 +40,9 @@ struct ActiveReservation {
   std::int64_t expires_at_us = 0;
 };
 
-// Distinct other members that inquired for an application in the last 7/30/90 days.
+// Distinct other members that inquired for an application in the last 7/30/90 days. The longest
+// window bounds which inquiries a borrower read needs.
+inline constexpr int kInquiryWindowDays = 90;
 struct InquiryCounts {
   int last_7_days = 0;
   int last_30_days = 0;

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "domain/clock.h"
 #include "storage/audit_repository.h"
 #include "storage/public_id.h"
 
@@ -16,7 +17,6 @@ using domain::DisputeStatus;
 using domain::Error;
 using domain::ErrorCode;
 
-constexpr std::int64_t kDayUs = 86'400'000'000LL;
 constexpr const char* kColumns =
     "SELECT d.id, d.public_id, l.public_id, l.account_reference, d.status, d.reason, d.filed_at_us, d.due_at_us, "
     "COALESCE(d.resolved_at_us, 0), d.resolution_note, l.member_id, l.borrower_id, d.line_id "
@@ -66,7 +66,7 @@ domain::Result<IdempotentOutcome> DisputeRepository::File(std::uint64_t member_i
     d.status = DisputeStatus::kOpen;
     d.reason = reason;
     d.filed_at_us = now_us;
-    d.due_at_us = now_us + domain::kDisputeResolutionDays * kDayUs;
+    d.due_at_us = now_us + domain::kDisputeResolutionDays * domain::kMicrosPerDay;
     auto& insert = conn.Prepare(
         "INSERT INTO disputes (public_id, line_id, filed_by_member_id, reason, status, filed_at_us, due_at_us) "
         "VALUES (?, ?, ?, ?, 1, ?, ?)");

@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "domain/clock.h"
+#include "domain/exposure.h"
 #include "storage/line_rows.h"
 #include "storage/sql_text.h"
 #include "storage/transaction.h"
@@ -12,8 +14,6 @@
 namespace creditshare::storage {
 
 namespace {
-constexpr std::int64_t kDayUs = 86'400'000'000LL;
-
 // Lines, reservations and other members' recent application inquiries of one borrower as one
 // UNION: a borrower query is the service's hottest path, and each statement is a round trip plus
 // planning in the database. Every part has the layout of a line row (line_rows) plus the packed
@@ -50,7 +50,7 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::st
   stmt.setInt64(3, now_us);
   stmt.setString(4, borrower_key);
   stmt.setUInt64(5, caller);
-  stmt.setInt64(6, now_us - 90 * kDayUs);
+  stmt.setInt64(6, now_us - domain::kInquiryWindowDays * domain::kMicrosPerDay);
   stmt.setInt64(7, now_us);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   BorrowerSnapshot s;
