@@ -35,6 +35,9 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--report-connections", c.report_connections,
                  "Database connections for regulator reports (besides the pool): reports running at once")
       ->envname("CREDITSHARE_REPORT_CONNECTIONS")->check(CLI::Range(1, 16))->capture_default_str();
+  app.add_option("--report-queue-timeout-ms", c.report_queue_timeout,
+                 "How long a regulator report waits for a free report connection before RESOURCE_EXHAUSTED")
+      ->envname("CREDITSHARE_REPORT_QUEUE_TIMEOUT_MS")->check(CLI::Range(1, 3600000))->capture_default_str();
   app.add_option("--auth-cache-ms", c.auth_cache_ttl,
                  "How long an authentication answer is cached (revocation and suspension delay)")
       ->envname("CREDITSHARE_AUTH_CACHE_MS")->check(CLI::Range(0, 60000))->capture_default_str();

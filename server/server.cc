@@ -45,10 +45,10 @@ std::string ReadFileOrThrow(const std::string& path, const char* what) {
 namespace {
 // Report connections: as many as reports may run at once, and a read timeout long enough for a
 // month's scan (the statement itself stops at its call's deadline; see ReportRepository).
-storage::DbConfig ReportPoolConfig(storage::DbConfig db, int connections) {
+storage::DbConfig ReportPoolConfig(storage::DbConfig db, int connections, std::chrono::milliseconds queue_timeout) {
   db.pool_size = connections;
   db.read_timeout_seconds = 3600;
-  db.acquire_timeout = std::chrono::minutes(1);  // a report queues briefly behind another
+  db.acquire_timeout = queue_timeout;  // a report queues briefly behind another
   return db;
 }
 }  // namespace
@@ -60,7 +60,7 @@ struct Server::Components {
         metrics(config.db.pool_size),
         pool(config.db),
         writer(config.db, {config.group_commit_writers, 64}, [this](int n) { metrics.GroupCommitted(n); }),
-        report_pool(ReportPoolConfig(config.db, config.report_connections)),
+        report_pool(ReportPoolConfig(config.db, config.report_connections, config.report_queue_timeout)),
         credentials(pool),
         lines(pool),
         inquiries(pool, members, writer),

@@ -27,6 +27,8 @@ struct ServerConfig {
   // Regulator reports run on connections of their own: a report scans a month of records for
   // longer than the pool's read timeout allows, and at most this many run at once.
   int report_connections = 2;
+  // How long a report waits for one of those connections before RESOURCE_EXHAUSTED.
+  std::chrono::milliseconds report_queue_timeout{60000};
   // How long an authentication answer is cached: revocations and suspensions take effect
   // within this time.
   std::chrono::milliseconds auth_cache_ttl{5000};

@@ -18,6 +18,17 @@ storage::Deadline CallDeadline(const grpc::ServerContext& context) {
   return deadline > std::chrono::system_clock::now() + std::chrono::hours(24 * 365) ? storage::kNoDeadline : deadline;
 }
 
+// Reports share a few connections of their own (--report-connections). When all of them stay
+// busy past the queue timeout, the caller learns that rather than that the database is down.
+template <typename Run>
+auto OnReportConnection(Run&& run) -> domain::Result<decltype(run())> {
+  try {
+    return run();
+  } catch (const storage::PoolExhaustedError&) {
+    return Error{domain::ErrorCode::kResourceExhausted, "", "too many reports are running at once; retry later"};
+  }
+}
+
 constexpr MethodPolicy kGetAggregateReport{"GetAggregateReport", /*lenders=*/false, /*regulators=*/true};
 constexpr MethodPolicy kGetMultiLendingReport{"GetMultiLendingReport", /*lenders=*/false, /*regulators=*/true};
 constexpr int kMaxSeriesMonths = 60;
@@ -83,7 +94,10 @@ grpc::Status RegulatorServiceImpl::GetAggregateReport(grpc::ServerContext* conte
     }
 
     domain::AggregateMeasures totals;
-    auto cells = reports_.Aggregate(month.value(), currency.value(), dimensions, &totals, CallDeadline(*context));
+    auto report = OnReportConnection(
+        [&] { return reports_.Aggregate(month.value(), currency.value(), dimensions, &totals, CallDeadline(*context)); });
+    if (!report.ok()) return report.error();
+    auto& cells = report.value();
     const bool withhold = domain::ApplyDisclosureControl(cells, min_borrowers_);
     int suppressed = 0;
     for (const auto& c : cells) {
@@ -129,7 +143,10 @@ grpc::Status RegulatorServiceImpl::GetMultiLendingReport(grpc::ServerContext* co
       return Error::InvalidArgument("region_level", "unknown value " + std::to_string(request->region_level()));
 
     static constexpr int kGroups[] = {2, 3, 5};
-    for (const auto& c : reports_.MultiLending(from.value(), to.value(), digits, currency.value(), CallDeadline(*context))) {
+    auto report = OnReportConnection(
+        [&] { return reports_.MultiLending(from.value(), to.value(), digits, currency.value(), CallDeadline(*context)); });
+    if (!report.ok()) return report.error();
+    for (const auto& c : report.value()) {
       v1::GetMultiLendingReportResponse out;
       auto* row = out.mutable_row();
       row->mutable_month()->set_year(c.month.year);

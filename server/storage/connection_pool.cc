@@ -115,7 +115,7 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
   while (idle_.empty() && open_ >= config_.pool_size) {
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= config_.pool_size)
-      throw UnavailableError("no database connection free within the pool's acquire timeout");
+      throw PoolExhaustedError("no database connection free within the pool's acquire timeout");
   }
   ++in_use_;
   if (!idle_.empty()) {

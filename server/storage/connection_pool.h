@@ -42,6 +42,13 @@ class UnavailableError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Every connection of the pool stayed in use for the whole acquire timeout: the pool's callers
+// are too many at once, the database itself may be fine.
+class PoolExhaustedError : public UnavailableError {
+ public:
+  using UnavailableError::UnavailableError;
+};
+
 // A statement stopped because the call it served ran out of time (see PrepareWithin).
 class DeadlineExceededError : public std::runtime_error {
  public:

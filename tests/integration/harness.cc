@@ -233,9 +233,11 @@ std::pair<std::string, std::string> TestPki::WriteClient(const std::string& name
   return {cert.string(), key.string()};
 }
 
-TestService::TestService(std::optional<storage::DbConfig> db_server, bool metrics_endpoint, int report_min_borrowers)
+TestService::TestService(std::optional<storage::DbConfig> db_server, bool metrics_endpoint, int report_min_borrowers,
+                         std::function<void(ServerConfig&)> configure)
     : metrics_endpoint_(metrics_endpoint),
       report_min_borrowers_(report_min_borrowers),
+      configure_(std::move(configure)),
       db_(/*migrate=*/true, std::move(db_server)),
       clock_(std::make_shared<FixedClock>(TestNow())) {
   admin_pool_ = std::make_unique<storage::ConnectionPool>(db_.config());
@@ -284,6 +286,7 @@ ServerConfig TestService::server_config() const {
   c.health_listen_address = "127.0.0.1:0";
   c.health_check_interval = std::chrono::milliseconds(200);
   c.audit_seal_interval = std::chrono::milliseconds(100);
+  if (configure_) configure_(c);
   return c;
 }
 

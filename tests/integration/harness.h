@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -117,8 +118,9 @@ class TestService {
   static constexpr const char* kRegulator = "regulator-r";
 
   // The /metrics HTTP endpoint is off unless asked for: stopping its server costs ~2 s.
+  // `configure` may change the server's settings before it starts.
   explicit TestService(std::optional<storage::DbConfig> db_server = std::nullopt, bool metrics_endpoint = false,
-                       int report_min_borrowers = 10);
+                       int report_min_borrowers = 10, std::function<void(ServerConfig&)> configure = {});
   ~TestService();
 
   TestDatabase& db() { return db_; }
@@ -141,6 +143,7 @@ class TestService {
  private:
   bool metrics_endpoint_;
   int report_min_borrowers_;
+  std::function<void(ServerConfig&)> configure_;
   TestDatabase db_;
   TestPki pki_;
   std::unique_ptr<storage::ConnectionPool> admin_pool_;

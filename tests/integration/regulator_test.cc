@@ -255,6 +255,44 @@ TEST(RegulatorConsistencyTest, AReportTakenWhileLendersWriteStillAddsUp) {
   EXPECT_GT(written.load(), 20);
 }
 
+TEST(ReportConnectionsTest, AReportFindingEveryReportConnectionBusyIsToldSoAfterTheQueueTimeout) {
+  TestService svc(std::nullopt, false, /*report_min_borrowers=*/1, [](ServerConfig& c) {
+    c.report_connections = 1;
+    c.report_queue_timeout = std::chrono::milliseconds(300);
+  });
+  v1::ReportCreditLineResponse line;
+  ASSERT_TRUE(svc.ClientFor(TestService::kBankA)
+                  .ReportCreditLine(LineRequest("q-1", "Q-1", MakeId("120101", 1), 1000, 500), &line)
+                  .ok());
+  v1::GetAggregateReportRequest req;
+  req.mutable_month()->set_year(2026);
+  req.mutable_month()->set_month(10);
+  req.add_dimensions(v1::REPORT_DIMENSION_PROVINCE);
+
+  // Another session write-locks a table the report reads, so the first report holds the only
+  // report connection until the lock goes.
+  storage::ConnectionPool blocker_pool(svc.db().config());
+  auto blocker = blocker_pool.Acquire();
+  blocker->Execute("LOCK TABLES credit_line_months WRITE");
+  grpc::Status first_status;
+  std::vector<v1::GetAggregateReportResponse> first_out;
+  std::thread first([&] { first_status = svc.ClientFor(TestService::kRegulator).GetAggregateReport(req, &first_out); });
+  for (int i = 0; i < 200 && svc.db().Count("information_schema.processlist WHERE state LIKE '%metadata lock%'") == 0;
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+
+  std::vector<v1::GetAggregateReportResponse> second_out;
+  const auto second = svc.ClientFor(TestService::kRegulator).GetAggregateReport(req, &second_out);
+  EXPECT_EQ(second.error_code(), StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(second.error_message().find("too many reports"), std::string::npos) << second.error_message();
+
+  blocker->Execute("UNLOCK TABLES");
+  first.join();
+  EXPECT_TRUE(first_status.ok()) << first_status.error_message();
+  ASSERT_FALSE(first_out.empty());
+  EXPECT_EQ(first_out.back().summary().totals().lines(), 1);
+}
+
 TEST(MultiLendingTest, CountsBorrowersAtTwoThreeAndFiveLendersWithBalanceShares) {
   TestService svc(std::nullopt, false, /*report_min_borrowers=*/2);
   std::vector<std::string> lenders = {TestService::kBankA, TestService::kMicroB, TestService::kFinanceC, "bank-d", "bank-e"};
