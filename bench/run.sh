@@ -118,15 +118,16 @@ rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 echo "== baselines: point SELECTs and multi-row INSERTs" >&2
 bench db-baseline --concurrency "$concurrency" --duration "$duration" --insert-rows $((smoke ? 5000 : 200000)) --json "$results"
 
-report_seconds=""; scaled_exposure=""
-# Prints the report's duration, or that it failed and why: a failed report must not read as a
-# time (a run once showed "30 s" for a 30 s client deadline that had expired).
+report_seconds=""; multi_lending_seconds=""; scaled_exposure=""
+# Runs one regulator report (the CLI's `regulator` arguments) and prints its duration, or that it
+# failed and why: a failed report must not read as a time (a run once showed "30 s" for a 30 s
+# client deadline that had expired).
 regulator_report() {
   local start end error secs status=0
   start=$(date +%s.%N)
   error=$("$build/client/creditshare" --target "localhost:$port" --ca "$work/pki/ca.crt" \
     --cert "$work/creds/regulator.crt" --key "$work/creds/regulator.key" regulator --timeout 900 \
-    aggregate --month 2026-10 --by province,product_type --output csv 2>&1 >/dev/null) || status=$?
+    "$@" 2>&1 >/dev/null) || status=$?
   end=$(date +%s.%N)
   secs=$(python3 -c "print(round($end - $start, 2))")
   if [ "$status" -ne 0 ]; then
@@ -136,7 +137,10 @@ regulator_report() {
     echo "$secs s"
   fi
 }
-report_small=$(regulator_report)
+aggregate_report=(aggregate --month 2026-10 --by province,product_type --output csv)
+multi_lending_report=(multi-lending --from 2026-10 --to 2026-10)
+report_small=$(regulator_report "${aggregate_report[@]}")
+multi_lending_small=$(regulator_report "${multi_lending_report[@]}")
 if [ "$scale_to" -gt "$borrowers" ]; then
   # The reference for the size comparison is measured right before scaling: every run adds
   # inquiries that the exposure read counts, so the first exposure run would flatter the small size.
@@ -165,13 +169,15 @@ INSERT INTO credit_line_months (line_id, month, status_code, credit_limit_minor,
 ANALYZE TABLE borrowers, credit_lines, credit_line_months;
 SQL
   load --target "localhost:$port" --method exposure --concurrency "$concurrency" --label exposure-scaled
-  report_seconds=$(regulator_report)
+  report_seconds=$(regulator_report "${aggregate_report[@]}")
+  multi_lending_seconds=$(regulator_report "${multi_lending_report[@]}")
 fi
 
 python3 - "$results" "$out" "$borrowers" "$scale_to" "$concurrency" "$duration" "$rss_kb" "$report_small" \
-  "${report_seconds:-}" "$smoke" <<'PY'
+  "${report_seconds:-}" "$multi_lending_small" "${multi_lending_seconds:-}" "$smoke" <<'PY'
 import json, os, platform, subprocess, sys, datetime
-results, out, borrowers, scale_to, conc, duration, rss_kb, report_small, report_big, smoke = sys.argv[1:]
+(results, out, borrowers, scale_to, conc, duration, rss_kb, report_small, report_big, multi_small, multi_big,
+ smoke) = sys.argv[1:]
 rows = [json.loads(l) for l in open(results)]
 load = {r["label"]: r for r in rows if r["kind"] == "load"}
 ingest = next(r for r in rows if r["kind"] == "ingest")
@@ -219,7 +225,9 @@ lines += [
   f"| raw point SELECT by primary key ({conc} connections) | {db['point_selects_per_second']:.0f}/s | – | – | (context) |",
   "",
   f"Regulator report (`aggregate --by province,product_type`, one month) through the CLI: {report_small} at "
-  f"{int(borrowers):,} borrowers" + (f", {report_big} at {int(scale_to):,} borrowers" if report_big else "") + ".",
+  f"{int(borrowers):,} borrowers" + (f", {report_big} at {int(scale_to):,} borrowers" if report_big else "") + ". "
+  f"Multi-lending report (`multi-lending`, one month by province; it groups every line by borrower): {multi_small} "
+  f"at {int(borrowers):,} borrowers" + (f", {multi_big} at {int(scale_to):,} borrowers" if multi_big else "") + ".",
   "",
   "The scaled population adds borrowers, one line each and their October records in SQL (the bulk API "
   "at this machine's ingest rate would take too long for one run); exposure queries still ask for the "
