@@ -8,6 +8,7 @@
 #   scripts/testdb.sh resume DIR  start the halted server again on the same port
 #
 # DIR/env holds CREDITSHARE_DB_HOST/PORT/USER/PASSWORD_FILE/NAME for the server and tests.
+# CREDITSHARE_TESTDB_BUFFER_POOL sets the InnoDB buffer pool (default 256M, plenty for tests).
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
@@ -37,7 +38,7 @@ run_server() {
   "$MARIADBD" --no-defaults "${user_opt[@]}" --datadir="$dir/data" --socket="$dir/mariadb.sock" \
     --port="$port" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$dir/mariadb.pid" \
     --log-error="$dir/mariadb.err" --default-storage-engine=InnoDB --innodb-flush-log-at-trx-commit=1 \
-    --innodb-buffer-pool-size=256M --max-connections=500 --character-set-server=utf8mb4 \
+    --innodb-buffer-pool-size="${CREDITSHARE_TESTDB_BUFFER_POOL:-256M}" --max-connections=500 --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
