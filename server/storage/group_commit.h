@@ -27,14 +27,6 @@ struct InquiryRecord {
   std::int64_t at_us = 0;
 };
 
-// Writes the records a call leaves behind when it changes nothing else (its audit record, and
-// the inquiry of a borrower query) with group commit: records that arrive while a commit is
-// under way go into the next one, as multi-row INSERTs in one transaction, so concurrent calls
-// share a transaction and a log flush instead of paying one each. Write returns only after the
-// caller's records are durable, so no call answers with data it has not recorded.
-//
-// The writers use connections of their own (a pool of `writers`), so a pool exhausted by
-// handlers cannot starve the records those handlers are waiting for.
 // A one-shot signal between two threads, on a POSIX semaphore (see Pending::finished).
 class PostedSignal {
  public:
@@ -49,6 +41,14 @@ class PostedSignal {
   sem_t sem_;
 };
 
+// Writes the records a call leaves behind when it changes nothing else (its audit record, and
+// the inquiry of a borrower query) with group commit: records that arrive while a commit is
+// under way go into the next one, as multi-row INSERTs in one transaction, so concurrent calls
+// share a transaction and a log flush instead of paying one each. Write returns only after the
+// caller's records are durable, so no call answers with data it has not recorded.
+//
+// The writers use connections of their own (a pool of `writers`), so a pool exhausted by
+// handlers cannot starve the records those handlers are waiting for.
 class GroupCommitWriter {
  public:
   struct Options {
