@@ -1,7 +1,6 @@
 #include "server.h"
 
 #include <algorithm>
-#include <semaphore>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -71,7 +70,7 @@ struct Server::Components {
         authenticator(credentials, clock, config.auth_cache_ttl),
         guard(authenticator, writer, metrics, clock),
         // Half the pool for bulk chunks (all streams together) leaves the rest for other calls.
-        bulk_slots(std::max(1, config.db.pool_size / 2)),
+        bulk_slots(static_cast<unsigned>(std::max(1, config.db.pool_size / 2))),
         deps{guard,        clock,    keyer,     policy, lines, inquiries, reservations, disputes,
              std::max(1, config.db.pool_size / 2), &bulk_slots},
         reporting(deps),
@@ -96,7 +95,7 @@ struct Server::Components {
   audit::Sealer sealer;
   api::Authenticator authenticator;
   api::CallGuard guard;
-  std::counting_semaphore<> bulk_slots;
+  Semaphore bulk_slots;
   api::ServiceDeps deps;
   api::ReportingServiceImpl reporting;
   api::InquiryServiceImpl inquiry;

@@ -215,11 +215,11 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
         items.push_back(std::move(item));
         f.pending.push_back(response.results_size() - 1);
       }
-      deps_.bulk_slots->acquire();  // back-pressure: waits while other streams use every bulk slot
+      deps_.bulk_slots->Acquire();  // back-pressure: waits while other streams use every bulk slot
       f.outcomes = std::async(std::launch::async, [this, member = call.member.id, items = std::move(items)] {
         struct Release {
-          std::counting_semaphore<>* slots;
-          ~Release() { slots->release(); }
+          Semaphore* slots;
+          ~Release() { slots->Release(); }
         } release{deps_.bulk_slots};
         return deps_.lines.ApplyBatch(member, items, deps_.clock.NowMicros());
       });

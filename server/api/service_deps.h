@@ -1,11 +1,10 @@
 #pragma once
 
-#include <semaphore>
-
 #include "api/call_guard.h"
 #include "domain/clock.h"
 #include "domain/decision.h"
 #include "security/borrower_keyer.h"
+#include "posix_semaphore.h"
 #include "storage/credit_line_repository.h"
 #include "storage/dispute_repository.h"
 #include "storage/inquiry_repository.h"
@@ -26,7 +25,7 @@ struct ServiceDeps {
   int bulk_parallelism = 1;  // chunk transactions of one bulk stream committed at once
   // Chunk transactions of all bulk streams together: bulk reporting never takes more than this
   // many pooled connections, however many lenders stream at once.
-  std::counting_semaphore<>* bulk_slots = nullptr;
+  Semaphore* bulk_slots = nullptr;
 };
 
 }  // namespace creditshare::api

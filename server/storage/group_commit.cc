@@ -1,28 +1,12 @@
 #include "storage/group_commit.h"
 
-#include <cerrno>
 #include <stdexcept>
-#include <system_error>
 
 #include "storage/audit_repository.h"
 #include "storage/inquiry_repository.h"
 #include "storage/transaction.h"
 
 namespace creditshare::storage {
-
-PostedSignal::PostedSignal() {
-  if (sem_init(&sem_, /*pshared=*/0, /*value=*/0) != 0) throw std::system_error(errno, std::generic_category(), "sem_init");
-}
-
-PostedSignal::~PostedSignal() { sem_destroy(&sem_); }
-
-void PostedSignal::Post() { sem_post(&sem_); }
-
-void PostedSignal::Wait() {
-  while (sem_wait(&sem_) != 0) {
-    // Only EINTR is possible for a valid semaphore: a signal handler ran; wait on.
-  }
-}
 
 namespace {
 DbConfig WriterPoolConfig(DbConfig db, int writers) {
@@ -59,7 +43,7 @@ void GroupCommitWriter::Write(const domain::AuditEvent& audit, const InquiryReco
     queue_.push_back(&pending);
   }
   queued_.notify_one();
-  pending.finished.Wait();
+  pending.finished.Acquire();
   switch (pending.outcome) {
     case Pending::Outcome::kCommitted: return;
     case Pending::Outcome::kUnavailable: throw UnavailableError(pending.error);
@@ -87,7 +71,7 @@ void GroupCommitWriter::Run() {
 void GroupCommitWriter::Finish(Pending* p, Pending::Outcome outcome, const std::string& error) {
   p->outcome = outcome;
   p->error = error;
-  p->finished.Post();  // the last access: the waiter may return and destroy `p` at once
+  p->finished.Release();  // the last access: the waiter may return and destroy `p` at once
 }
 
 void GroupCommitWriter::Commit(const std::vector<Pending*>& batch) {
