@@ -5,6 +5,7 @@
 //   load         closed loop (--concurrency) or open loop (--rate) against one method or a mix
 //   db-baseline  raw point SELECTs and raw multi-row INSERTs through the same connector
 #include <CLI/CLI.hpp>
+#include <absl/synchronization/mutex.h>
 #include <cppconn/connection.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
@@ -643,6 +644,7 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
 }  // namespace
 
 int main(int argc, char** argv) {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);  // as creditshare-server does
   CLI::App app{"creditshare-bench: load generator, data generator and baselines; results are JSON lines."};
   app.require_subcommand(1);
   std::string target = "127.0.0.1:7443", ca, members, ids = "bench-ids.txt", json_out = "bench-results.jsonl";
