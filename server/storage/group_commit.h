@@ -59,7 +59,7 @@ class GroupCommitWriter {
     const InquiryRecord* inquiry = nullptr;
     // Released once the outcome is set. Not a mutex and condition variable: glibc marks a mutex
     // taken back after a condition wait as contended, so the waiter's unlock always made a
-    // futex call, a third of the server's under load (see Semaphore for the rest).
+    // futex call: 15 % of the server's under load (see Semaphore for the rest).
     Semaphore finished{0};
     enum class Outcome { kCommitted, kUnavailable, kFailed } outcome = Outcome::kCommitted;
     std::string error;
