@@ -92,7 +92,9 @@ grpc::Status CallGuard::Run(grpc::ServerContext* context, const MethodPolicy& po
       std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch()).count();
   call.audit.method = std::string(policy.name);
   call.audit.request_id = RequestId(*context);
-  context->AddInitialMetadata("x-request-id", call.audit.request_id);
+  // In the trailers: gRPC clients retry only answers that came without response headers, so an
+  // id sent as initial metadata made every UNAVAILABLE from here final.
+  context->AddTrailingMetadata("x-request-id", call.audit.request_id);
   metrics_.CallStarted(policy.name);
 
   std::string detail;
@@ -112,6 +114,9 @@ grpc::Status CallGuard::Run(grpc::ServerContext* context, const MethodPolicy& po
         status = ToStatus(*error);
       }
     }
+  } catch (const storage::PoolExhaustedError& e) {
+    detail = e.what();
+    status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is busy: no database connection came free in time; retry later");
   } catch (const storage::UnavailableError& e) {
     detail = e.what();
     status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the database is unavailable; retry later");

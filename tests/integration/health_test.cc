@@ -1,8 +1,12 @@
 // Health checking and reflection, answered to an independent client (Python grpcio with stubs
-// generated from the standard protos), while the database goes away and comes back.
+// generated from the standard protos), while the database goes away and comes back; and what a
+// caller is told when the database is fine but the server has no connection free.
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
 
 #include "harness.h"
 #include "requests.h"
@@ -65,6 +69,43 @@ TEST_F(HealthTest, FollowsTheDatabaseDownAndBackUp) {
               return static_cast<long>(rs->getInt64(1));
             }),
             inquiries + 1);
+}
+
+TEST(BusyServerTest, ACallThatFindsEveryPooledConnectionBusyIsToldTheServerIsBusy) {
+  TestService svc(std::nullopt, false, 10, [](ServerConfig& c) {
+    c.db.pool_size = 1;
+    c.db.acquire_timeout = std::chrono::milliseconds(200);
+  });
+  auto& bank = svc.ClientFor(TestService::kBankA);
+  v1::ReportCreditLineResponse reported;
+  ASSERT_TRUE(bank.ReportCreditLine(LineRequest("busy-1", "BUSY-1", kBorrower, 1000, 500), &reported).ok());
+
+  // Another session write-locks the tables a report changes, so the next report holds the pool's
+  // only connection until the lock goes.
+  storage::ConnectionPool blocker_pool(svc.db().config());
+  auto blocker = blocker_pool.Acquire();
+  blocker->Execute("LOCK TABLES borrowers WRITE, credit_lines WRITE, idempotency_keys WRITE");
+  grpc::Status held;
+  std::thread holder([&] {
+    v1::ReportCreditLineResponse resp;
+    held = bank.ReportCreditLine(LineRequest("busy-2", "BUSY-2", kBorrower, 2000, 500), &resp);
+  });
+  for (int i = 0; i < 200 && svc.db().Count("information_schema.processlist WHERE state LIKE '%metadata lock%'") == 0;
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+
+  v1::GetBorrowerExposureResponse exposure;
+  const auto busy = bank.GetBorrowerExposure(ExposureRequest(kBorrower), &exposure);
+  EXPECT_EQ(busy.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(busy.error_message().find("the server is busy"), std::string::npos) << busy.error_message();
+  // The client library retried it (its policy: 4 attempts on UNAVAILABLE), and every attempt was
+  // audited. gRPC retries only answers without response headers, so the server must not send
+  // any (x-request-id goes in the trailers).
+  EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'GetBorrowerExposure' AND result_code = 14"), 4);
+
+  blocker->Execute("UNLOCK TABLES");
+  holder.join();
+  EXPECT_TRUE(held.ok()) << held.error_message();
 }
 
 TEST_F(HealthTest, ReflectionListsTheServices) {
