@@ -1,9 +1,12 @@
 #include "creditshare_client.h"
 
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
-#include <thread>
+#include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace creditshare::client {
 
@@ -17,6 +20,15 @@ std::string ReadFile(const std::string& path, const char* what) {
   return buf.str();
 }
 }  // namespace
+
+void Client::Prepare(grpc::ClientContext& context, std::chrono::milliseconds deadline) {
+  if (deadline.count() > 0) context.set_deadline(std::chrono::system_clock::now() + deadline);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char id[33];
+  std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  context.AddMetadata("x-request-id", id);
+}
 
 Client::Client(const ClientOptions& options) : deadline_(options.deadline), report_deadline_(options.report_deadline) {
   grpc::SslCredentialsOptions tls;
@@ -76,7 +88,8 @@ grpc::Status Client::ListDisputes(const v1::ListDisputesRequest& r, v1::ListDisp
 
 grpc::Status Client::BulkReportCreditLines(const std::function<bool(v1::BulkLineRecord*)>& next, int chunk_size,
                                            const std::function<void(const v1::BulkRecordResult&)>& on_result) {
-  grpc::ClientContext context;  // no deadline: a month's book takes as long as it takes
+  grpc::ClientContext context;
+  Prepare(context, std::chrono::milliseconds(0));  // no deadline: a month's book takes as long as it takes
   auto stream = reporting_->BulkReportCreditLines(&context);
   // The writer runs ahead of the acknowledgements; gRPC flow control bounds how far.
   std::thread writer([&] {
@@ -100,7 +113,7 @@ grpc::Status Client::BulkReportCreditLines(const std::function<bool(v1::BulkLine
 grpc::Status Client::GetAggregateReport(const v1::GetAggregateReportRequest& r,
                                         std::vector<v1::GetAggregateReportResponse>* out) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + report_deadline_);
+  Prepare(context, report_deadline_);
   auto reader = regulator_->GetAggregateReport(&context, r);
   return Collect(*reader, out);
 }
@@ -108,7 +121,7 @@ grpc::Status Client::GetAggregateReport(const v1::GetAggregateReportRequest& r,
 grpc::Status Client::GetMultiLendingReport(const v1::GetMultiLendingReportRequest& r,
                                            std::vector<v1::GetMultiLendingReportResponse>* out) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + report_deadline_);
+  Prepare(context, report_deadline_);
   auto reader = regulator_->GetMultiLendingReport(&context, r);
   return Collect(*reader, out);
 }

@@ -77,9 +77,12 @@ class Client {
                     grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                     const Request& request, Response* response) const {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + deadline_);
+    Prepare(context, deadline_);
     return (stub.*method)(&context, request, response);
   }
+  // Sets the deadline (none when zero) and an x-request-id. gRPC resends the same metadata on
+  // each retry, so the server's audit log files every attempt of one call under one id.
+  static void Prepare(grpc::ClientContext& context, std::chrono::milliseconds deadline);
 
   std::chrono::milliseconds deadline_;
   std::chrono::milliseconds report_deadline_;

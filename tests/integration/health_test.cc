@@ -102,6 +102,10 @@ TEST(BusyServerTest, ACallThatFindsEveryPooledConnectionBusyIsToldTheServerIsBus
   // audited. gRPC retries only answers without response headers, so the server must not send
   // any (x-request-id goes in the trailers).
   EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'GetBorrowerExposure' AND result_code = 14"), 4);
+  // ... under the one x-request-id the client library gave the call.
+  EXPECT_EQ(svc.db().Count("(SELECT DISTINCT request_id FROM audit_log WHERE method = 'GetBorrowerExposure' "
+                           "AND result_code = 14) AS attempts"),
+            1);
 
   blocker->Execute("UNLOCK TABLES");
   holder.join();
