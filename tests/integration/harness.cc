@@ -165,6 +165,11 @@ long TestDatabase::Count(const std::string& table) {
   return static_cast<long>(rs->getInt64(1));
 }
 
+void TestDatabase::WaitForATableLockWait() {
+  for (int i = 0; i < 200 && Count("information_schema.processlist WHERE state LIKE '%metadata lock%'") == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 std::vector<std::string> TestDatabase::StalePackedHistories() {
   std::map<std::uint64_t, std::string> expected;
   std::unique_ptr<sql::ResultSet> months(

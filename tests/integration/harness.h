@@ -53,6 +53,9 @@ class TestDatabase {
   // data. The audit tables grow with every call, so they are left out unless asked for.
   std::vector<std::string> DumpAllTables(bool include_audit = false);
   long Count(const std::string& table);
+  // Waits (up to 4 s) until some session waits for a table lock: a call that the test blocks with
+  // LOCK TABLES from another session is then holding its pooled connection.
+  void WaitForATableLockWait();
   // Lines whose packed history (credit_lines.month_statuses, "YYYYMMc" per month, oldest first)
   // differs from their credit_line_months records, one description each; packed here in C++,
   // independently of the server's SQL.

@@ -90,9 +90,7 @@ TEST(BusyServerTest, ACallThatFindsEveryPooledConnectionBusyIsToldTheServerIsBus
     v1::ReportCreditLineResponse resp;
     held = bank.ReportCreditLine(LineRequest("busy-2", "BUSY-2", kBorrower, 2000, 500), &resp);
   });
-  for (int i = 0; i < 200 && svc.db().Count("information_schema.processlist WHERE state LIKE '%metadata lock%'") == 0;
-       ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  svc.db().WaitForATableLockWait();
 
   v1::GetBorrowerExposureResponse exposure;
   const auto busy = bank.GetBorrowerExposure(ExposureRequest(kBorrower), &exposure);

@@ -277,9 +277,7 @@ TEST(ReportConnectionsTest, AReportFindingEveryReportConnectionBusyIsToldSoAfter
   grpc::Status first_status;
   std::vector<v1::GetAggregateReportResponse> first_out;
   std::thread first([&] { first_status = svc.ClientFor(TestService::kRegulator).GetAggregateReport(req, &first_out); });
-  for (int i = 0; i < 200 && svc.db().Count("information_schema.processlist WHERE state LIKE '%metadata lock%'") == 0;
-       ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  svc.db().WaitForATableLockWait();
 
   std::vector<v1::GetAggregateReportResponse> second_out;
   const auto second = svc.ClientFor(TestService::kRegulator).GetAggregateReport(req, &second_out);
