@@ -50,6 +50,10 @@ storage::DbConfig ReportPoolConfig(storage::DbConfig db, int connections, std::c
   db.acquire_timeout = queue_timeout;  // a report queues briefly behind another
   return db;
 }
+
+// Half the pool for bulk chunks (all streams together; one stream alone may use them all) leaves
+// the rest for other calls.
+int BulkSlots(const storage::DbConfig& db) { return std::max(1, db.pool_size / 2); }
 }  // namespace
 
 struct Server::Components {
@@ -69,10 +73,8 @@ struct Server::Components {
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
         guard(authenticator, writer, metrics, clock),
-        // Half the pool for bulk chunks (all streams together) leaves the rest for other calls.
-        bulk_slots(static_cast<unsigned>(std::max(1, config.db.pool_size / 2))),
-        deps{guard,        clock,    keyer,     policy, lines, inquiries, reservations, disputes,
-             std::max(1, config.db.pool_size / 2), &bulk_slots},
+        bulk_slots(static_cast<unsigned>(BulkSlots(config.db))),
+        deps{guard, clock, keyer, policy, lines, inquiries, reservations, disputes, BulkSlots(config.db), &bulk_slots},
         reporting(deps),
         inquiry(deps),
         credit(deps),
