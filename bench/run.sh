@@ -68,7 +68,7 @@ done
 admin member create --code regulator --name "Bench regulator" --type regulator --region 120000
 admin credential issue regulator --ca-dir "$work/pki" --out "$work/creds"
 
-openssl rand 32 >"$work/hmac.key"
+openssl rand -hex 32 >"$work/hmac.key"  # text: a trailing newline is not part of the key
 # Both servers bind a free port of their own choosing (port 0) and log it: a port picked here
 # could be taken by another process in the meantime, and probing it would then find that process.
 "$build/server/creditshare-server" --listen "127.0.0.1:0" --tls-cert "$work/pki/server.crt" \
@@ -125,7 +125,7 @@ rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 echo "== baselines: point SELECTs and multi-row INSERTs" >&2
 bench db-baseline --concurrency "$concurrency" --duration "$duration" --insert-rows $((smoke ? 5000 : 200000)) --json "$results"
 
-report_seconds=""; multi_lending_seconds=""; scaled_exposure=""
+aggregate_big=""; multi_lending_big=""
 # Runs one regulator report (the CLI's `regulator` arguments) and prints its duration, or that it
 # failed and why: a failed report must not read as a time (a run once showed "30 s" for a 30 s
 # client deadline that had expired).
@@ -146,7 +146,7 @@ regulator_report() {
 }
 aggregate_report=(aggregate --month 2026-10 --by province,product_type --output csv)
 multi_lending_report=(multi-lending --from 2026-10 --to 2026-10)
-report_small=$(regulator_report "${aggregate_report[@]}")
+aggregate_small=$(regulator_report "${aggregate_report[@]}")
 multi_lending_small=$(regulator_report "${multi_lending_report[@]}")
 if [ "$scale_to" -gt "$borrowers" ]; then
   # The reference for the size comparison is measured right before scaling: every run adds
@@ -176,14 +176,14 @@ INSERT INTO credit_line_months (line_id, month, status_code, credit_limit_minor,
 ANALYZE TABLE borrowers, credit_lines, credit_line_months;
 SQL
   load --target "localhost:$port" --method exposure --concurrency "$concurrency" --label exposure-scaled
-  report_seconds=$(regulator_report "${aggregate_report[@]}")
-  multi_lending_seconds=$(regulator_report "${multi_lending_report[@]}")
+  aggregate_big=$(regulator_report "${aggregate_report[@]}")
+  multi_lending_big=$(regulator_report "${multi_lending_report[@]}")
 fi
 
-python3 - "$results" "$out" "$borrowers" "$scale_to" "$concurrency" "$duration" "$rss_kb" "$report_small" \
-  "${report_seconds:-}" "$multi_lending_small" "${multi_lending_seconds:-}" "$smoke" "$buffer_pool" <<'PY'
+python3 - "$results" "$out" "$borrowers" "$scale_to" "$concurrency" "$duration" "$rss_kb" "$aggregate_small" \
+  "$aggregate_big" "$multi_lending_small" "$multi_lending_big" "$smoke" "$buffer_pool" <<'PY'
 import json, os, platform, subprocess, sys, datetime
-(results, out, borrowers, scale_to, conc, duration, rss_kb, report_small, report_big, multi_small, multi_big,
+(results, out, borrowers, scale_to, conc, duration, rss_kb, aggregate_small, aggregate_big, multi_small, multi_big,
  smoke, buffer_pool) = sys.argv[1:]
 rows = [json.loads(l) for l in open(results)]
 load = {r["label"]: r for r in rows if r["kind"] == "load"}
@@ -191,6 +191,8 @@ ingest = next(r for r in rows if r["kind"] == "ingest")
 db = next(r for r in rows if r["kind"] == "db-baseline")
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
 def ratio(a, b): return f"{a / b:.2f}" if b else "n/a"
+def at_sizes(small, big):  # a report's duration (or failure) at the loaded size, and at the scaled one if measured
+  return f"{small} at {int(borrowers):,} borrowers" + (f", {big} at {int(scale_to):,} borrowers" if big else "")
 def row(label):
     r = load.get(label)
     if not r: return f"| {label} | – | – | – | – | – | – |"
@@ -231,10 +233,9 @@ lines += [
   f"| server peak resident memory under the full load | {int(rss_kb) / 1024:.0f} MB | – | – | ≤ 300 MB |",
   f"| raw point SELECT by primary key ({conc} connections) | {db['point_selects_per_second']:.0f}/s | – | – | (context) |",
   "",
-  f"Regulator report (`aggregate --by province,product_type`, one month) through the CLI: {report_small} at "
-  f"{int(borrowers):,} borrowers" + (f", {report_big} at {int(scale_to):,} borrowers" if report_big else "") + ". "
-  f"Multi-lending report (`multi-lending`, one month by province; it groups every line by borrower): {multi_small} "
-  f"at {int(borrowers):,} borrowers" + (f", {multi_big} at {int(scale_to):,} borrowers" if multi_big else "") + ".",
+  "Regulator report (`aggregate --by province,product_type`, one month) through the CLI: "
+  f"{at_sizes(aggregate_small, aggregate_big)}. Multi-lending report (`multi-lending`, one month by province; it "
+  f"groups every line by borrower): {at_sizes(multi_small, multi_big)}.",
   "",
   "The scaled population adds borrowers, one line each and their October records in SQL (the bulk API "
   "at this machine's ingest rate would take too long for one run); exposure queries still ask for the "
