@@ -42,7 +42,7 @@ for m in tj-bank weili-micro bohai-cf pboc-tj; do admin credential issue "$m" --
 admin member list
 
 step "Start creditshare-server"
-openssl rand 32 >"$work/hmac.key"
+openssl rand -hex 32 >"$work/hmac.key"  # text: a trailing newline is not part of the key
 # Every listener on a free port of the server's choosing (port 0); the server logs the API port.
 "$build/server/creditshare-server" --listen "127.0.0.1:0" --metrics-listen "127.0.0.1:0" \
   --health-listen "127.0.0.1:0" --tls-cert "$work/pki/server.crt" \
