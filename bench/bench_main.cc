@@ -4,6 +4,7 @@
 //   ingest       generates a borrower population and streams it through the bulk API
 //   load         closed loop (--concurrency) or open loop (--rate) against one method or a mix
 //   db-baseline  raw point SELECTs and raw multi-row INSERTs through the same connector
+//   in-process   the exposure call's work without gRPC: the service's own domain and storage code
 #include <CLI/CLI.hpp>
 #include <absl/synchronization/mutex.h>
 #include <cppconn/connection.h>
@@ -29,9 +30,15 @@
 #include <thread>
 
 #include "creditshare_client.h"
+#include "domain/clock.h"
+#include "domain/exposure.h"
 #include "domain/resident_id.h"
 #include "echo.grpc.pb.h"
+#include "security/borrower_keyer.h"
 #include "storage/connection_pool.h"
+#include "storage/group_commit.h"
+#include "storage/inquiry_repository.h"
+#include "storage/member_directory.h"
 #include "storage/sql_text.h"
 
 namespace {
@@ -641,6 +648,121 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
   return 0;
 }
 
+
+// ---------------------------------------------------------------- the exposure call without gRPC
+// What GetBorrowerExposure does once a request is parsed, with the service's own code and
+// settings: parse and check the resident ID, key it, read the borrower snapshot through the
+// pool, record the inquiry and its audit record through the group-commit writer (durable before
+// the answer), compute the exposure. `concurrency` threads each keep one call going, like the
+// closed-loop load. The gap between this and the load run is what gRPC, TLS, authentication and
+// the protobuf mapping add; the gap between this and the echo baseline is the database's share.
+int InProcessExposure(const creditshare::storage::DbConfig& db, const std::string& hmac_key_file,
+                      const std::string& ids_file, int concurrency, double duration_s, double warmup_s,
+                      const std::string& label, const std::string& json_out) {
+  namespace domain = creditshare::domain;
+  namespace storage = creditshare::storage;
+  std::vector<std::string> ids;
+  {
+    std::istringstream in(ReadFile(ids_file));
+    for (std::string id; std::getline(in, id);)
+      if (!id.empty()) ids.push_back(id);
+  }
+  if (ids.empty()) throw std::runtime_error(ids_file + " holds no resident IDs: run ingest first");
+  const auto keyer = creditshare::security::BorrowerKeyer::FromFile(hmac_key_file);
+  const domain::SystemClock clock;
+  storage::ConnectionPool pool(db);
+  storage::MemberDirectory members;
+  storage::GroupCommitWriter writer(db, {});  // the server's defaults
+  storage::InquiryRepository inquiries(pool, members, writer);
+  std::vector<std::pair<std::uint64_t, std::string>> lenders;  // id, code
+  {
+    auto conn = pool.Acquire();
+    auto& stmt = conn->Prepare("SELECT id, code FROM members WHERE member_type <> ? ORDER BY id");
+    stmt.setInt(1, static_cast<int>(domain::MemberType::kRegulator));
+    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+    while (rs->next()) lenders.emplace_back(rs->getUInt64(1), rs->getString(2));
+  }
+  if (lenders.empty()) throw std::runtime_error("no lender members: onboard some first");
+
+  std::atomic<bool> measuring = false, stop = false;
+  std::vector<std::vector<double>> latencies_ms(static_cast<size_t>(concurrency));
+  std::atomic<long> errors = 0, lines_shown = 0;
+  auto run = [&](int t) {
+    std::mt19937_64 rng(static_cast<unsigned>(t) + 101);
+    auto& mine = latencies_ms[static_cast<size_t>(t)];
+    long seq = 0;
+    while (!stop) {
+      const auto started = Clock::now();
+      const auto& [member_id, member_code] = lenders[rng() % lenders.size()];
+      const auto id = domain::ResidentId::Parse(ids[rng() % ids.size()], clock.Today(), "resident_id");
+      if (!id.ok()) throw std::runtime_error("bad resident ID in " + ids_file + ": " + id.error().message);
+      domain::AuditEvent audit;
+      audit.at_us = clock.NowMicros();
+      audit.principal = member_code;
+      audit.method = "GetBorrowerExposure";
+      audit.purpose = static_cast<int>(domain::Purpose::kLoanApproval);
+      audit.consent_reference = "bench-consent";
+      audit.borrower_key = keyer.BorrowerKey(id.value());
+      audit.request_id = "inproc-" + std::to_string(t) + "-" + std::to_string(++seq);
+      const storage::InquiryRecord inquiry{audit.borrower_key,    member_id,   domain::Purpose::kLoanApproval,
+                                           audit.consent_reference, audit.method, audit.at_us};
+      auto snapshot = inquiries.Inquire(
+          inquiry, [](const storage::BorrowerSnapshot&) -> domain::MaybeError { return std::nullopt; },
+          [&] {
+            audit.latency_us =
+                std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+            return audit;
+          });
+      if (!snapshot.ok()) {
+        ++errors;
+        continue;
+      }
+      auto& s = snapshot.value();
+      const auto exposure = domain::BuildExposure(std::move(s.lines), std::move(s.reservations), s.inquiries,
+                                                  member_id, clock.Today());
+      lines_shown += static_cast<long>(exposure.lines.size());
+      if (measuring) mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+    }
+  };
+  std::vector<std::thread> threads;
+  std::exception_ptr failure;
+  std::mutex failure_mu;
+  for (int t = 0; t < concurrency; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        run(t);
+      } catch (...) {
+        std::lock_guard lock(failure_mu);
+        if (!failure) failure = std::current_exception();
+        stop = true;
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::duration<double>(warmup_s));
+  measuring = true;
+  const auto start = Clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(duration_s));
+  measuring = false;
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  if (failure) std::rethrow_exception(failure);
+
+  std::vector<double> all;
+  for (const auto& v : latencies_ms) all.insert(all.end(), v.begin(), v.end());
+  json j{{"kind", "in-process"},
+         {"label", label},
+         {"concurrency", concurrency},
+         {"ok", all.size()},
+         {"errors", errors.load()},
+         {"seconds", seconds},
+         {"throughput", static_cast<double>(all.size()) / seconds},
+         {"lines_per_call", static_cast<double>(lines_shown) / static_cast<double>(std::max<size_t>(1, all.size()))}};
+  for (const auto& [name, p] : {std::pair{"p50_ms", 50.0}, {"p90_ms", 90.0}, {"p99_ms", 99.0}, {"p999_ms", 99.9}})
+    j[name] = Percentile(all, p);
+  std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
+  std::cout << j.dump() << std::endl;
+  return errors > 0 ? 1 : 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -693,18 +815,29 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64))->capture_default_str();
 
   auto* dbb = app.add_subcommand("db-baseline", "Raw point SELECTs and multi-row INSERTs through Connector/C++");
+  auto* inproc = app.add_subcommand(
+      "in-process", "The exposure call's work without gRPC, through the service's own domain and storage code");
   creditshare::storage::DbConfig db;
-  std::string password_file;
+  std::string password_file, hmac_key_file;
   long insert_rows = 100000;
-  dbb->add_option("--db-host", db.host)->envname("CREDITSHARE_DB_HOST");
-  dbb->add_option("--db-port", db.port)->envname("CREDITSHARE_DB_PORT");
-  dbb->add_option("--db-user", db.user)->envname("CREDITSHARE_DB_USER");
-  dbb->add_option("--db-password-file", password_file)->envname("CREDITSHARE_DB_PASSWORD_FILE");
-  dbb->add_option("--db-name", db.database)->envname("CREDITSHARE_DB_NAME");
-  dbb->add_option("--concurrency", concurrency)->capture_default_str();
-  dbb->add_option("--duration", duration)->capture_default_str();
+  for (auto* cmd : {dbb, inproc}) {
+    cmd->add_option("--db-host", db.host)->envname("CREDITSHARE_DB_HOST");
+    cmd->add_option("--db-port", db.port)->envname("CREDITSHARE_DB_PORT");
+    cmd->add_option("--db-user", db.user)->envname("CREDITSHARE_DB_USER");
+    cmd->add_option("--db-password-file", password_file)->envname("CREDITSHARE_DB_PASSWORD_FILE");
+    cmd->add_option("--db-name", db.database)->envname("CREDITSHARE_DB_NAME");
+    cmd->add_option("--concurrency", concurrency)->capture_default_str();
+    cmd->add_option("--duration", duration, "Seconds")->capture_default_str();
+    cmd->add_option("--json", json_out)->capture_default_str();
+  }
   dbb->add_option("--insert-rows", insert_rows)->capture_default_str();
-  dbb->add_option("--json", json_out)->capture_default_str();
+  inproc->add_option("--hmac-key-file", hmac_key_file, "The server's borrower-ID key")->required();
+  inproc->add_option("--ids", ids)->capture_default_str();
+  inproc->add_option("--warmup", warmup, "Seconds of load before measuring")->capture_default_str();
+  int pool_size = 16;
+  std::string inproc_label = "exposure-in-process";
+  inproc->add_option("--label", inproc_label)->capture_default_str();
+  inproc->add_option("--db-pool-size", pool_size, "As the server's --db-pool-size")->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -712,10 +845,14 @@ int main(int argc, char** argv) {
     if (ingest->parsed()) return Ingest(target, ca, members, borrowers, ids, json_out, seed);
     if (load->parsed()) return Load(target, ca, members, ids, method, concurrency, client_threads, duration, warmup, rate, label,
                                       json_out);
-    if (dbb->parsed()) {
+    if (dbb->parsed() || inproc->parsed()) {
       std::string pw = ReadFile(password_file);
       while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
       db.password = pw;
+      if (inproc->parsed()) {
+        db.pool_size = pool_size;
+        return InProcessExposure(db, hmac_key_file, ids, concurrency, duration, warmup, inproc_label, json_out);
+      }
       db.pool_size = concurrency;
       return DbBaseline(db, concurrency, duration, insert_rows, json_out);
     }
