@@ -109,15 +109,6 @@ load() { bench load "${common[@]}" --duration "$duration" "$@"; }
 echo "== closed-loop load, concurrency $concurrency" >&2
 load --target "localhost:$echo_port" --method echo --concurrency "$concurrency" --label echo
 load --target "localhost:$port" --method exposure --concurrency "$concurrency" --label exposure
-# The same calls without gRPC, right after (the machine drifts): the service's own code reading
-# the snapshot and writing the inquiry and audit records, on as many threads as calls in flight.
-# What exposure loses to it is the RPC layer's cost; what it loses to echo is the database's.
-bench in-process --hmac-key-file "$work/hmac.key" --ids "$work/ids.txt" --json "$results" \
-  --concurrency "$concurrency" --duration "$duration" --db-pool-size 16
-# One call at a time, both ways: the latency floor under every load.
-load --target "localhost:$port" --method exposure --concurrency 1 --label exposure-alone
-bench in-process --hmac-key-file "$work/hmac.key" --ids "$work/ids.txt" --json "$results" \
-  --concurrency 1 --duration "$duration" --db-pool-size 16 --label exposure-in-process-alone
 # Open loop at 70% of the exposure maximum just measured (right after it: this machine's speed
 # drifts within minutes, and 70% of a stale maximum can overload it), then at 35% for the latency
 # floor: the latency a real arrival pattern sees.
@@ -127,6 +118,15 @@ for share in 70 35; do
   load --target "localhost:$port" --method exposure --concurrency $((concurrency * 4)) --rate "$rate" \
     --label "exposure-open-$share"
 done
+# The same calls without gRPC, soon after (the machine drifts): the service's own code reading
+# the snapshot and writing the inquiry and audit records, on as many threads as calls in flight.
+# What exposure loses to it is the RPC layer's cost; what it loses to echo is the database's.
+bench in-process --hmac-key-file "$work/hmac.key" --ids "$work/ids.txt" --json "$results" \
+  --concurrency "$concurrency" --duration "$duration" --db-pool-size 16
+# One call at a time, both ways: the latency floor under every load.
+load --target "localhost:$port" --method exposure --concurrency 1 --label exposure-alone
+bench in-process --hmac-key-file "$work/hmac.key" --ids "$work/ids.txt" --json "$results" \
+  --concurrency 1 --duration "$duration" --db-pool-size 16 --label exposure-in-process-alone
 load --target "localhost:$port" --method check --concurrency "$concurrency" --label check
 load --target "localhost:$port" --method report --concurrency "$concurrency" --label report
 load --target "localhost:$port" --method mix --concurrency "$concurrency" --label mix
