@@ -648,7 +648,6 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
   return 0;
 }
 
-
 // ---------------------------------------------------------------- the exposure call without gRPC
 // What GetBorrowerExposure does once a request is parsed, with the service's own code and
 // settings: parse and check the resident ID, key it, read the borrower snapshot through the
@@ -724,28 +723,19 @@ int InProcessExposure(const creditshare::storage::DbConfig& db, const std::strin
       if (measuring) mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
     }
   };
-  std::vector<std::thread> threads;
-  std::exception_ptr failure;
-  std::mutex failure_mu;
-  for (int t = 0; t < concurrency; ++t)
-    threads.emplace_back([&, t] {
-      try {
-        run(t);
-      } catch (...) {
-        std::lock_guard lock(failure_mu);
-        if (!failure) failure = std::current_exception();
-        stop = true;
-      }
-    });
-  std::this_thread::sleep_for(std::chrono::duration<double>(warmup_s));
-  measuring = true;
-  const auto start = Clock::now();
-  std::this_thread::sleep_for(std::chrono::duration<double>(duration_s));
-  measuring = false;
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  stop = true;
-  for (auto& thread : threads) thread.join();
-  if (failure) std::rethrow_exception(failure);
+  double seconds = 0;
+  // Thread `concurrency` keeps the time; a call that throws ends its thread, and OnThreads
+  // rethrows once the others have been stopped.
+  OnThreads(concurrency + 1, [&](int t) {
+    if (t < concurrency) return run(t);
+    std::this_thread::sleep_for(std::chrono::duration<double>(warmup_s));
+    measuring = true;
+    const auto start = Clock::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(duration_s));
+    measuring = false;
+    seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    stop = true;
+  });
 
   std::vector<double> all;
   for (const auto& v : latencies_ms) all.insert(all.end(), v.begin(), v.end());
