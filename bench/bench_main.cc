@@ -122,6 +122,16 @@ struct MemberCreds {
   std::string code, cert, key;
 };
 
+// The resident IDs `ingest` wrote, one per line; the load runs pick among them.
+std::vector<std::string> ReadIds(const std::string& path) {
+  std::vector<std::string> ids;
+  std::istringstream in(ReadFile(path));
+  for (std::string id; std::getline(in, id);)
+    if (!id.empty()) ids.push_back(id);
+  if (ids.empty()) throw std::runtime_error(path + " holds no resident IDs: run ingest first");
+  return ids;
+}
+
 std::vector<MemberCreds> ReadMembers(const std::string& path) {
   std::vector<MemberCreds> out;
   std::istringstream in(ReadFile(path));
@@ -264,12 +274,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
          const std::string& method, int concurrency, int client_threads, double duration_s, double warmup_s,
          double rate, const std::string& label, const std::string& json_out) {
   const auto members = ReadMembers(members_file);
-  std::vector<std::string> ids;
-  {
-    std::istringstream in(ReadFile(ids_file));
-    for (std::string id; std::getline(in, id);)
-      if (!id.empty()) ids.push_back(id);
-  }
+  const auto ids = ReadIds(ids_file);
   // One channel per member, as each lender would have.
   std::vector<std::unique_ptr<creditshare::client::Client>> clients;
   std::vector<std::unique_ptr<v1::InquiryService::Stub>> inquiry;
@@ -660,13 +665,7 @@ int InProcessExposure(const creditshare::storage::DbConfig& db, const std::strin
                       const std::string& label, const std::string& json_out) {
   namespace domain = creditshare::domain;
   namespace storage = creditshare::storage;
-  std::vector<std::string> ids;
-  {
-    std::istringstream in(ReadFile(ids_file));
-    for (std::string id; std::getline(in, id);)
-      if (!id.empty()) ids.push_back(id);
-  }
-  if (ids.empty()) throw std::runtime_error(ids_file + " holds no resident IDs: run ingest first");
+  const auto ids = ReadIds(ids_file);
   const auto keyer = creditshare::security::BorrowerKeyer::FromFile(hmac_key_file);
   const domain::SystemClock clock;
   storage::ConnectionPool pool(db);

@@ -71,10 +71,11 @@ admin credential issue regulator --ca-dir "$work/pki" --out "$work/creds"
 openssl rand -hex 32 >"$work/hmac.key"  # text: a trailing newline is not part of the key
 # Both servers bind a free port of their own choosing (port 0) and log it: a port picked here
 # could be taken by another process in the meantime, and probing it would then find that process.
+db_pool=16  # the server's, and the in-process runs' (they measure the same work)
 "$build/server/creditshare-server" --listen "127.0.0.1:0" --tls-cert "$work/pki/server.crt" \
   --tls-key "$work/pki/server.key" --client-ca "$work/pki/ca.crt" --hmac-key-file "$work/hmac.key" \
   --policy-file "$root/config/credit-policy.json" --metrics-listen "" --health-listen "" \
-  --db-pool-size 16 --max-threads 64 2>"$work/server.log" &
+  --db-pool-size "$db_pool" --max-threads 64 2>"$work/server.log" &
 server_pid=$!
 "$build/bench/creditshare-bench" echo-server --listen "127.0.0.1:0" --ca "$work/pki/ca.crt" \
   --cert "$work/pki/server.crt" --key "$work/pki/server.key" --max-threads 64 >"$work/echo.log" 2>&1 &
@@ -121,12 +122,14 @@ done
 # The same calls without gRPC, soon after (the machine drifts): the service's own code reading
 # the snapshot and writing the inquiry and audit records, on as many threads as calls in flight.
 # What exposure loses to it is the RPC layer's cost; what it loses to echo is the database's.
-bench in-process --hmac-key-file "$work/hmac.key" --ids "$work/ids.txt" --json "$results" \
-  --concurrency "$concurrency" --duration "$duration" --db-pool-size 16
+in_process() {
+  bench in-process --hmac-key-file "$work/hmac.key" --ids "$work/ids.txt" --json "$results" --duration "$duration" \
+    --db-pool-size "$db_pool" "$@"
+}
+in_process --concurrency "$concurrency"
 # One call at a time, both ways: the latency floor under every load.
 load --target "localhost:$port" --method exposure --concurrency 1 --label exposure-alone
-bench in-process --hmac-key-file "$work/hmac.key" --ids "$work/ids.txt" --json "$results" \
-  --concurrency 1 --duration "$duration" --db-pool-size 16 --label exposure-in-process-alone
+in_process --concurrency 1 --label exposure-in-process-alone
 load --target "localhost:$port" --method check --concurrency "$concurrency" --label check
 load --target "localhost:$port" --method report --concurrency "$concurrency" --label report
 load --target "localhost:$port" --method mix --concurrency "$concurrency" --label mix
