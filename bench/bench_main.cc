@@ -599,13 +599,13 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
     auto& lines = conn->Prepare(
         "INSERT INTO bench_credit_lines (public_id, member_id, account_reference, borrower_id, product_type, "
         "currency, credit_limit_minor, outstanding_balance_minor, opened_date, status, days_past_due, "
-        "overdue_amount_minor, as_of_date, version, month_statuses) VALUES " +
-        rows("(?, ?, ?, ?, 1, 'CNY', 1000000, 5000, '2024-01-15', 1, 0, 0, '2026-10-31', 1, '202610N')"));
+        "overdue_amount_minor, as_of_date, version, ledger_months) VALUES " +
+        rows("(?, ?, ?, ?, 1, 'CNY', 1000000, 5000, '2024-01-15', 1, 0, 0, '2026-10-31', 1, '20261031N-')"));
     auto& months = conn->Prepare(
         "INSERT INTO bench_credit_line_months (line_id, month, status_code, credit_limit_minor, classification, "
         "outstanding_balance_minor, days_past_due, overdue_amount_minor, scheduled_payment_minor, "
-        "actual_payment_minor, as_of_date, corrected) VALUES " +
-        rows("(?, '2026-10-01', 'N', 1000000, 1, 5000, 0, 0, 0, 0, '2026-10-31', 0)"));
+        "actual_payment_minor, as_of_date, corrected, line_status) VALUES " +
+        rows("(?, '2026-10-01', 'N', 1000000, 1, 5000, 0, 0, 0, 0, '2026-10-31', 0, 1)"));
     auto& keys = conn->Prepare(
         "INSERT INTO bench_idempotency_keys (member_id, request_id, method, request_fingerprint, response) VALUES " +
         rows("(?, ?, 'BulkReportCreditLines', ?, 'created')"));

@@ -19,6 +19,7 @@
 #include "security/borrower_keyer.h"
 #include "storage/audit_repository.h"
 #include "storage/credit_line_repository.h"
+#include "storage/retention_repository.h"
 #include "cli_options.h"
 #include "security/pki.h"
 #include "storage/migrations.h"
@@ -309,15 +310,16 @@ int main(int argc, char** argv) {
         if (!d) throw AdminError("--today must be a date like 2026-11-23");
         today = *d;
       }
-      using Counts = creditshare::storage::CreditLineRepository::PurgeCounts;
-      const auto counts = creditshare::storage::CreditLineRepository(pool).PurgeExpiredNegativeInformation(
+      using Counts = creditshare::storage::RetentionRepository::PurgeCounts;
+      const auto counts = creditshare::storage::RetentionRepository(pool).Purge(
           today, [&](creditshare::storage::Connection& conn, const Counts& c) {
             creditshare::storage::AdminActionRepository::Record(
                 conn, actor, "retention.purge", today.ToString(),
                 "months=" + std::to_string(c.months_deleted) + " lines=" + std::to_string(c.lines_cleared));
           });
       if (as_json) {
-        std::cout << json{{"today", today.ToString()}, {"months_deleted", counts.months_deleted},
+        std::cout << json{{"today", today.ToString()}, {"lines_reviewed", counts.lines_reviewed},
+                          {"months_deleted", counts.months_deleted},
                           {"lines_cleared", counts.lines_cleared}}.dump() << "\n";
       } else {
         std::cout << "purged negative information as of " << today.ToString() << ": " << counts.months_deleted

@@ -67,18 +67,6 @@ MaybeError ValidateLineReport(const LineReport& r, const Date& today, const std:
   return std::nullopt;
 }
 
-Result<LineUpdate> DecideLineUpdate(const std::optional<StoredLineState>& stored, std::uint64_t borrower_id,
-                                    const LineReport& incoming, const std::string& p) {
-  if (!stored) return LineUpdate::kCreate;
-  if (stored->borrower_id != borrower_id)
-    return Error::FailedPrecondition(p + "resident_id",
-                                     "account_reference is already reported for a different borrower");
-  if (stored->currency != incoming.currency)
-    return Error::FailedPrecondition(p + "currency", "cannot change for an existing line");
-  if (incoming.as_of_date < stored->as_of_date) return LineUpdate::kStale;
-  return LineUpdate::kReplace;
-}
-
 }  // namespace creditshare::domain
 
 namespace creditshare::domain {

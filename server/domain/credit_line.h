@@ -47,31 +47,9 @@ struct LineReport {
   bool operator==(const LineReport&) const = default;
 };
 
-// Negative information (delinquency, collections, charge-off): what retention limits.
-inline bool IsNegative(const LineReport& r) {
-  return r.days_past_due > 0 || r.collections_stage != CollectionsStage::kNone || r.status == LineStatus::kChargedOff;
-}
-
 // Checks every field; the first problem found is returned with its field path under `prefix`
 // (e.g. "line."). `today` bounds as-of dates: a report may not describe the future.
 MaybeError ValidateLineReport(const LineReport& report, const Date& today, const std::string& prefix);
-
-// What the stored copy of a line says, as far as deciding an incoming report needs.
-struct StoredLineState {
-  std::uint64_t borrower_id = 0;
-  std::string currency;
-  Date as_of_date;
-  std::int64_t version = 0;
-};
-
-// kStale: older than the stored state, so only that month's history record may change.
-enum class LineUpdate { kCreate, kReplace, kStale };
-
-// Decides what an incoming report does to the stored line. Reports are applied by as-of date:
-// an older report never overwrites newer data; one with the same as-of date is a correction and
-// replaces it. A line's borrower and currency are fixed at its first report.
-Result<LineUpdate> DecideLineUpdate(const std::optional<StoredLineState>& stored, std::uint64_t borrower_id,
-                                    const LineReport& incoming, const std::string& prefix);
 
 // Lines that are not closed still represent money owed and count toward exposure.
 inline bool CountsTowardExposure(LineStatus s) { return s != LineStatus::kClosed; }

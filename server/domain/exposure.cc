@@ -8,16 +8,18 @@
 namespace creditshare::domain {
 
 namespace {
-// Removes negative information whose retention has run out (the line itself stays).
+// Hides exactly what retention removes; the purge deletes the same from storage.
 void ApplyRetention(BorrowerLine& l, const Date& today) {
-  if (!NegativeInformationExpired(l.negative_ended_date, today)) return;
-  l.line.first_delinquency_date.reset();
-  l.line.collections_stage = CollectionsStage::kNone;
-  l.line.charged_off_amount_minor = 0;
-  l.line.charged_off_date.reset();
-  if (l.line.classification >= LoanClassification::kSpecialMention) l.line.classification = LoanClassification::kUnspecified;
-  for (auto& m : l.history)
-    if (IsNegativeCode(m.code)) m.code = '#';
+  auto plan = PlanRetention(l.months, today);
+  if (plan.clear_line_negative_fields) ClearNegativeFields(l.line);
+  l.months = std::move(plan.months_after);
+}
+
+std::vector<MonthStatus> Codes(const std::vector<MonthRecord>& months) {
+  std::vector<MonthStatus> out;
+  out.reserve(months.size());
+  for (const auto& m : months) out.push_back({m.month(), m.code});
+  return out;
 }
 
 std::string AsString(char c) { return c == '\0' ? std::string() : std::string(1, c); }
@@ -43,7 +45,7 @@ Exposure BuildExposure(std::vector<BorrowerLine> lines, std::vector<ActiveReserv
   std::vector<MonthStatus> all_history;
   for (auto& l : lines) {
     ApplyRetention(l, today);
-    all_history.insert(all_history.end(), l.history.begin(), l.history.end());
+    for (const auto& m : l.months) all_history.push_back({m.month(), m.code});
     if (l.disputed) s.disputed = true;
     if (l.restructure_count > 0) s.restructured = true;
     if (l.line.status == LineStatus::kChargedOff || l.line.charged_off_amount_minor > 0) s.charged_off = true;
@@ -97,7 +99,7 @@ Exposure BuildExposure(std::vector<BorrowerLine> lines, std::vector<ActiveReserv
     v.restructure_count = l.restructure_count;
     v.last_restructure_date = l.last_restructure_date;
     v.disputed = l.disputed;
-    v.repayment_history = HistoryString(l.history);
+    v.repayment_history = HistoryString(Codes(l.months));
     v.line = std::move(l.line);
     if (v.own_line) {
       v.account_reference = v.line.account_reference;

@@ -7,13 +7,11 @@
 
 #include "domain/clock.h"
 #include "domain/credit_line.h"
+#include "domain/ledger.h"
 #include "domain/repayment.h"
 #include "domain/types.h"
 
 namespace creditshare::domain {
-
-// Years negative information stays visible after the event ended (征信业管理条例 art. 16).
-inline constexpr int kNegativeRetentionYears = 5;
 
 // One stored line of a borrower with the reporting member's identity, as storage returns it.
 struct BorrowerLine {
@@ -24,9 +22,8 @@ struct BorrowerLine {
   LineReport line;
   int restructure_count = 0;
   std::optional<Date> last_restructure_date;
-  std::optional<Date> negative_ended_date;
   bool disputed = false;
-  std::vector<MonthStatus> history;
+  std::vector<MonthRecord> months;  // every monthly record, oldest first
 };
 
 // An active reservation (in-flight approval) of any member on the borrower.
@@ -116,11 +113,6 @@ struct Exposure {
   std::vector<VisibleReservation> reservations;
   InquiryCounts inquiries;
 };
-
-// True once negative information that ended on `ended` may no longer be shown on `today`.
-inline bool NegativeInformationExpired(const std::optional<Date>& ended, const Date& today) {
-  return ended && ended->AddYears(kNegativeRetentionYears) <= today;
-}
 
 // Aggregates a borrower's lines and reservations across all members, applies retention, and
 // masks what was not reported by the caller.

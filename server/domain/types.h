@@ -85,6 +85,23 @@ enum class Concession : std::uint8_t {
 };
 inline constexpr int kMaxConcession = 4;
 
+// The state of a reservation (an approval in flight). Only an active one counts toward the caps.
+enum class ReservationStatus : std::uint8_t {
+  kActive = 1,
+  kConsumed = 2,  // the line it was made for was reported
+  kReleased = 3,  // ended by the member before it expired
+};
+
+// Purposes that are applications for credit: other members' inquiries for them count in every
+// exposure's 7/30/90-day figures. Post-loan management and self queries are not applications.
+inline constexpr Purpose kApplicationPurposes[] = {Purpose::kLoanApproval, Purpose::kCreditCardApproval,
+                                                   Purpose::kGuaranteeReview};
+inline constexpr bool IsApplicationPurpose(Purpose p) {
+  for (const auto a : kApplicationPurposes)
+    if (a == p) return true;
+  return false;
+}
+
 enum class MemberStatus : std::uint8_t {
   kActive = 1,
   kSuspended = 2,

@@ -24,6 +24,9 @@ struct BorrowerIdentity {
   int birth_year = 0;
 };
 
+// The method name idempotency keys of line reports are stored under (unary and bulk alike).
+inline constexpr const char* kReportMethod = "ReportCreditLine";
+
 // Produces the audit record of a change, written in the change's own transaction.
 using AuditOnChange = std::function<domain::AuditEvent()>;
 
@@ -56,9 +59,10 @@ class CreditLineRepository {
  public:
   explicit CreditLineRepository(ConnectionPool& pool) : pool_(pool) {}
 
-  // Applies one monthly report in a single transaction with its idempotency and audit records:
-  // the line's current state (unless the report is older), the month's history record, the
-  // retention marker, and the end of a matching reservation. A replay writes nothing.
+  // Applies one monthly report in a single transaction with its idempotency and audit records,
+  // as the ledger plans it (domain::PlanReport): the line's current state (unless the report is
+  // older), the month's record and the line's ledger copy, and the end of a matching
+  // reservation. A replay writes nothing.
   domain::Result<domain::ReportResult> ApplyReport(std::uint64_t member_id, const IdempotencyKey& idempotency,
                                                    const BorrowerIdentity& borrower, const domain::LineReport& report,
                                                    std::int64_t now_us, const AuditOnChange& audit, bool* replayed);
@@ -84,15 +88,6 @@ class CreditLineRepository {
   static domain::Result<domain::ReportResult> ApplyOne(Connection& conn, std::uint64_t member_id,
                                                        const BorrowerIdentity& borrower,
                                                        const domain::LineReport& report, std::int64_t now_us);
-
-  // Deletes negative history and clears negative fields whose retention ran out by `today`.
-  struct PurgeCounts {
-    long months_deleted = 0;
-    long lines_cleared = 0;
-  };
-  // `record` writes the operator's action inside the same transaction.
-  PurgeCounts PurgeExpiredNegativeInformation(const domain::Date& today,
-                                              const std::function<void(Connection&, const PurgeCounts&)>& record);
 
  private:
   static constexpr std::size_t kBorrowerShards = 4;

@@ -3,6 +3,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <iterator>
 #include <memory>
 
 #include "domain/clock.h"
@@ -14,59 +15,64 @@
 namespace creditshare::storage {
 
 namespace {
+// The kind of each row of the snapshot (its last column).
+enum RowKind : int { kLineRow = 1, kReservationRow = 2, kInquiryRow = 3 };
+constexpr int kKindColumn = 29;
+constexpr std::size_t kApplicationPurposeCount = std::size(domain::kApplicationPurposes);
+
 // Lines, reservations and other members' recent application inquiries of one borrower as one
 // UNION: a borrower query is the service's hottest path, and each statement is a round trip plus
-// planning in the database. Every part has the layout of a line row (line_rows) plus the packed
-// monthly history (29) and the row kind (30); reservations and inquiries reuse line columns of
-// the same types:
+// planning in the database. Every part has the layout of a line row (line_rows, whose column 27
+// carries the line's monthly records) plus the row kind (29); reservations and inquiries reuse
+// line columns of the same types:
 //   reservation: member id (2), public id (5), product (7), currency (8), amount (9), expiry (10)
 //   inquiry:     member id (2), time (10)
 // Inquiries come as rows, counted here: three COUNT(DISTINCT) aggregates cost the database a
 // temporary table each. Member code and type come from the MemberDirectory, not a join.
 const std::string kSnapshotSql =
-    std::string("SELECT l.id, l.member_id, NULL, NULL, ") + line_rows::kLineFields +
-    ", l.month_statuses, 1 "
-    "FROM borrowers b JOIN credit_lines l ON l.borrower_id = b.id WHERE b.borrower_key = ? AND l.deleted_at IS NULL "
+    std::string("SELECT l.id, l.member_id, NULL, NULL, ") + line_rows::kLineFields + ", " + std::to_string(kLineRow) +
+    " FROM borrowers b JOIN credit_lines l ON l.borrower_id = b.id WHERE b.borrower_key = ? AND l.deleted_at IS NULL "
     "UNION ALL "
     "SELECT r.id, r.member_id, NULL, NULL, r.public_id, NULL, r.product_type, r.currency, r.amount_minor, "
     "r.expires_at_us, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-    "NULL, NULL, NULL, 2 "
-    "FROM borrowers b JOIN reservations r FORCE INDEX (ix_reservations_borrower) ON r.borrower_id = b.id "
-    "WHERE b.borrower_key = ? AND r.status = 1 AND r.expires_at_us > ? "
+    "NULL, NULL, " + std::to_string(kReservationRow) +
+    " FROM borrowers b JOIN reservations r FORCE INDEX (ix_reservations_borrower) ON r.borrower_id = b.id "
+    "WHERE b.borrower_key = ? AND r.status = ? AND r.expires_at_us > ? "
     "UNION ALL "
     "SELECT NULL, member_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, at_us, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 3 FROM inquiries FORCE INDEX (ix_inquiries_borrower_at_member) "
-    "WHERE borrower_key = ? AND member_id <> ? AND purpose IN (1, 2, 3) AND at_us > ? AND at_us <= ?";
-
-constexpr int kMonthsColumn = 29;
-constexpr int kKindColumn = 30;
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " + std::to_string(kInquiryRow) +
+    " FROM inquiries FORCE INDEX (ix_inquiries_borrower_at_member) "
+    "WHERE borrower_key = ? AND member_id <> ? AND purpose IN (" + Placeholders(kApplicationPurposeCount) +
+    ") AND at_us > ? AND at_us <= ?";
 }  // namespace
 
 BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::string& borrower_key,
                                                  std::uint64_t caller, std::int64_t now_us) {
   auto& stmt = conn.Prepare(kSnapshotSql);
-  stmt.setString(1, borrower_key);
-  stmt.setString(2, borrower_key);
-  stmt.setInt64(3, now_us);
-  stmt.setString(4, borrower_key);
-  stmt.setUInt64(5, caller);
-  stmt.setInt64(6, now_us - domain::kInquiryWindowDays * domain::kMicrosPerDay);
-  stmt.setInt64(7, now_us);
+  int p = 1;
+  stmt.setString(p++, borrower_key);
+  stmt.setString(p++, borrower_key);
+  stmt.setInt(p++, static_cast<int>(domain::ReservationStatus::kActive));
+  stmt.setInt64(p++, now_us);
+  stmt.setString(p++, borrower_key);
+  stmt.setUInt64(p++, caller);
+  for (const auto purpose : domain::kApplicationPurposes) stmt.setInt(p++, static_cast<int>(purpose));
+  stmt.setInt64(p++, now_us - domain::kInquiryWindowDays * domain::kMicrosPerDay);
+  stmt.setInt64(p++, now_us);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   BorrowerSnapshot s;
   std::vector<domain::InquiryMark> inquiries;
   while (rs->next()) {
     switch (rs->getInt(kKindColumn)) {
-      case 1: {
+      case kLineRow: {
         auto line = line_rows::ReadLine(*rs);
         const auto member = members_.Get(conn, line.member_id);
         line.member_code = member.code;
         line.member_type = member.type;
-        if (!rs->isNull(kMonthsColumn)) line.history = line_rows::UnpackMonthStatuses(rs->getString(kMonthsColumn));
         s.lines.push_back(std::move(line));
         break;
       }
-      case 2: {
+      case kReservationRow: {
         domain::ActiveReservation r;
         r.member_id = rs->getUInt64(2);
         r.member_type = members_.Get(conn, r.member_id).type;
@@ -78,7 +84,7 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::st
         s.reservations.push_back(std::move(r));
         break;
       }
-      case 3:
+      case kInquiryRow:
         inquiries.push_back({rs->getUInt64(2), rs->getInt64(10)});
         break;
       default:

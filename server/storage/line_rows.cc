@@ -1,5 +1,6 @@
 #include "storage/line_rows.h"
 
+#include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
 #include <cstdio>
@@ -11,30 +12,34 @@ const char* const kLineFields =
     "l.credit_limit_minor, l.outstanding_balance_minor, l.opened_date, l.status, l.days_past_due, "
     "l.overdue_amount_minor, l.as_of_date, l.scheduled_payment_minor, l.actual_payment_minor, "
     "l.first_delinquency_date, l.classification, l.maturity_date, l.collections_stage, l.charged_off_amount_minor, "
-    "l.charged_off_date, l.settlement_type, l.restructure_count, l.last_restructure_date, l.negative_ended_date, "
+    "l.charged_off_date, l.settlement_type, l.restructure_count, l.last_restructure_date, l.ledger_months, "
     "l.disputed";
 
 const std::string kSelectWithMember = std::string("SELECT l.id, m.id, m.code, m.member_type, ") + kLineFields +
                                       " FROM credit_lines l JOIN members m ON m.id = l.member_id ";
 
-const char* const kRepackMonthStatuses =
-    "UPDATE credit_lines l SET l.month_statuses = ("
-    "SELECT GROUP_CONCAT(DATE_FORMAT(mo.month, '%Y%m'), IF(mo.status_code = '', '#', LEFT(mo.status_code, 1)) "
-    "ORDER BY mo.month SEPARATOR '') FROM credit_line_months mo WHERE mo.line_id = l.id) WHERE ";
-
-std::string PackMonthStatus(const domain::Date& month, char code) {
-  char packed[8];
-  std::snprintf(packed, sizeof packed, "%04d%02d%c", month.year, month.month, code == '\0' ? '#' : code);
-  return packed;
+std::string PackMonths(const std::vector<domain::MonthRecord>& months) {
+  std::string out;
+  out.reserve(months.size() * 10);
+  for (const auto& m : months) {
+    char packed[16];
+    std::snprintf(packed, sizeof packed, "%04d%02d%02d%c%c", m.as_of_date.year, m.as_of_date.month, m.as_of_date.day,
+                  m.code == '\0' ? '#' : m.code, m.delinquent ? 'd' : (m.negative ? 'n' : '-'));
+    out += packed;
+  }
+  return out;
 }
 
-std::vector<domain::MonthStatus> UnpackMonthStatuses(const std::string& packed) {
-  std::vector<domain::MonthStatus> out;
-  out.reserve(packed.size() / 7);
-  for (std::size_t i = 0; i + 7 <= packed.size(); i += 7) {
-    const int year = std::stoi(packed.substr(i, 4));
-    const int month = std::stoi(packed.substr(i + 4, 2));
-    out.push_back({domain::Date{year, month, 1}, packed[i + 6]});
+std::vector<domain::MonthRecord> UnpackMonths(const std::string& packed) {
+  std::vector<domain::MonthRecord> out;
+  out.reserve(packed.size() / 10);
+  for (std::size_t i = 0; i + 10 <= packed.size(); i += 10) {
+    domain::MonthRecord m;
+    m.as_of_date = domain::Date::Parse(std::string_view(packed).substr(i, 8)).value_or(domain::Date{});
+    m.code = packed[i + 8];
+    m.delinquent = packed[i + 9] == 'd';
+    m.negative = m.delinquent || packed[i + 9] == 'n';
+    out.push_back(m);
   }
   return out;
 }
@@ -42,6 +47,14 @@ std::vector<domain::MonthStatus> UnpackMonthStatuses(const std::string& packed) 
 std::optional<domain::Date> ReadOptionalDate(sql::ResultSet& rs, int column) {
   if (rs.isNull(column)) return std::nullopt;
   return domain::Date::Parse(std::string(rs.getString(column)));
+}
+
+void SetOptionalDate(sql::PreparedStatement& stmt, int index, const std::optional<domain::Date>& d) {
+  if (d) {
+    stmt.setString(index, d->ToString());
+  } else {
+    stmt.setNull(index, 0);
+  }
 }
 
 domain::Date ReadDate(sql::ResultSet& rs, int column) { return ReadOptionalDate(rs, column).value_or(domain::Date{}); }
@@ -74,7 +87,7 @@ domain::BorrowerLine ReadLine(sql::ResultSet& rs) {
   l.settlement_type = static_cast<domain::SettlementType>(rs.getInt(24));
   b.restructure_count = rs.getInt(25);
   b.last_restructure_date = ReadOptionalDate(rs, 26);
-  b.negative_ended_date = ReadOptionalDate(rs, 27);
+  if (!rs.isNull(27)) b.months = UnpackMonths(rs.getString(27));
   b.disputed = rs.getBoolean(28);
   return b;
 }

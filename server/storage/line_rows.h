@@ -6,8 +6,10 @@
 
 #include "domain/date.h"
 #include "domain/exposure.h"
+#include "domain/ledger.h"
 
 namespace sql {
+class PreparedStatement;
 class ResultSet;
 }
 
@@ -21,18 +23,18 @@ extern const std::string kSelectWithMember;
 
 std::optional<domain::Date> ReadOptionalDate(sql::ResultSet& rs, int column);
 domain::Date ReadDate(sql::ResultSet& rs, int column);
-// Reads columns 1-28 as laid out above (history is left empty).
+// Binds a date, or NULL when there is none.
+void SetOptionalDate(sql::PreparedStatement& stmt, int index, const std::optional<domain::Date>& d);
+// Reads columns 1-28 as laid out above, with the line's monthly records.
 domain::BorrowerLine ReadLine(sql::ResultSet& rs);
 
-// credit_lines.month_statuses packs a line's monthly history for borrower queries: "YYYYMMc" per
-// month of credit_line_months, oldest first, c the status code ('#' for none; schema 0006).
-// kRepackMonthStatuses rewrites it from credit_line_months for the lines of `credit_lines l`
-// that the appended WHERE condition selects; every change to credit_line_months runs it in the
-// same transaction, so the packed copy never disagrees with the records.
-// A line created with its first month record is inserted with PackMonthStatus of that month
-// instead (the same value, without a second write of the new row).
-extern const char* const kRepackMonthStatuses;
-std::string PackMonthStatus(const domain::Date& month, char code);
-std::vector<domain::MonthStatus> UnpackMonthStatuses(const std::string& packed);
+// credit_lines.ledger_months is the line's copy of its credit_line_months records as the ledger
+// reads them (schema 0009): "YYYYMMDDcf" per month, oldest first, with the record's as-of date,
+// its status code c and f = '-' (not negative), 'n' (negative) or 'd' (negative and still
+// delinquent). Every statement that changes credit_line_months writes it in the same
+// transaction from the ledger's plan, so borrower queries and the write paths read one row per
+// line and the copy never disagrees with the records.
+std::string PackMonths(const std::vector<domain::MonthRecord>& months);
+std::vector<domain::MonthRecord> UnpackMonths(const std::string& packed);
 
 }  // namespace creditshare::storage::line_rows

@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <memory>
+#include <map>
 #include <stdexcept>
+
+#include "storage/ledger_backfill.h"
 
 namespace creditshare::storage {
 
@@ -16,6 +19,13 @@ constexpr const char* kCreateLedger =
     " version INT NOT NULL PRIMARY KEY,"
     " name VARCHAR(255) NOT NULL,"
     " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB";
+
+// Steps a migration's SQL cannot express with the domain's rules: run after the statements of
+// the version they belong to, before it is recorded (so a failed step runs again next time).
+const std::map<int, void (*)(Connection&)>& CodeSteps() {
+  static const std::map<int, void (*)(Connection&)> kSteps = {{9, &BackfillLedgers}};
+  return kSteps;
+}
 
 bool LedgerExists(Connection& conn) {
   auto& stmt = conn.Prepare(
@@ -93,16 +103,17 @@ std::vector<std::string> SplitStatements(std::string_view sql) {
   return out;
 }
 
-std::vector<int> ApplyMigrations(Connection& conn) {
+std::vector<int> ApplyMigrations(Connection& conn, int up_to) {
   NamedLock lock(conn);
   conn.Execute(kCreateLedger);
   const int current = CurrentSchemaVersion(conn);
   std::vector<int> applied;
   for (const auto& m : EmbeddedMigrations()) {
-    if (m.version <= current) continue;
+    if (m.version <= current || m.version > up_to) continue;
     // MariaDB commits DDL implicitly, so a migration is recorded after its last statement;
     // each file is written to be re-runnable up to its failure point by an operator.
     for (const auto& stmt : SplitStatements(m.sql)) conn.Execute(stmt);
+    if (const auto step = CodeSteps().find(m.version); step != CodeSteps().end()) step->second(conn);
     auto& record = conn.Prepare("INSERT INTO schema_migrations (version, name) VALUES (?, ?)");
     record.setInt(1, m.version);
     record.setString(2, std::string(m.name));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +23,9 @@ int RequiredSchemaVersion();
 // The version recorded in the database; 0 for an empty database.
 int CurrentSchemaVersion(Connection& conn);
 // Applies every pending migration in order, holding a named lock so that concurrent runs
-// (several replicas, a Job) apply each once. Returns the versions applied.
-std::vector<int> ApplyMigrations(Connection& conn);
+// (several replicas, a Job) apply each once; `up_to` stops at that version (tests of a
+// migration on a populated database). Returns the versions applied.
+std::vector<int> ApplyMigrations(Connection& conn, int up_to = std::numeric_limits<int>::max());
 // An error telling the operator what to do when the database is behind (or ahead of) this build.
 domain::MaybeError CheckSchemaVersion(Connection& conn);
 // Splits a migration file into statements: ';' at a line end ends one; '--' lines are comments.

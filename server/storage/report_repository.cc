@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "domain/types.h"
 #include "storage/sql_errors.h"
 #include "storage/transaction.h"
 
@@ -114,13 +115,14 @@ std::vector<MultiLendingCell> ReportRepository::MultiLending(const domain::Date&
         "         COUNT(DISTINCT l.member_id) AS lenders, SUM(m.outstanding_balance_minor) AS balance "
         "  FROM credit_line_months m JOIN credit_lines l ON l.id = m.line_id JOIN borrowers b ON b.id = l.borrower_id "
         "  WHERE m.month BETWEEN ? AND ? AND l.currency = ? AND l.deleted_at IS NULL "
-        "    AND m.status_code NOT IN ('C', 'D', 'Z') "
+        "    AND m.line_status <> ? "
         "  GROUP BY m.month, region, l.borrower_id) per_borrower "
         "GROUP BY month, region ORDER BY month, region", deadline);
     stmt->setInt(1, region_digits);
     stmt->setString(2, from_month.FirstOfMonth().ToString());
     stmt->setString(3, to_month.FirstOfMonth().ToString());
     stmt->setString(4, currency);
+    stmt->setInt(5, static_cast<int>(domain::LineStatus::kClosed));  // lines not closed count (CountsTowardExposure)
     const auto rs = QueryWithin(*stmt);
     std::vector<MultiLendingCell> out;
     while (rs->next()) {

@@ -14,8 +14,8 @@ namespace {
 using domain::Error;
 using domain::ErrorCode;
 
-constexpr int kActive = 1;
-constexpr int kReleased = 3;
+constexpr int kActive = static_cast<int>(domain::ReservationStatus::kActive);
+constexpr int kReleased = static_cast<int>(domain::ReservationStatus::kReleased);
 
 std::string Encode(const ReservationResult& r) { return r.reservation_id + "|" + std::to_string(r.expires_at_us); }
 ReservationResult Decode(const std::string& s) {
@@ -30,9 +30,10 @@ std::vector<domain::ActiveReservation> ReservationRepository::ActiveForBorrower(
   auto& stmt = conn.Prepare(std::string(
       "SELECT r.member_id, m.member_type, r.public_id, r.product_type, r.currency, r.amount_minor, r.expires_at_us "
       "FROM reservations r JOIN members m ON m.id = r.member_id "
-      "WHERE r.borrower_id = ? AND r.status = 1 AND r.expires_at_us > ?") + (lock ? " LOCK IN SHARE MODE" : ""));
+      "WHERE r.borrower_id = ? AND r.status = ? AND r.expires_at_us > ?") + (lock ? " LOCK IN SHARE MODE" : ""));
   stmt.setUInt64(1, borrower_id);
-  stmt.setInt64(2, now_us);
+  stmt.setInt(2, kActive);
+  stmt.setInt64(3, now_us);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   std::vector<domain::ActiveReservation> out;
   while (rs->next()) {

@@ -167,6 +167,7 @@ struct Step {
   long limit = 100000, balance = 5000;
   v1::Date as_of = MakeDate(2026, 9, 30);
   std::string currency = "CNY";
+  int days_past_due = 0;
 };
 
 std::string Outcome(const std::string& status, int outcome, const std::string& code) {
@@ -187,10 +188,21 @@ TEST_F(BulkTest, ChunksGiveTheSameOutcomesAndStateAsOneByOneReports) {
        {"r9", "a5", kBorrower}},                                                   // new
       // One account twice in one chunk.
       {{"r10", "a6", kOtherBorrower}, {"r11", "a6", kOtherBorrower, 300000, 1, MakeDate(2026, 10, 31)}},
+      // Negative episodes: one in current reports, one revealed by a late report.
+      {{"r12", "a7", kBorrower, 100000, 5000, MakeDate(2026, 7, 31), "CNY", 35},
+       {"r13", "a8", kOtherBorrower, 100000, 5000, MakeDate(2026, 8, 31)}},
+      {{"r14", "a7", kBorrower, 100000, 5000, MakeDate(2026, 8, 31)},  // cured: the episode ends
+       {"r15", "a8", kOtherBorrower, 100000, 5000, MakeDate(2026, 10, 31)}},
+      {{"r16", "a8", kOtherBorrower, 100000, 5000, MakeDate(2026, 9, 30), "CNY", 12}},  // late, past due
   };
   auto line = [](const Step& s, const std::string& prefix) {
     auto r = LineRequest(prefix + s.request_id, prefix + s.account, s.borrower, s.limit, s.balance, s.as_of);
     r.mutable_line()->set_currency(s.currency);
+    if (s.days_past_due > 0) {
+      r.mutable_line()->set_days_past_due(s.days_past_due);
+      r.mutable_line()->set_overdue_amount_minor(1000);
+      *r.mutable_line()->mutable_first_delinquency_date() = MakeDate(2026, 6, 20);
+    }
     return r;
   };
 
@@ -233,7 +245,8 @@ TEST_F(BulkTest, ChunksGiveTheSameOutcomesAndStateAsOneByOneReports) {
             .conn()
             .Prepare("SELECT SUBSTRING(l.account_reference, 3), l.borrower_id, l.currency, l.credit_limit_minor, "
                      "l.outstanding_balance_minor, l.as_of_date, l.version, mo.month, mo.status_code, "
-                     "mo.outstanding_balance_minor, mo.as_of_date, mo.corrected FROM credit_lines l "
+                     "mo.outstanding_balance_minor, mo.as_of_date, mo.corrected, l.ledger_months, l.retention_review_on, "
+                     "mo.line_status, l.first_delinquency_date FROM credit_lines l "
                      "JOIN members m ON m.id = l.member_id LEFT JOIN credit_line_months mo ON mo.line_id = l.id "
                      "WHERE m.code = '" + member + "' AND l.account_reference LIKE '" + prefix + "%' "
                      "ORDER BY 1, mo.month")
@@ -241,13 +254,16 @@ TEST_F(BulkTest, ChunksGiveTheSameOutcomesAndStateAsOneByOneReports) {
     std::vector<std::string> rows;
     while (rs->next()) {
       std::string row;
-      for (int c = 1; c <= 12; ++c) row += (rs->isNull(c) ? std::string("NULL") : std::string(rs->getString(c))) + "|";
+      for (int c = 1; c <= 16; ++c) row += (rs->isNull(c) ? std::string("NULL") : std::string(rs->getString(c))) + "|";
       rows.push_back(row);
     }
     return rows;
   };
   const auto expected = state(TestService::kBankA, "U-");
-  EXPECT_EQ(expected.size(), 8u);  // months: a1 Sep+Oct, a2 Aug+Sep, a3 Sep, a5 Sep, a6 Sep+Oct
+  EXPECT_EQ(expected.size(), 13u);  // months: a1 Sep+Oct, a2 Aug+Sep, a3 Sep, a5 Sep, a6 Sep+Oct, a7 Jul+Aug,
+                                    // a8 Aug+Sep+Oct
+  // Both episodes are on record with the dates they ended (a7: 2026-08-31, a8: 2026-10-31).
+  EXPECT_EQ(svc.db().Count("credit_lines WHERE retention_review_on IN ('2031-08-31', '2031-10-31')"), 4);
   EXPECT_EQ(state(TestService::kFinanceC, "B-"), expected);
   EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
 }

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "storage/line_rows.h"
 #include "storage/member_repository.h"
 #include "storage/migrations.h"
 
@@ -171,21 +172,28 @@ void TestDatabase::WaitForATableLockWait() {
 }
 
 std::vector<std::string> TestDatabase::StalePackedHistories() {
-  std::map<std::uint64_t, std::string> expected;
+  std::map<std::uint64_t, std::vector<domain::MonthRecord>> expected;
   std::unique_ptr<sql::ResultSet> months(
-      conn_->Prepare("SELECT line_id, month, status_code FROM credit_line_months ORDER BY line_id, month")
+      conn_->Prepare("SELECT line_id, as_of_date, status_code, days_past_due, line_status, collections_stage, "
+                     "charged_off_amount_minor FROM credit_line_months ORDER BY line_id, month")
           .executeQuery());
   while (months->next()) {
-    const std::string month = months->getString(2);  // YYYY-MM-DD
+    domain::MonthFacts f;
+    f.as_of_date = domain::Date::Parse(std::string(months->getString(2))).value_or(domain::Date{});
     const std::string code = months->getString(3);
-    expected[months->getUInt64(1)] += month.substr(0, 4) + month.substr(5, 2) + (code.empty() ? '#' : code[0]);
+    f.code = code.empty() ? '#' : code[0];
+    f.days_past_due = months->getInt(4);
+    f.status = static_cast<domain::LineStatus>(months->getInt(5));
+    f.collections_stage = static_cast<domain::CollectionsStage>(months->getInt(6));
+    f.charged_off_amount_minor = months->getInt64(7);
+    expected[months->getUInt64(1)].push_back(domain::RecordOf(f));
   }
   std::vector<std::string> stale;
   std::unique_ptr<sql::ResultSet> lines(
-      conn_->Prepare("SELECT id, month_statuses FROM credit_lines ORDER BY id").executeQuery());
+      conn_->Prepare("SELECT id, ledger_months FROM credit_lines ORDER BY id").executeQuery());
   while (lines->next()) {
     const std::string stored = lines->isNull(2) ? "" : std::string(lines->getString(2));
-    const std::string& want = expected[lines->getUInt64(1)];
+    const std::string want = storage::line_rows::PackMonths(expected[lines->getUInt64(1)]);
     if (stored != want)
       stale.push_back("line " + std::to_string(lines->getUInt64(1)) + ": stored '" + stored + "', records '" + want + "'");
   }

@@ -56,8 +56,8 @@ class TestDatabase {
   // Waits (up to 4 s) until some session waits for a table lock: a call that the test blocks with
   // LOCK TABLES from another session is then holding its pooled connection.
   void WaitForATableLockWait();
-  // Lines whose packed history (credit_lines.month_statuses, "YYYYMMc" per month, oldest first)
-  // differs from their credit_line_months records, one description each; packed here in C++,
+  // Lines whose ledger copy (credit_lines.ledger_months) differs from their credit_line_months
+  // records, one description each; recomputed here from the records with the domain's rules,
   // independently of the server's SQL.
   std::vector<std::string> StalePackedHistories();
 

@@ -4,6 +4,7 @@
 #include <cppconn/resultset.h>
 #include <gtest/gtest.h>
 
+#include "domain/repayment.h"
 #include "harness.h"
 #include "requests.h"
 
@@ -166,7 +167,7 @@ TEST_F(LifecycleTest, NegativeInformationDropsOutFiveYearsAfterItEndedAndIsPurge
   // Five years after the end: gone from what queries return.
   svc.clock().Advance(std::chrono::hours(24));
   auto line = OnlyLine();
-  EXPECT_EQ(line.repayment_history(), "#N");
+  EXPECT_EQ(line.repayment_history(), "N");  // the episode's month is gone, as the purge deletes it
   EXPECT_FALSE(line.has_first_delinquency_date());
 
   // The purge removes it from storage too.
@@ -177,6 +178,89 @@ TEST_F(LifecycleTest, NegativeInformationDropsOutFiveYearsAfterItEndedAndIsPurge
   EXPECT_EQ(svc.db().Count("credit_line_months WHERE status_code = '2'"), 0);
   EXPECT_EQ(svc.db().Count("credit_lines WHERE first_delinquency_date IS NOT NULL"), 0);
   EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
+}
+
+// A report of line L-1 as of `as_of` (opened 2018), `dpd` days past due since `first_delinquency`.
+v1::ReportCreditLineRequest Monthly(v1::Date as_of, int dpd = 0, v1::Date first_delinquency = {}) {
+  auto r = LineRequest("", "L-1", kBorrower, 5'000'000, 1'000'000, as_of);
+  *r.mutable_line()->mutable_opened_date() = MakeDate(2018, 1, 15);
+  r.mutable_line()->set_scheduled_payment_minor(100'000);
+  if (dpd > 0) {
+    r.mutable_line()->set_days_past_due(dpd);
+    r.mutable_line()->set_overdue_amount_minor(100'000);
+    *r.mutable_line()->mutable_first_delinquency_date() = first_delinquency;
+  }
+  return r;
+}
+
+// The history string the line's stored monthly records give: what a purge left must be what
+// the exposure shows.
+std::string StoredHistory(TestDatabase& db) {
+  std::unique_ptr<sql::ResultSet> rs(
+      db.conn().Prepare("SELECT month, status_code FROM credit_line_months ORDER BY month").executeQuery());
+  std::vector<domain::MonthStatus> months;
+  while (rs->next())
+    months.push_back({domain::Date::Parse(std::string(rs->getString(1))).value(), std::string(rs->getString(2))[0]});
+  return domain::HistoryString(months);
+}
+
+std::string Purge(TestService& svc, const std::string& today) {
+  const auto purge = RunProcess({CREDITSHARE_ADMIN_BINARY, "retention", "purge", "--today", today},
+                                DatabaseEnv(svc.db().config(), svc.pki().dir()));
+  EXPECT_EQ(purge.exit_code, 0) << purge.err;
+  return purge.out;
+}
+
+void AdvanceTo(TestService& svc, const domain::Date& day) {
+  svc.clock().Advance(std::chrono::hours(24) * (day.DaysSinceEpoch() - svc.clock().Today().DaysSinceEpoch()));
+}
+
+TEST_F(LifecycleTest, DelinquencyRevealedByALateReportExpiresFiveYearsAfterItsEpisodeEnded) {
+  Report(Monthly(MakeDate(2026, 1, 31)));
+  Report(Monthly(MakeDate(2026, 3, 31)));
+  const auto late = Report(Monthly(MakeDate(2026, 2, 28), 25, MakeDate(2026, 2, 3)));
+  EXPECT_EQ(late.outcome(), v1::REPORT_OUTCOME_HISTORY_UPDATED);
+  EXPECT_EQ(OnlyLine().repayment_history(), "N1N");
+
+  AdvanceTo(svc, {2031, 3, 30});  // the episode ended with the March report, on 2026-03-31
+  EXPECT_EQ(OnlyLine().repayment_history(), "N1N");
+  AdvanceTo(svc, {2031, 3, 31});
+  EXPECT_EQ(OnlyLine().repayment_history(), "N#N");
+  EXPECT_NE(Purge(svc, "2031-03-31").find("1 monthly records deleted"), std::string::npos);
+  EXPECT_EQ(StoredHistory(svc.db()), "N#N");
+  EXPECT_EQ(OnlyLine().repayment_history(), "N#N");
+  EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
+}
+
+TEST_F(LifecycleTest, TwoEpisodesOnOneLineExpireSeparatelyAndThePurgeDeletesWhatQueriesNoLongerShow) {
+  Report(Monthly(MakeDate(2019, 5, 31), 40, MakeDate(2019, 4, 21)));
+  Report(Monthly(MakeDate(2019, 6, 30)));  // first episode ended: expires 2024-06-30
+  Report(Monthly(MakeDate(2022, 2, 28), 20, MakeDate(2022, 2, 8)));
+  Report(Monthly(MakeDate(2022, 3, 31), 51, MakeDate(2022, 2, 8)));
+  auto cured = Monthly(MakeDate(2022, 4, 10));  // second ended: expires 2027-04-10
+  *cured.mutable_line()->mutable_first_delinquency_date() = MakeDate(2022, 2, 8);
+  Report(cured);
+
+  // Today (2026-11-23) the first episode has expired, the second has not.
+  const std::string gap(31, '#');  // July 2019 .. January 2022 were not reported
+  EXPECT_EQ(OnlyLine().repayment_history(), "N" + gap + "12N");
+  EXPECT_TRUE(OnlyLine().has_first_delinquency_date());
+  EXPECT_NE(Purge(svc, "2026-11-23").find("1 monthly records deleted, 0 lines cleared"), std::string::npos);
+  EXPECT_EQ(StoredHistory(svc.db()), "N" + gap + "12N");
+  EXPECT_EQ(OnlyLine().repayment_history(), StoredHistory(svc.db()));
+
+  AdvanceTo(svc, {2027, 4, 9});
+  EXPECT_EQ(OnlyLine().repayment_history(), "N" + gap + "12N");
+  AdvanceTo(svc, {2027, 4, 10});
+  EXPECT_EQ(OnlyLine().repayment_history(), "N" + gap + "##N");
+  EXPECT_FALSE(OnlyLine().has_first_delinquency_date());
+  EXPECT_NE(Purge(svc, "2027-04-10").find("2 monthly records deleted, 1 lines cleared"), std::string::npos);
+  EXPECT_EQ(OnlyLine().repayment_history(), StoredHistory(svc.db()));
+  EXPECT_EQ(svc.db().Count("credit_lines WHERE first_delinquency_date IS NOT NULL OR retention_review_on IS NOT NULL"),
+            0);
+  EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
+  // Nothing more to do.
+  EXPECT_NE(Purge(svc, "2027-04-10").find("0 monthly records deleted, 0 lines cleared"), std::string::npos);
 }
 
 TEST_F(LifecycleTest, NewFieldsAreValidatedWithTheFieldNamedAndNothingWritten) {

@@ -75,36 +75,6 @@ TEST(ValidateLineReportTest, NamesTheFirstBadField) {
   EXPECT_EQ(FieldOfError(r), "line.opened_date");
 }
 
-TEST(DecideLineUpdateTest, CreatesWhenNothingIsStored) {
-  auto d = DecideLineUpdate(std::nullopt, 7, ValidReport(), "line.");
-  ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d.value(), LineUpdate::kCreate);
-}
-
-TEST(DecideLineUpdateTest, OlderAsOfDateIsStaleSameOrNewerReplaces) {
-  const StoredLineState stored{7, "CNY", {2026, 10, 31}, 3};
-  auto r = ValidReport();
-  r.as_of_date = {2026, 9, 30};
-  EXPECT_EQ(DecideLineUpdate(stored, 7, r, "line.").value(), LineUpdate::kStale);
-  r.as_of_date = {2026, 10, 31};
-  EXPECT_EQ(DecideLineUpdate(stored, 7, r, "line.").value(), LineUpdate::kReplace);
-  r.as_of_date = {2026, 11, 30};
-  EXPECT_EQ(DecideLineUpdate(stored, 7, r, "line.").value(), LineUpdate::kReplace);
-}
-
-TEST(DecideLineUpdateTest, RejectsAnotherBorrowerOrCurrencyForAnExistingLine) {
-  const StoredLineState stored{7, "CNY", {2026, 10, 31}, 1};
-  auto other_borrower = DecideLineUpdate(stored, 8, ValidReport(), "line.");
-  ASSERT_FALSE(other_borrower.ok());
-  EXPECT_EQ(other_borrower.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(other_borrower.error().field, "line.resident_id");
-  auto r = ValidReport();
-  r.currency = "USD";
-  auto other_currency = DecideLineUpdate(stored, 7, r, "line.");
-  ASSERT_FALSE(other_currency.ok());
-  EXPECT_EQ(other_currency.error().field, "line.currency");
-}
-
 TEST(CanonicalEncodingTest, DiffersWhenAnyFieldDiffers) {
   const auto base = CanonicalEncoding(ValidReport(), "120101199003071235");
   EXPECT_EQ(base, CanonicalEncoding(ValidReport(), "120101199003071235"));

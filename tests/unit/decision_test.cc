@@ -116,13 +116,13 @@ TEST(RetentionTest, NegativeInformationDisappearsFiveYearsAfterItEnded) {
   l.line.first_delinquency_date = Date{2019, 3, 1};
   l.line.charged_off_amount_minor = 50;
   l.line.classification = LoanClassification::kLoss;
-  l.negative_ended_date = Date{2021, 11, 23};
-  l.history = {{{2021, 9, 1}, '7'}, {{2021, 10, 1}, 'G'}, {{2021, 11, 1}, 'C'}};
+  // 7 and G (charged off, still delinquent), then closed on 2021-11-23: the episode ended then.
+  l.months = {{{2021, 9, 30}, '7', true, true}, {{2021, 10, 31}, 'G', true, true}, {{2021, 11, 23}, 'C', false, false}};
   auto shown = BuildExposure({l}, {}, {}, kCaller, {2026, 11, 22});
   EXPECT_EQ(shown.lines[0].repayment_history, "7GC");
   EXPECT_TRUE(shown.summary.charged_off);
   auto expired = BuildExposure({l}, {}, {}, kCaller, {2026, 11, 23});
-  EXPECT_EQ(expired.lines[0].repayment_history, "##C");
+  EXPECT_EQ(expired.lines[0].repayment_history, "C");  // as after the purge: the episode's months are gone
   EXPECT_FALSE(expired.lines[0].line.first_delinquency_date);
   EXPECT_EQ(expired.lines[0].line.charged_off_amount_minor, 0);
   EXPECT_EQ(expired.lines[0].line.classification, LoanClassification::kUnspecified);

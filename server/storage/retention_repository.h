@@ -1,0 +1,29 @@
+#pragma once
+
+#include <functional>
+
+#include "domain/date.h"
+#include "storage/connection_pool.h"
+
+namespace creditshare::storage {
+
+// Executes retention (domain::PlanRetention) on storage: deletes the monthly records of every
+// negative episode whose five years ran out, and the negative figures of a line's current state
+// once its newest episode ran out — exactly what borrower queries already stopped showing.
+class RetentionRepository {
+ public:
+  explicit RetentionRepository(ConnectionPool& pool) : pool_(pool) {}
+
+  struct PurgeCounts {
+    long lines_reviewed = 0;  // lines with something due by `today`
+    long months_deleted = 0;
+    long lines_cleared = 0;   // lines whose current negative figures were removed
+  };
+  // In one transaction; `record` writes the operator's action inside it.
+  PurgeCounts Purge(const domain::Date& today, const std::function<void(Connection&, const PurgeCounts&)>& record);
+
+ private:
+  ConnectionPool& pool_;
+};
+
+}  // namespace creditshare::storage
