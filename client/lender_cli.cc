@@ -494,6 +494,7 @@ int main(int argc, char** argv) {
       } else {
         std::cout << "reservation " << resp.reservation_id() << " until unix time " << resp.expires_at_unix_seconds()
                   << " (request " << req.request_id() << ")\n";
+        for (const auto& warning : resp.warnings()) std::cout << "WARNING: " << warning << "\n";
       }
     } else if (release->parsed()) {
       v1::ReleaseReservationRequest req;

@@ -98,6 +98,17 @@ as_member tj-bank exposure --resident-id $borrower --purpose post_loan_managemen
 step "Bad input is refused with the field named"
 as_member bohai-cf exposure --resident-id 120101199003071236 --purpose loan_approval --consent X || true
 
+echo "A currency that is not an active ISO 4217 code is refused, and nothing is stored:"
+as_member tj-bank report --account-ref TJB-0009 --resident-id $borrower --product credit_card --currency ZZZ \
+  --limit 1000 --opened 2024-03-01 --status open --as-of 2026-10-31 || true
+
+step "A late report reveals that TJB-0001 was 35 days past due in September (history: 2N)"
+as_member tj-bank report --account-ref TJB-0001 --resident-id $borrower --product credit_card \
+  --limit 50000 --balance 8200.50 --opened 2024-03-01 --status open --as-of 2026-09-30 --dpd 35 --overdue 500 \
+  --first-delinquency 2026-08-26 --request-id tjb-2026-09-0001
+as_member tj-bank exposure --resident-id $borrower --purpose post_loan_management --consent TJB-PL-2026-11 |
+  grep TJB-0001
+
 step "A regulator may not look at individual borrowers"
 as_member pboc-tj exposure --resident-id $borrower --purpose loan_approval --consent X || true
 
@@ -138,6 +149,10 @@ sleep 1.2
 as_member weili-micro exposure --resident-id $borrower --purpose post_loan_management --consent WL-PL-1 || true
 admin credential issue weili-micro --ca-dir "$work/pki" --out "$work/creds"
 as_member weili-micro exposure --resident-id $borrower --purpose post_loan_management --consent WL-PL-1 | head -3
+
+step "Retention per episode: September's delinquency ended with the October report, so it goes on 2031-10-31"
+admin retention purge --today 2031-10-30
+admin retention purge --today 2031-10-31
 
 step "Done; server log (one line per call):"
 tail -n 5 "$work/server.log"

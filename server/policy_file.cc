@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "domain/currency.h"
+
 namespace creditshare {
 
 namespace {
@@ -22,6 +24,71 @@ std::int64_t PositiveAmount(const nlohmann::json& v, const std::string& what) {
     throw std::runtime_error(what + " must be a positive integer amount in minor units");
   return v.get<std::int64_t>();
 }
+
+// "what." for naming a member of `what`; nothing at the top level.
+std::string Prefix(const std::string& what) { return what.empty() ? "" : what + "."; }
+
+// Throws naming `what` when `object` is not a JSON object or has a key outside `keys`.
+void RequireObjectWithKeys(const nlohmann::json& object, const std::set<std::string>& keys, const std::string& what) {
+  if (!object.is_object()) throw std::runtime_error(what + " must be a JSON object");
+  for (const auto& [key, value] : object.items())
+    if (!keys.contains(key)) throw std::runtime_error("unknown key \"" + Prefix(what) + key + "\"");
+}
+
+std::string CurrencyCode(const std::string& code, const std::string& what) {
+  if (domain::FindCurrency(code) == nullptr)
+    throw std::runtime_error(what + " \"" + code + "\" is not an active ISO 4217 currency code");
+  return code;
+}
+
+// {"product_caps_minor": {...}, "overall_cap_minor": N} of one currency; `what` names it in
+// errors ("" for the top-level caps of cap_currency).
+domain::CurrencyCaps ParseCaps(const nlohmann::json& j, const std::string& what) {
+  RequireObjectWithKeys(j, {"product_caps_minor", "overall_cap_minor"}, what);
+  const std::string p = Prefix(what);
+  domain::CurrencyCaps caps;
+  if (j.contains("product_caps_minor")) {
+    if (!j["product_caps_minor"].is_object()) throw std::runtime_error(p + "product_caps_minor must be a JSON object");
+    for (const auto& [name, cap] : j["product_caps_minor"].items())
+      caps.product_caps_minor[ProductByName(name)] = PositiveAmount(cap, p + "product_caps_minor." + name);
+  }
+  if (j.contains("overall_cap_minor"))
+    caps.overall_cap_minor = PositiveAmount(j["overall_cap_minor"], p + "overall_cap_minor");
+  if (caps.product_caps_minor.empty() && !caps.overall_cap_minor)
+    throw std::runtime_error((what.empty() ? "the top-level caps" : what) + " configure no cap");
+  return caps;
+}
+
+domain::PlausibilityBound ParseBound(const nlohmann::json& j, const std::string& what) {
+  RequireObjectWithKeys(j, {"max_credit_limit_major", "max_balance_percent_of_limit"}, what);
+  domain::PlausibilityBound b;
+  if (j.contains("max_credit_limit_major")) {
+    const auto& v = j["max_credit_limit_major"];
+    if (!v.is_number_integer() || v.get<std::int64_t>() <= 0)
+      throw std::runtime_error(what + ".max_credit_limit_major must be a positive integer amount in major units");
+    b.max_credit_limit_major = v.get<std::int64_t>();
+  }
+  if (j.contains("max_balance_percent_of_limit")) {
+    const auto& v = j["max_balance_percent_of_limit"];
+    if (!v.is_number_integer() || v.get<std::int64_t>() <= 0 || v.get<std::int64_t>() > 100'000)
+      throw std::runtime_error(what + ".max_balance_percent_of_limit must be an integer percentage from 1 to 100000");
+    b.max_balance_percent_of_limit = v.get<int>();
+  }
+  return b;
+}
+
+// {"default": {...}, "<product>": {...}}
+domain::PlausibilityBounds ParsePlausibility(const nlohmann::json& j) {
+  if (!j.is_object()) throw std::runtime_error("plausibility must be a JSON object");
+  domain::PlausibilityBounds bounds;
+  for (const auto& [name, bound] : j.items()) {
+    if (name == "default")
+      bounds.default_bound = ParseBound(bound, "plausibility.default");
+    else
+      bounds.by_product[ProductByName(name)] = ParseBound(bound, "plausibility." + name);
+  }
+  return bounds;
+}
 }  // namespace
 
 domain::CreditPolicy ParseCreditPolicy(const std::string& text) {
@@ -29,15 +96,33 @@ domain::CreditPolicy ParseCreditPolicy(const std::string& text) {
   if (!j.is_object()) throw std::runtime_error("the policy must be a JSON object");
   static const std::set<std::string> kKeys = {
       "cap_currency", "product_caps_minor", "overall_cap_minor", "max_lenders", "duplicate_window_days",
-      "multi_lender_inquiry_threshold", "reservation_default_ttl_hours", "reservation_max_ttl_hours"};
+      "multi_lender_inquiry_threshold", "reservation_default_ttl_hours", "reservation_max_ttl_hours",
+      "caps_by_currency", "plausibility"};
   for (const auto& [key, value] : j.items())
     if (!kKeys.contains(key)) throw std::runtime_error("unknown key \"" + key + "\"");
   domain::CreditPolicy p;
-  if (j.contains("cap_currency")) p.cap_currency = j["cap_currency"].get<std::string>();
-  if (j.contains("product_caps_minor"))
-    for (const auto& [name, cap] : j["product_caps_minor"].items())
-      p.product_caps_minor[ProductByName(name)] = PositiveAmount(cap, "product_caps_minor." + name);
-  if (j.contains("overall_cap_minor")) p.overall_cap_minor = PositiveAmount(j["overall_cap_minor"], "overall_cap_minor");
+  // The top-level caps are those of cap_currency (CNY unless given); caps_by_currency adds others.
+  if (j.contains("caps_by_currency")) {
+    if (!j["caps_by_currency"].is_object()) throw std::runtime_error("caps_by_currency must be a JSON object");
+    for (const auto& [code, caps] : j["caps_by_currency"].items()) {
+      p.caps_by_currency[CurrencyCode(code, "caps_by_currency key")] = ParseCaps(caps, "caps_by_currency." + code);
+    }
+  }
+  const bool top_level_caps = j.contains("product_caps_minor") || j.contains("overall_cap_minor");
+  if (j.contains("cap_currency") && !top_level_caps)
+    throw std::runtime_error(
+        "cap_currency names the currency of product_caps_minor and overall_cap_minor, and neither is given");
+  if (top_level_caps) {
+    const std::string currency =
+        j.contains("cap_currency") ? CurrencyCode(j["cap_currency"].get<std::string>(), "cap_currency") : "CNY";
+    nlohmann::json caps = nlohmann::json::object();
+    for (const char* key : {"product_caps_minor", "overall_cap_minor"})
+      if (j.contains(key)) caps[key] = j[key];
+    if (p.caps_by_currency.contains(currency))
+      throw std::runtime_error("the caps of " + currency + " are given twice: by cap_currency and in caps_by_currency");
+    p.caps_by_currency[currency] = ParseCaps(caps, "");
+  }
+  if (j.contains("plausibility")) p.plausibility = ParsePlausibility(j["plausibility"]);
   auto positive_int = [&](const char* key) {
     const auto& v = j[key];
     if (!v.is_number_integer() || v.get<int>() <= 0) throw std::runtime_error(std::string(key) + " must be a positive integer");

@@ -64,6 +64,7 @@ grpc::Status CreditServiceImpl::ReserveCredit(grpc::ServerContext* context, cons
     if (!result.ok()) return result.error();
     response->set_reservation_id(result.value().reservation_id);
     response->set_expires_at_unix_seconds(result.value().expires_at_us / 1'000'000);
+    if (auto no_cap = domain::NoCapForCurrency(deps_.policy, credit.value().currency)) response->add_warnings(*no_cap);
     return std::nullopt;
   });
 }

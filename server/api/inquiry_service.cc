@@ -36,6 +36,7 @@ std::string_view SignalName(domain::SignalCode code) {
     case domain::SignalCode::kChargedOff: return "charged_off";
     case domain::SignalCode::kMultiLenderApplications: return "multi_lender_applications";
     case domain::SignalCode::kDisputedRecord: return "disputed_record";
+    case domain::SignalCode::kNoCapForCurrency: return "no_cap_for_currency";
   }
   return "unknown";
 }
@@ -97,8 +98,11 @@ grpc::Status InquiryServiceImpl::CheckNewCredit(grpc::ServerContext* context, co
     for (const auto& signal : signals) call.signals.push_back(SignalName(signal.code));
     ToProto(exposure, response);
     ToProto(signals, response);
-    response->set_projected_total_limit_minor(projection.total_limit_minor);
-    response->set_projected_product_limit_minor(projection.product_limit_minor);
+    const auto total = domain::ToApiAmount(projection.total_limit_minor);
+    const auto product = domain::ToApiAmount(projection.product_limit_minor);
+    response->set_projected_total_limit_minor(total.minor);
+    response->set_projected_product_limit_minor(product.minor);
+    response->set_projected_limits_saturated(total.saturated || product.saturated);
     response->set_projected_lender_count(projection.lender_count);
     return std::nullopt;
   });

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "domain/currency.h"
+
 namespace creditshare::api {
 
 using domain::Error;
@@ -81,10 +83,8 @@ domain::Result<domain::NewCredit> NewCreditFromProto(int product_type, const std
   auto product = EnumFromProto<domain::ProductType>(product_type, domain::kMaxProductType, "product_type");
   if (!product.ok()) return product.error();
   if (product.value() == domain::ProductType::kUnspecified) return Error::InvalidArgument("product_type", "is required");
-  if (!domain::IsCurrencyCode(currency))
-    return Error::InvalidArgument("currency", "must be a 3-letter upper-case ISO 4217 code");
-  if (amount_minor <= 0 || amount_minor > domain::kMaxAmountMinor)
-    return Error::InvalidArgument(amount_field, "must be positive and at most the maximum amount");
+  if (auto e = domain::CheckCurrency(currency, "currency")) return *e;
+  if (amount_minor <= 0) return Error::InvalidArgument(amount_field, "must be positive");
   return domain::NewCredit{product.value(), currency, amount_minor};
 }
 
@@ -127,6 +127,7 @@ void FillExposure(const domain::Exposure& exposure, Response* out) {
     total->set_outstanding_balance_minor(t.outstanding_balance_minor);
     total->set_overdue_amount_minor(t.overdue_amount_minor);
     total->set_reserved_minor(t.reserved_minor);
+    total->set_saturated(t.saturated);
   }
   for (const auto& v : exposure.lines) {
     auto* l = out->add_lines();

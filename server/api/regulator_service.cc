@@ -4,6 +4,7 @@
 #include <set>
 
 #include "domain/credit_line.h"
+#include "domain/currency.h"
 #include "domain/types.h"
 
 namespace creditshare::api {
@@ -41,8 +42,7 @@ domain::Result<domain::Date> MonthFromProto(const v1::YearMonth& m, const std::s
 
 domain::Result<std::string> Currency(const std::string& c) {
   if (c.empty()) return std::string("CNY");
-  if (!domain::IsCurrencyCode(c))
-    return Error::InvalidArgument("currency", "must be a 3-letter upper-case ISO 4217 code");
+  if (auto e = domain::CheckCurrency(c, "currency")) return *e;
   return c;
 }
 

@@ -69,7 +69,7 @@ Prepared PrepareReport(const std::string& request_id, const v1::CreditLineReport
   }
   p.report = FromProto(line, "line.");
   if (!p.report.ok()) return p;
-  if (auto e = domain::ValidateLineReport(p.report.value(), today, "line.")) {
+  if (auto e = domain::ValidateLineReport(p.report.value(), today, deps.policy.plausibility, "line.")) {
     p.report = *e;
     return p;
   }
@@ -128,11 +128,11 @@ grpc::Status ReportingServiceImpl::RestructureCreditLine(grpc::ServerContext* co
     r.new_maturity_date = OptionalFromProto(request->new_maturity_date());
     if (r.new_maturity_date && !r.new_maturity_date->IsValid())
       return Error::InvalidArgument("new_maturity_date", "must be a valid date");
-    if (request->new_scheduled_payment_minor() < 0 || request->new_scheduled_payment_minor() > domain::kMaxAmountMinor)
-      return Error::InvalidArgument("new_scheduled_payment_minor", "must be between 0 and the maximum amount");
+    if (request->new_scheduled_payment_minor() < 0)
+      return Error::InvalidArgument("new_scheduled_payment_minor", "must not be negative");
     if (request->new_interest_rate_bps() < 0) return Error::InvalidArgument("new_interest_rate_bps", "must not be negative");
-    if (request->principal_forgiven_minor() < 0 || request->principal_forgiven_minor() > domain::kMaxAmountMinor)
-      return Error::InvalidArgument("principal_forgiven_minor", "must be between 0 and the maximum amount");
+    if (request->principal_forgiven_minor() < 0)
+      return Error::InvalidArgument("principal_forgiven_minor", "must not be negative");
     r.new_scheduled_payment_minor = request->new_scheduled_payment_minor();
     r.new_interest_rate_bps = request->new_interest_rate_bps();
     r.principal_forgiven_minor = request->principal_forgiven_minor();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "domain/currency.h"
+
 namespace creditshare::domain {
 
 namespace {
@@ -9,22 +11,24 @@ bool IsPrintableAscii(char c) { return c > 0x20 && c < 0x7f; }
 
 MaybeError CheckAmount(std::int64_t v, const std::string& field) {
   if (v < 0) return Error::InvalidArgument(field, "must not be negative");
-  if (v > kMaxAmountMinor) return Error::InvalidArgument(field, "exceeds the maximum amount");
   return std::nullopt;
 }
 }  // namespace
 
-MaybeError ValidateLineReport(const LineReport& r, const Date& today, const std::string& p) {
+MaybeError ValidateLineReport(const LineReport& r, const Date& today, const PlausibilityBounds& bounds,
+                              const std::string& p) {
   if (r.account_reference.empty()) return Error::InvalidArgument(p + "account_reference", "is required");
   if (r.account_reference.size() > kMaxAccountReferenceLength)
     return Error::InvalidArgument(p + "account_reference", "must be at most 64 characters");
   if (!std::all_of(r.account_reference.begin(), r.account_reference.end(), IsPrintableAscii))
     return Error::InvalidArgument(p + "account_reference", "must be printable ASCII without spaces");
   if (r.product_type == ProductType::kUnspecified) return Error::InvalidArgument(p + "product_type", "is required");
-  if (!IsCurrencyCode(r.currency))
-    return Error::InvalidArgument(p + "currency", "must be a 3-letter upper-case ISO 4217 code");
+  if (auto e = CheckCurrency(r.currency, p + "currency")) return e;
   if (auto e = CheckAmount(r.credit_limit_minor, p + "credit_limit_minor")) return e;
   if (auto e = CheckAmount(r.outstanding_balance_minor, p + "outstanding_balance_minor")) return e;
+  if (auto e = CheckPlausibility(r.product_type, r.status, r.currency, r.credit_limit_minor,
+                                 r.outstanding_balance_minor, bounds, p))
+    return e;
   if (auto e = CheckAmount(r.overdue_amount_minor, p + "overdue_amount_minor")) return e;
   if (r.overdue_amount_minor > r.outstanding_balance_minor)
     return Error::InvalidArgument(p + "overdue_amount_minor", "must not exceed outstanding_balance_minor");

@@ -7,19 +7,12 @@
 
 #include "domain/date.h"
 #include "domain/error.h"
+#include "domain/plausibility.h"
 #include "domain/types.h"
 
 namespace creditshare::domain {
 
-// Upper bound for any single amount, in minor units (10^15 fen = 10 trillion yuan): keeps every
-// sum over a borrower's lines far from int64 overflow.
-inline constexpr std::int64_t kMaxAmountMinor = 1'000'000'000'000'000;
 inline constexpr std::size_t kMaxAccountReferenceLength = 64;
-
-// Three upper-case letters, as ISO 4217 codes are written.
-inline bool IsCurrencyCode(std::string_view s) {
-  return s.size() == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' && s[2] >= 'A' && s[2] <= 'Z';
-}
 
 // A member's report of one credit line, without the borrower's identity (handled apart so the
 // raw ID never travels further than the request handler).
@@ -48,8 +41,11 @@ struct LineReport {
 };
 
 // Checks every field; the first problem found is returned with its field path under `prefix`
-// (e.g. "line."). `today` bounds as-of dates: a report may not describe the future.
-MaybeError ValidateLineReport(const LineReport& report, const Date& today, const std::string& prefix);
+// (e.g. "line."). `today` bounds as-of dates: a report may not describe the future. The currency
+// must be an active ISO 4217 code; amounts must be >= 0, and the limit and balance within the
+// policy's plausibility `bounds` for the product.
+MaybeError ValidateLineReport(const LineReport& report, const Date& today, const PlausibilityBounds& bounds,
+                              const std::string& prefix);
 
 // Lines that are not closed still represent money owed and count toward exposure.
 inline bool CountsTowardExposure(LineStatus s) { return s != LineStatus::kClosed; }

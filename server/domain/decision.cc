@@ -1,15 +1,20 @@
 #include "domain/decision.h"
 
-#include <cstdio>
 #include <set>
 
 namespace creditshare::domain {
 
-std::string FormatMoney(std::int64_t minor, const std::string& currency) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%lld.%02lld %s", static_cast<long long>(minor / 100),
-                static_cast<long long>(minor % 100), currency.c_str());
-  return buf;
+const CurrencyCaps* CapsFor(const CreditPolicy& policy, std::string_view currency) {
+  const auto it = policy.caps_by_currency.find(currency);
+  return it == policy.caps_by_currency.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> NoCapForCurrency(const CreditPolicy& policy, std::string_view currency) {
+  if (policy.caps_by_currency.empty() || CapsFor(policy, currency) != nullptr) return std::nullopt;
+  std::string capped;
+  for (const auto& [code, caps] : policy.caps_by_currency) capped += (capped.empty() ? "" : ", ") + code;
+  return "The policy configures no cap for " + std::string(currency) + " (only for " + capped +
+         "); limits in it are not checked against any cap.";
 }
 
 Projection Project(const std::vector<BorrowerLine>& lines, const std::vector<ActiveReservation>& reservations,
@@ -37,18 +42,20 @@ Projection Project(const std::vector<BorrowerLine>& lines, const std::vector<Act
 
 MaybeError CheckCaps(const Projection& p, const NewCredit& proposal, const CreditPolicy& policy,
                      const std::string& field) {
-  if (proposal.currency != policy.cap_currency) return std::nullopt;
-  if (auto it = policy.product_caps_minor.find(proposal.product_type);
-      it != policy.product_caps_minor.end() && p.product_limit_minor > it->second)
+  const CurrencyCaps* caps = CapsFor(policy, proposal.currency);
+  if (caps == nullptr) return std::nullopt;
+  const std::string& currency = proposal.currency;
+  if (auto it = caps->product_caps_minor.find(proposal.product_type);
+      it != caps->product_caps_minor.end() && p.product_limit_minor > it->second)
     return Error::FailedPrecondition(
         field, "would exceed the " + std::string(ToString(proposal.product_type)) + " cap of " +
-                   FormatMoney(it->second, policy.cap_currency) + " per borrower (projected " +
-                   FormatMoney(p.product_limit_minor, policy.cap_currency) + ")");
-  if (policy.overall_cap_minor && p.total_limit_minor > *policy.overall_cap_minor)
+                   FormatMoney(it->second, currency) + " per borrower (projected " +
+                   FormatMoney(p.product_limit_minor, currency) + ")");
+  if (caps->overall_cap_minor && p.total_limit_minor > *caps->overall_cap_minor)
     return Error::FailedPrecondition(field, "would exceed the overall cap of " +
-                                                FormatMoney(*policy.overall_cap_minor, policy.cap_currency) +
+                                                FormatMoney(*caps->overall_cap_minor, currency) +
                                                 " per borrower (projected " +
-                                                FormatMoney(p.total_limit_minor, policy.cap_currency) + ")");
+                                                FormatMoney(p.total_limit_minor, currency) + ")");
   return std::nullopt;
 }
 
@@ -56,16 +63,19 @@ std::vector<Signal> EvaluateNewCredit(const Exposure& e, const Projection& p, co
                                       const CreditPolicy& policy, const Date& today) {
   std::vector<Signal> out;
   const std::string product(ToString(proposal.product_type));
-  if (proposal.currency == policy.cap_currency) {
-    if (auto it = policy.product_caps_minor.find(proposal.product_type);
-        it != policy.product_caps_minor.end() && p.product_limit_minor > it->second)
+  const std::string& currency = proposal.currency;
+  if (const CurrencyCaps* caps = CapsFor(policy, currency)) {
+    if (auto it = caps->product_caps_minor.find(proposal.product_type);
+        it != caps->product_caps_minor.end() && p.product_limit_minor > it->second)
       out.push_back({SignalCode::kProductCapExceeded,
-                     "Limits of " + product + " would total " + FormatMoney(p.product_limit_minor, policy.cap_currency) +
-                         ", over the cap of " + FormatMoney(it->second, policy.cap_currency) + "."});
-    if (policy.overall_cap_minor && p.total_limit_minor > *policy.overall_cap_minor)
+                     "Limits of " + product + " would total " + FormatMoney(p.product_limit_minor, currency) +
+                         ", over the cap of " + FormatMoney(it->second, currency) + "."});
+    if (caps->overall_cap_minor && p.total_limit_minor > *caps->overall_cap_minor)
       out.push_back({SignalCode::kTotalCapExceeded,
-                     "Limits of all products would total " + FormatMoney(p.total_limit_minor, policy.cap_currency) +
-                         ", over the cap of " + FormatMoney(*policy.overall_cap_minor, policy.cap_currency) + "."});
+                     "Limits of all products would total " + FormatMoney(p.total_limit_minor, currency) +
+                         ", over the cap of " + FormatMoney(*caps->overall_cap_minor, currency) + "."});
+  } else if (auto no_cap = NoCapForCurrency(policy, currency)) {
+    out.push_back({SignalCode::kNoCapForCurrency, *std::move(no_cap)});
   }
   if (policy.max_lenders && p.lender_count > *policy.max_lenders)
     out.push_back({SignalCode::kLenderCountExceeded, "The borrower would have " + std::to_string(p.lender_count) +

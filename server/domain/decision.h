@@ -5,20 +5,33 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/error.h"
 #include "domain/exposure.h"
+#include "domain/money.h"
+#include "domain/plausibility.h"
 
 namespace creditshare::domain {
 
-// The credit policy members agreed on. It is configuration (a file), never constants: caps differ
-// by product type and change with regulation.
-struct CreditPolicy {
-  std::string cap_currency = "CNY";  // caps apply to limits in this currency
+// The caps on a borrower's total limits in one currency (limits of lines not closed + active
+// reservations + the proposal), in minor units of that currency.
+struct CurrencyCaps {
   std::map<ProductType, std::int64_t> product_caps_minor;  // total limit per product type
   std::optional<std::int64_t> overall_cap_minor;            // total limit over all products
-  std::optional<int> max_lenders;                           // distinct lenders per borrower
+
+  bool operator==(const CurrencyCaps&) const = default;
+};
+
+// The credit policy members agreed on. It is configuration (a file), never constants: caps differ
+// by product type and currency and change with regulation.
+struct CreditPolicy {
+  // Caps per ISO 4217 currency. Limits in a currency not listed are not capped; once any
+  // currency is, a proposal or reservation in another is flagged (kNoCapForCurrency).
+  std::map<std::string, CurrencyCaps, std::less<>> caps_by_currency;
+  PlausibilityBounds plausibility;  // largest plausible limit and balance of a reported line
+  std::optional<int> max_lenders;   // distinct lenders per borrower
   int duplicate_window_days = 30;
   int multi_lender_inquiry_threshold = 3;  // distinct other members inquiring within 30 days
   std::chrono::seconds reservation_default_ttl{std::chrono::hours(24)};
@@ -32,12 +45,20 @@ struct NewCredit {
 };
 
 // Totals after a proposed line: limits of lines not closed plus every active reservation plus
-// the proposal, in the proposal's currency.
+// the proposal, in the proposal's currency. Exact: the sums never wrap, even beyond int64.
 struct Projection {
-  std::int64_t total_limit_minor = 0;
-  std::int64_t product_limit_minor = 0;
+  MoneySum total_limit_minor = 0;
+  MoneySum product_limit_minor = 0;
   int lender_count = 0;
 };
+
+// The caps `policy` sets for `currency`, or nullptr when that currency is not capped.
+const CurrencyCaps* CapsFor(const CreditPolicy& policy, std::string_view currency);
+
+// When the policy caps some currency but not `currency`: the sentence saying so (the
+// kNoCapForCurrency signal and the ReserveCredit warning). None when `currency` is capped or
+// the policy caps nothing.
+std::optional<std::string> NoCapForCurrency(const CreditPolicy& policy, std::string_view currency);
 
 Projection Project(const std::vector<BorrowerLine>& lines, const std::vector<ActiveReservation>& reservations,
                    std::uint64_t caller_member_id, const NewCredit& proposal);
@@ -57,6 +78,7 @@ enum class SignalCode : std::uint8_t {
   kChargedOff = 8,
   kMultiLenderApplications = 9,
   kDisputedRecord = 10,
+  kNoCapForCurrency = 11,  // the policy caps other currencies, not the proposal's
 };
 
 struct Signal {
@@ -68,8 +90,5 @@ struct Signal {
 // exposure (retention applied) and the projection.
 std::vector<Signal> EvaluateNewCredit(const Exposure& exposure, const Projection& projection, const NewCredit& proposal,
                                       const CreditPolicy& policy, const Date& today);
-
-// "300000.00 CNY" for 30000000 minor units.
-std::string FormatMoney(std::int64_t minor, const std::string& currency);
 
 }  // namespace creditshare::domain

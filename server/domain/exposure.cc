@@ -5,6 +5,8 @@
 #include <set>
 #include <tuple>
 
+#include "domain/money.h"
+
 namespace creditshare::domain {
 
 namespace {
@@ -41,7 +43,10 @@ Exposure BuildExposure(std::vector<BorrowerLine> lines, std::vector<ActiveReserv
   out.inquiries = inquiries;
   auto& s = out.summary;
   std::set<std::uint64_t> lenders;
-  std::map<std::string, CurrencyTotal> totals;
+  struct ExactTotal {
+    MoneySum limit = 0, balance = 0, overdue = 0, reserved = 0;
+  };
+  std::map<std::string, ExactTotal> totals;
   std::vector<MonthStatus> all_history;
   for (auto& l : lines) {
     ApplyRetention(l, today);
@@ -55,20 +60,28 @@ Exposure BuildExposure(std::vector<BorrowerLine> lines, std::vector<ActiveReserv
     if (l.line.collections_stage != CollectionsStage::kNone) s.in_collections = true;
     lenders.insert(l.member_id);
     auto& t = totals[l.line.currency];
-    t.currency = l.line.currency;
-    t.credit_limit_minor += l.line.credit_limit_minor;
-    t.outstanding_balance_minor += l.line.outstanding_balance_minor;
-    t.overdue_amount_minor += l.line.overdue_amount_minor;
+    t.limit += l.line.credit_limit_minor;
+    t.balance += l.line.outstanding_balance_minor;
+    t.overdue += l.line.overdue_amount_minor;
     s.worst_days_past_due = std::max(s.worst_days_past_due, l.line.days_past_due);
   }
-  for (const auto& r : reservations) {
-    auto& t = totals[r.currency];
-    t.currency = r.currency;
-    t.reserved_minor += r.amount_minor;
-  }
+  for (const auto& r : reservations) totals[r.currency].reserved += r.amount_minor;
   s.distinct_lender_count = static_cast<int>(lenders.size());
   s.active_reservation_count = static_cast<int>(reservations.size());
-  for (auto& [currency, total] : totals) s.totals.push_back(std::move(total));
+  for (const auto& [currency, exact] : totals) {
+    CurrencyTotal t;
+    t.currency = currency;
+    auto fit = [&t](MoneySum v) {
+      const ApiAmount a = ToApiAmount(v);
+      t.saturated |= a.saturated;
+      return a.minor;
+    };
+    t.credit_limit_minor = fit(exact.limit);
+    t.outstanding_balance_minor = fit(exact.balance);
+    t.overdue_amount_minor = fit(exact.overdue);
+    t.reserved_minor = fit(exact.reserved);
+    s.totals.push_back(std::move(t));
+  }
   s.worst_status_12_months = AsString(WorstStatus(all_history, today, 12));
   s.worst_status_24_months = AsString(WorstStatus(all_history, today, 24));
 

@@ -62,6 +62,9 @@ struct CurrencyTotal {
   std::int64_t outstanding_balance_minor = 0;
   std::int64_t overdue_amount_minor = 0;
   std::int64_t reserved_minor = 0;
+  // Some figure of this currency exceeded int64 and is shown as INT64_MAX (the sums themselves
+  // are exact; the API's int64 cannot carry them).
+  bool saturated = false;
 };
 
 struct ExposureSummary {

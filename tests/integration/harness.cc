@@ -221,10 +221,13 @@ TestPki::TestPki() {
   WriteFile(dir_ / "server.crt", server.cert_pem);
   WriteFile(dir_ / "server.key", server.key_pem);
   WriteFile(dir_ / "hmac.key", "test-hmac-key-" + RandomSuffix() + "-0123456789abcdef");
-  // Caps: online micro-loans 300,000 CNY, everything 1,000,000 CNY, at most 3 lenders.
+  // Caps: online micro-loans 300,000 CNY, everything 1,000,000 CNY, at most 3 lenders. Credit
+  // cards at most 1,000,000 major units of limit and a balance of 150 % of it; other products
+  // have no plausibility bound (any int64 amount).
   WriteFile(dir_ / "policy.json", R"({"product_caps_minor": {"online_micro_loan": 30000000},
     "overall_cap_minor": 100000000, "max_lenders": 3, "duplicate_window_days": 30,
-    "multi_lender_inquiry_threshold": 3})");
+    "multi_lender_inquiry_threshold": 3,
+    "plausibility": {"credit_card": {"max_credit_limit_major": 1000000, "max_balance_percent_of_limit": 150}}})");
 }
 
 TestPki::~TestPki() {

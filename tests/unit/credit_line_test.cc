@@ -21,11 +21,13 @@ LineReport ValidReport() {
 }
 
 std::string FieldOfError(const LineReport& r) {
-  auto e = ValidateLineReport(r, kToday, "line.");
+  auto e = ValidateLineReport(r, kToday, PlausibilityBounds{}, "line.");
   return e ? e->field : "";
 }
 
-TEST(ValidateLineReportTest, AcceptsACompleteReport) { EXPECT_FALSE(ValidateLineReport(ValidReport(), kToday, "line.")); }
+TEST(ValidateLineReportTest, AcceptsACompleteReport) {
+  EXPECT_FALSE(ValidateLineReport(ValidReport(), kToday, PlausibilityBounds{}, "line."));
+}
 
 TEST(ValidateLineReportTest, NamesTheFirstBadField) {
   auto r = ValidReport();
@@ -47,8 +49,11 @@ TEST(ValidateLineReportTest, NamesTheFirstBadField) {
   r.credit_limit_minor = -1;
   EXPECT_EQ(FieldOfError(r), "line.credit_limit_minor");
   r = ValidReport();
-  r.outstanding_balance_minor = kMaxAmountMinor + 1;
+  r.outstanding_balance_minor = -1;
   EXPECT_EQ(FieldOfError(r), "line.outstanding_balance_minor");
+  r = ValidReport();
+  r.currency = "ZZZ";
+  EXPECT_EQ(FieldOfError(r), "line.currency");
   r = ValidReport();
   r.overdue_amount_minor = r.outstanding_balance_minor + 1;
   EXPECT_EQ(FieldOfError(r), "line.overdue_amount_minor");

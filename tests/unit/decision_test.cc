@@ -31,8 +31,8 @@ ActiveReservation Reservation(std::uint64_t member, ProductType product, std::in
 
 CreditPolicy Policy() {
   CreditPolicy p;
-  p.product_caps_minor[ProductType::kOnlineMicroLoan] = 30'000'000;
-  p.overall_cap_minor = 100'000'000;
+  p.caps_by_currency["CNY"].product_caps_minor[ProductType::kOnlineMicroLoan] = 30'000'000;
+  p.caps_by_currency["CNY"].overall_cap_minor = 100'000'000;
   p.max_lenders = 3;
   return p;
 }
@@ -69,6 +69,63 @@ TEST(CheckCapsTest, NamesTheProductCapThenTheOverallCap) {
   p = {100'000'000, 30'000'000, 2};
   EXPECT_FALSE(CheckCaps(p, micro, Policy(), "amount_minor"));
   EXPECT_FALSE(CheckCaps({999'999'999, 999'999'999, 1}, {ProductType::kOnlineMicroLoan, "USD", 1}, Policy(), "x"));
+}
+
+TEST(ProjectTest, SumsLimitsExactlyBeyondInt64) {
+  const auto p = Project({Line(2, ProductType::kOnlineMicroLoan, 4'000'000'000'000'000'000),
+                          Line(3, ProductType::kOnlineMicroLoan, 4'000'000'000'000'000'000),
+                          Line(4, ProductType::kCreditCard, 4'000'000'000'000'000'000)},
+                         {Reservation(5, ProductType::kOnlineMicroLoan, 4'000'000'000'000'000'000)}, kCaller,
+                         {ProductType::kOnlineMicroLoan, "CNY", 1});
+  EXPECT_EQ(p.total_limit_minor, MoneySum(4'000'000'000'000'000'000) * 4 + 1);
+  EXPECT_EQ(p.product_limit_minor, MoneySum(4'000'000'000'000'000'000) * 3 + 1);
+}
+
+TEST(CheckCapsTest, StillRefusesWhenTheLinesSumExceedsInt64) {
+  // Three lines of 4e18 sum to 1.2e19, past INT64_MAX: a wrapping sum would be negative and pass.
+  const std::vector<BorrowerLine> lines = {Line(2, ProductType::kOnlineMicroLoan, 4'000'000'000'000'000'000),
+                                           Line(3, ProductType::kOnlineMicroLoan, 4'000'000'000'000'000'000),
+                                           Line(4, ProductType::kOnlineMicroLoan, 4'000'000'000'000'000'000)};
+  const NewCredit proposal{ProductType::kOnlineMicroLoan, "CNY", 1};
+  auto breach = CheckCaps(Project(lines, {}, kCaller, proposal), proposal, Policy(), "amount_minor");
+  ASSERT_TRUE(breach);
+  EXPECT_EQ(breach->message,
+            "would exceed the online_micro_loan cap of 300000.00 CNY per borrower (projected 120000000000000000.01 CNY)");
+  CreditPolicy overall_only;
+  overall_only.caps_by_currency["CNY"].overall_cap_minor = 100'000'000;
+  EXPECT_TRUE(CheckCaps(Project(lines, {}, kCaller, proposal), proposal, overall_only, "amount_minor"));
+}
+
+TEST(CheckCapsTest, AppliesTheCapsOfTheProposalsCurrencyInItsMinorUnits) {
+  CreditPolicy policy = Policy();
+  policy.caps_by_currency["JPY"].overall_cap_minor = 5'000'000;  // yen have no minor unit
+  const NewCredit yen{ProductType::kCreditCard, "JPY", 1};
+  auto breach = CheckCaps({5'000'001, 0, 1}, yen, policy, "amount_minor");
+  ASSERT_TRUE(breach);
+  EXPECT_EQ(breach->message, "would exceed the overall cap of 5000000 JPY per borrower (projected 5000001 JPY)");
+  EXPECT_FALSE(CheckCaps({5'000'000, 0, 1}, yen, policy, "amount_minor"));
+  // The CNY cap does not apply to yen, nor the yen cap to CNY.
+  EXPECT_FALSE(CheckCaps({5'000'001, 0, 1}, {ProductType::kCreditCard, "CNY", 1}, policy, "amount_minor"));
+}
+
+TEST(EvaluateNewCreditTest, ProposalInACurrencyWithoutCapsIsFlaggedWhenOthersAreCapped) {
+  const NewCredit usd{ProductType::kOnlineMicroLoan, "USD", 100};
+  const auto exposure = BuildExposure({}, {}, {}, kCaller, kToday);
+  const auto signals = EvaluateNewCredit(exposure, Project({}, {}, kCaller, usd), usd, Policy(), kToday);
+  ASSERT_EQ(Codes(signals), std::vector<SignalCode>{SignalCode::kNoCapForCurrency});
+  EXPECT_EQ(signals[0].message,
+            "The policy configures no cap for USD (only for CNY); limits in it are not checked against any cap.");
+  EXPECT_EQ(NoCapForCurrency(Policy(), "USD"), signals[0].message);
+}
+
+TEST(EvaluateNewCreditTest, NoCapSignalNeitherForACappedCurrencyNorWithoutAnyCaps) {
+  const auto exposure = BuildExposure({}, {}, {}, kCaller, kToday);
+  const NewCredit cny{ProductType::kOnlineMicroLoan, "CNY", 100};
+  EXPECT_TRUE(EvaluateNewCredit(exposure, Project({}, {}, kCaller, cny), cny, Policy(), kToday).empty());
+  const NewCredit usd{ProductType::kOnlineMicroLoan, "USD", 100};
+  EXPECT_TRUE(EvaluateNewCredit(exposure, Project({}, {}, kCaller, usd), usd, CreditPolicy{}, kToday).empty());
+  EXPECT_FALSE(NoCapForCurrency(CreditPolicy{}, "USD"));
+  EXPECT_FALSE(NoCapForCurrency(Policy(), "CNY"));
 }
 
 TEST(EvaluateNewCreditTest, RaisesEverySignalThatApplies) {
