@@ -30,6 +30,12 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
       ->envname("CREDITSHARE_REPORT_MIN_BORROWERS")->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_option("--max-threads", c.max_threads, "Most concurrent gRPC handler threads")
       ->envname("CREDITSHARE_MAX_THREADS")->check(CLI::Range(2, 4096))->capture_default_str();
+  app.add_option("--member-max-calls", c.member_max_calls,
+                 "Most unary calls one member may have in flight (beyond: RESOURCE_EXHAUSTED)")
+      ->envname("CREDITSHARE_MEMBER_MAX_CALLS")->check(CLI::Range(1, 4096))->capture_default_str();
+  app.add_option("--member-max-streams", c.member_max_streams,
+                 "Most streams (bulk reporting, regulator reports) one member may have open")
+      ->envname("CREDITSHARE_MEMBER_MAX_STREAMS")->check(CLI::Range(1, 4096))->capture_default_str();
   app.add_option("--group-commit-writers", c.group_commit_writers,
                  "Database connections that group-commit audit and inquiry records (besides the pool)")
       ->envname("CREDITSHARE_GROUP_COMMIT_WRITERS")->check(CLI::Range(1, 64))->capture_default_str();

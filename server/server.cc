@@ -1,5 +1,7 @@
 #include "server.h"
 
+#include <atomic>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -72,9 +74,10 @@ struct Server::Components {
         reports(report_pool),
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
-        guard(authenticator, writer, metrics, clock),
+        guard(authenticator, writer, metrics, clock, {config.member_max_calls, config.member_max_streams}),
         bulk_slots(static_cast<unsigned>(BulkSlots(config.db))),
-        deps{guard, clock, keyer, policy, lines, inquiries, reservations, disputes, BulkSlots(config.db), &bulk_slots},
+        deps{guard,     clock,       keyer, policy, lines, inquiries, reservations, disputes, BulkSlots(config.db),
+             &bulk_slots, &draining},
         reporting(deps),
         inquiry(deps),
         credit(deps),
@@ -98,6 +101,7 @@ struct Server::Components {
   api::Authenticator authenticator;
   api::CallGuard guard;
   Semaphore bulk_slots;
+  std::atomic<bool> draining{false};  // set on Shutdown: streams stop taking new work
   api::ServiceDeps deps;
   api::ReportingServiceImpl reporting;
   api::InquiryServiceImpl inquiry;
@@ -114,6 +118,11 @@ constexpr const char* kServiceNames[] = {"", "creditshare.v1.ReportingService", 
 
 Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
     : config_(std::move(config)), clock_(std::move(clock)) {
+  if (config_.member_max_calls + config_.member_max_streams >= config_.max_threads)
+    throw std::runtime_error("--member-max-calls (" + std::to_string(config_.member_max_calls) +
+                             ") plus --member-max-streams (" + std::to_string(config_.member_max_streams) +
+                             ") must be less than --max-threads (" + std::to_string(config_.max_threads) +
+                             "), or one member could hold every handler thread");
   components_ = std::make_unique<Components>(config_, *clock_);
   components_->pool.set_observer(&components_->metrics);
   auto lease = components_->pool.Acquire();
@@ -210,6 +219,7 @@ void Server::Shutdown(std::chrono::milliseconds drain) {
   for (auto* server : {server_.get(), health_server_.get()})
     if (server != nullptr && server->GetHealthCheckService() != nullptr) server->GetHealthCheckService()->Shutdown();
   health_task_.reset();
+  components_->draining = true;
   server_->Shutdown(std::chrono::system_clock::now() + drain);
   server_->Wait();
   server_.reset();

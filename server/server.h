@@ -22,6 +22,10 @@ struct ServerConfig {
   storage::DbConfig db;
   int report_min_borrowers = 10;  // k: report cells with fewer distinct borrowers are suppressed
   int max_threads = 32;  // gRPC handler threads; each may hold one pooled connection
+  // What one member may hold of those threads: unary calls in flight and open streams. Beyond
+  // them its calls get RESOURCE_EXHAUSTED, so it cannot take the threads other members need.
+  int member_max_calls = 16;
+  int member_max_streams = 4;
   // Concurrent group commits of audit and inquiry records, each on a database connection of its own.
   int group_commit_writers = 2;
   // Regulator reports run on connections of their own: a report scans a month of records for

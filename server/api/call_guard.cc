@@ -110,6 +110,14 @@ grpc::Status CallGuard::Run(grpc::ServerContext* context, const MethodPolicy& po
         status = ToStatus({ErrorCode::kPermissionDenied, "",
                            "members of type " + std::string(domain::ToString(type)) + " may not call " +
                                std::string(policy.name)});
+      } else if (const auto admitted = admission_.TryAdmit(call.member.id, policy.stream); !admitted) {
+        // (`admitted` stays in scope, holding the member's slot, through the handler below.)
+        metrics_.CallThrottled(policy.name, policy.stream ? "streams" : "calls");
+        status = ToStatus({ErrorCode::kResourceExhausted, "",
+                           "member " + call.member.code + " already has " +
+                               std::to_string(admission_.LimitFor(policy.stream)) +
+                               (policy.stream ? " streams open" : " calls in flight") +
+                               ", the most one member may hold; retry when one ends"});
       } else if (auto error = handler(call)) {
         status = ToStatus(*error);
       }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/authenticator.h"
+#include "api/member_admission.h"
 #include "domain/audit.h"
 #include "domain/clock.h"
 #include "domain/error.h"
@@ -28,6 +29,7 @@ struct MethodPolicy {
   bool lenders = false;
   bool regulators = false;
   void (*record_business)(metrics::Metrics&, const CallContext&, grpc::StatusCode) = nullptr;
+  bool stream = false;  // a streaming call: bounded per member by streams, not by calls
 };
 
 // One call as the wrapper sees it. Handlers add what they learn (purpose, consent, borrower
@@ -50,15 +52,16 @@ grpc::Status ToStatus(const domain::Error& error);
 std::string_view CodeName(grpc::StatusCode code);
 
 // The one wrapper every RPC goes through: request id, authentication from the verified client
-// certificate, authorisation by role, the handler, error mapping (never leaking internal text),
+// certificate, authorisation by role, the member's bound on calls and streams in flight, the
+// handler, error mapping (never leaking internal text),
 // one audit record per call (accepted or refused), metrics, and one log line.
 class CallGuard {
  public:
   using Handler = std::function<domain::MaybeError(CallContext&)>;
 
   CallGuard(Authenticator& authenticator, storage::GroupCommitWriter& audit, metrics::Metrics& metrics,
-            const domain::Clock& clock)
-      : authenticator_(authenticator), audit_(audit), metrics_(metrics), clock_(clock) {}
+            const domain::Clock& clock, AdmissionLimits limits = {})
+      : authenticator_(authenticator), audit_(audit), metrics_(metrics), clock_(clock), admission_(limits) {}
 
   grpc::Status Run(grpc::ServerContext* context, const MethodPolicy& policy, const Handler& handler);
 
@@ -69,6 +72,7 @@ class CallGuard {
   storage::GroupCommitWriter& audit_;
   metrics::Metrics& metrics_;
   const domain::Clock& clock_;
+  MemberAdmission admission_;
 };
 
 }  // namespace creditshare::api

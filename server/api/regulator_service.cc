@@ -30,8 +30,10 @@ auto OnReportConnection(Run&& run) -> domain::Result<decltype(run())> {
   }
 }
 
-constexpr MethodPolicy kGetAggregateReport{"GetAggregateReport", /*lenders=*/false, /*regulators=*/true};
-constexpr MethodPolicy kGetMultiLendingReport{"GetMultiLendingReport", /*lenders=*/false, /*regulators=*/true};
+constexpr MethodPolicy kGetAggregateReport{"GetAggregateReport", /*lenders=*/false, /*regulators=*/true, nullptr,
+                                           /*stream=*/true};
+constexpr MethodPolicy kGetMultiLendingReport{"GetMultiLendingReport", /*lenders=*/false, /*regulators=*/true, nullptr,
+                                              /*stream=*/true};
 constexpr int kMaxSeriesMonths = 60;
 
 domain::Result<domain::Date> MonthFromProto(const v1::YearMonth& m, const std::string& field) {

@@ -1,7 +1,11 @@
 #include "api/reporting_service.h"
 
+#include <condition_variable>
 #include <deque>
 #include <future>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "api/proto_mapping.h"
 #include "domain/resident_id.h"
@@ -43,7 +47,7 @@ void RecordBulk(metrics::Metrics& m, const CallContext& call, grpc::StatusCode) 
 }
 
 constexpr MethodPolicy kBulkReportCreditLines{"BulkReportCreditLines", /*lenders=*/true, /*regulators=*/false,
-                                              RecordBulk};
+                                              RecordBulk, /*stream=*/true};
 constexpr int kMaxRecordsPerMessage = 1000;
 
 // A validated report ready to apply, or the reason it cannot be.
@@ -156,41 +160,93 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
     grpc::ServerReaderWriter<v1::BulkReportCreditLinesResponse, v1::BulkReportCreditLinesRequest>* stream) {
   return deps_.guard.Run(context, kBulkReportCreditLines, [&](CallContext& call) -> domain::MaybeError {
     // Chunks are committed by up to `bulk_parallelism` transactions at once, each on its own
-    // pooled connection; answers still go out in the order the chunks came in.
+    // pooled connection. A writer thread answers each chunk as soon as it has committed, in the
+    // order the chunks came in, whatever the client sends next: a client that sends one chunk and
+    // waits for its answer gets it at once.
     struct InFlight {
       v1::BulkReportCreditLinesResponse response;
       std::vector<int> pending;  // indexes into response.results waiting for the commit, in item order
-      std::future<std::vector<storage::BulkItemOutcome>> outcomes;
+      std::map<std::string, int> outcomes;  // of records refused before the commit
+      std::future<std::vector<storage::BulkItemOutcome>> committed;
     };
-    std::deque<InFlight> in_flight;
-    auto finish_oldest = [&]() -> bool {
-      auto& f = in_flight.front();
-      const auto outcomes = f.outcomes.get();
-      for (size_t i = 0; i < outcomes.size(); ++i) {
-        auto* result = f.response.mutable_results(f.pending[i]);
-        const auto& o = outcomes[i];
-        if (o.result) {
-          result->set_status(o.replayed ? v1::BULK_RECORD_STATUS_REPLAYED : v1::BULK_RECORD_STATUS_ACCEPTED);
-          result->set_outcome(static_cast<v1::ReportOutcome>(o.result->outcome));
-          ++call.record_outcomes[std::string(OutcomeName(o.result->outcome, o.replayed))];
-        } else {
-          const auto code = ToStatus(o.error).error_code();
-          result->set_status(v1::BULK_RECORD_STATUS_REJECTED);
-          result->set_code(std::string(CodeName(code)));
-          result->set_field(o.error.field);
-          result->set_message(o.error.message);
-          ++call.record_outcomes["rejected:" + std::string(CodeName(code))];
+    std::mutex mu;
+    std::condition_variable changed;
+    std::deque<InFlight> queue;  // read, not yet answered
+    bool reading_done = false, client_gone = false;
+    std::exception_ptr failure;  // of a chunk's commit: ends the stream, rethrown to the guard
+
+    // Only this thread touches call.record_outcomes until it is joined.
+    std::thread writer([&] {
+      for (;;) try {
+        InFlight f;
+        {
+          std::unique_lock lock(mu);
+          changed.wait(lock, [&] { return !queue.empty() || reading_done; });
+          if (queue.empty()) return;
+          f = std::move(queue.front());
         }
+        const auto outcomes = f.committed.get();
+        for (size_t i = 0; i < outcomes.size(); ++i) {
+          auto* result = f.response.mutable_results(f.pending[i]);
+          const auto& o = outcomes[i];
+          if (o.result) {
+            result->set_status(o.replayed ? v1::BULK_RECORD_STATUS_REPLAYED : v1::BULK_RECORD_STATUS_ACCEPTED);
+            result->set_outcome(static_cast<v1::ReportOutcome>(o.result->outcome));
+            ++call.record_outcomes[std::string(OutcomeName(o.result->outcome, o.replayed))];
+          } else {
+            const auto code = ToStatus(o.error).error_code();
+            result->set_status(v1::BULK_RECORD_STATUS_REJECTED);
+            result->set_code(std::string(CodeName(code)));
+            result->set_field(o.error.field);
+            result->set_message(o.error.message);
+            ++call.record_outcomes["rejected:" + std::string(CodeName(code))];
+          }
+        }
+        for (const auto& [outcome, n] : f.outcomes) call.record_outcomes[outcome] += n;
+        const bool written = !client_gone && stream->Write(f.response);
+        std::lock_guard lock(mu);
+        queue.pop_front();
+        if (!written) client_gone = true;
+        changed.notify_all();
+      } catch (...) {
+        // Later chunks are still committed (their futures run), but no more answers go out.
+        std::lock_guard lock(mu);
+        if (!failure) failure = std::current_exception();
+        queue.pop_front();
+        client_gone = true;
+        changed.notify_all();
       }
-      const bool written = stream->Write(f.response);
-      in_flight.pop_front();
-      return written;
+    });
+    struct JoinAtExit {
+      std::thread& t;
+      std::mutex& mu;
+      std::condition_variable& changed;
+      bool& done;
+      ~JoinAtExit() {
+        {
+          std::lock_guard lock(mu);
+          done = true;
+          changed.notify_all();
+        }
+        t.join();
+      }
     };
 
+    domain::MaybeError error;
+    {
+    JoinAtExit join_writer{writer, mu, changed, reading_done};
     v1::BulkReportCreditLinesRequest chunk;
     while (stream->Read(&chunk)) {
-      if (chunk.records_size() > kMaxRecordsPerMessage)
-        return domain::Error::InvalidArgument("records", "at most 1000 records per message");
+      if (deps_.draining != nullptr && deps_.draining->load()) {
+        error = domain::Error{domain::ErrorCode::kUnavailable, "",
+                              "the server is shutting down: every chunk answered is committed; send the rest again "
+                              "(to another replica)"};
+        break;
+      }
+      if (chunk.records_size() > kMaxRecordsPerMessage) {
+        error = domain::Error::InvalidArgument("records", "at most 1000 records per message");
+        break;
+      }
       InFlight f;
       auto& response = f.response;
       std::vector<storage::BulkItem> items;
@@ -204,7 +260,7 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
           result->set_code(std::string(CodeName(ToStatus(e).error_code())));
           result->set_field(e.field);
           result->set_message(e.message);
-          ++call.record_outcomes["rejected:" + std::string(CodeName(ToStatus(e).error_code()))];
+          ++f.outcomes["rejected:" + std::string(CodeName(ToStatus(e).error_code()))];
           continue;
         }
         storage::BulkItem item{{record.request_id(), prepared.fingerprint}, prepared.borrower,
@@ -215,20 +271,28 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
         items.push_back(std::move(item));
         f.pending.push_back(response.results_size() - 1);
       }
+      {
+        // At most `bulk_parallelism` chunks of this stream between reading and answering.
+        std::unique_lock lock(mu);
+        changed.wait(lock, [&] { return static_cast<int>(queue.size()) < deps_.bulk_parallelism || client_gone; });
+        if (client_gone) break;
+      }
       deps_.bulk_slots->Acquire();  // back-pressure: waits while other streams use every bulk slot
-      f.outcomes = std::async(std::launch::async, [this, member = call.member.id, items = std::move(items)] {
+      f.committed = std::async(std::launch::async, [this, member = call.member.id, items = std::move(items)] {
         struct Release {
           Semaphore* slots;
           ~Release() { slots->Release(); }
         } release{deps_.bulk_slots};
         return deps_.lines.ApplyBatch(member, items, deps_.clock.NowMicros());
       });
-      in_flight.push_back(std::move(f));
-      while (static_cast<int>(in_flight.size()) >= deps_.bulk_parallelism)
-        if (!finish_oldest()) return domain::Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
+      std::lock_guard lock(mu);
+      queue.push_back(std::move(f));
+      changed.notify_all();
     }
-    while (!in_flight.empty())
-      if (!finish_oldest()) return domain::Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
+    }  // joins the writer: every chunk read was committed (or refused) and answered, or the client left
+    if (failure) std::rethrow_exception(failure);
+    if (error) return error;
+    if (client_gone) return domain::Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
     return std::nullopt;
   });
 }

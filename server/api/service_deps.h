@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+
 #include "api/call_guard.h"
 #include "domain/clock.h"
 #include "domain/decision.h"
@@ -26,6 +28,9 @@ struct ServiceDeps {
   // Chunk transactions of all bulk streams together: bulk reporting never takes more than this
   // many pooled connections, however many lenders stream at once.
   Semaphore* bulk_slots = nullptr;
+  // True once the server shuts down: a bulk stream then takes no further chunk, answers every
+  // chunk it committed and ends with UNAVAILABLE, well before the drain deadline cuts it off.
+  const std::atomic<bool>* draining = nullptr;
 };
 
 }  // namespace creditshare::api

@@ -27,6 +27,10 @@ Metrics::Metrics(int pool_size)
                      .Name("creditshare_rpc_in_flight")
                      .Help("RPCs being handled now, by method")
                      .Register(*registry_)),
+      throttled_(BuildCounter()
+                     .Name("creditshare_rpc_throttled_total")
+                     .Help("RPCs refused because their member already held its bound, by method and bound")
+                     .Register(*registry_)),
       lines_reported_(BuildCounter()
                           .Name("creditshare_lines_reported_total")
                           .Help("Credit line reports accepted, by outcome")
@@ -118,6 +122,10 @@ void Metrics::CallFinished(std::string_view method, std::string_view code, doubl
   in_flight_.Add({{"method", m}}).Decrement();
   requests_.Add({{"method", m}, {"code", std::string(code)}}).Increment();
   duration_.Add({{"method", m}}, kLatencyBuckets).Observe(seconds);
+}
+
+void Metrics::CallThrottled(std::string_view method, std::string_view bound) {
+  throttled_.Add({{"method", std::string(method)}, {"bound", std::string(bound)}}).Increment();
 }
 
 void Metrics::LineReported(std::string_view outcome, int n) {

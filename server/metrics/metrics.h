@@ -29,6 +29,8 @@ class Metrics final : public storage::PoolObserver {
   // The call path (recorded by the one wrapper every RPC goes through).
   void CallStarted(std::string_view method);
   void CallFinished(std::string_view method, std::string_view code, double seconds);
+  // A call refused because its member already held its bound ("calls" or "streams").
+  void CallThrottled(std::string_view method, std::string_view bound);
 
   // Business events.
   void LineReported(std::string_view outcome, int n = 1);  // created, updated, stale_ignored, replayed
@@ -52,6 +54,7 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Gauge>& in_flight_;
+  prometheus::Family<prometheus::Counter>& throttled_;
   prometheus::Family<prometheus::Counter>& lines_reported_;
   prometheus::Family<prometheus::Counter>& reports_rejected_;
   prometheus::Family<prometheus::Counter>& inquiries_;

@@ -296,6 +296,8 @@ ServerConfig TestService::server_config() const {
   c.db = db_.config();
   c.db.pool_size = 8;
   c.max_threads = 16;
+  c.member_max_calls = 10;  // with the streams, less than max_threads: no member holds every thread
+  c.member_max_streams = 4;
   c.report_min_borrowers = report_min_borrowers_;
   c.auth_cache_ttl = std::chrono::milliseconds(200);
   c.metrics_listen_address = metrics_endpoint_ ? "127.0.0.1:0" : "";

@@ -1,0 +1,141 @@
+// One member cannot take the service from the others: its streams and calls in flight are
+// bounded, and bulk answers do not wait for the client's next move.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "creditshare/v1/reporting_service.grpc.pb.h"
+#include "harness.h"
+#include "requests.h"
+
+namespace creditshare::testing {
+namespace {
+
+using Stream = grpc::ClientReaderWriter<v1::BulkReportCreditLinesRequest, v1::BulkReportCreditLinesResponse>;
+
+// A bulk stream opened by a member that then sends nothing.
+struct IdleStream {
+  grpc::ClientContext context;
+  std::unique_ptr<Stream> stream;
+  grpc::Status status;
+  std::atomic<bool> ended{false};
+  std::thread waiter;
+};
+
+TEST(IsolationTest, OneMembersIdleStreamsLeaveEveryOtherMemberServed) {
+  TestService svc;  // 16 handler threads; a member may hold 4 streams and 10 calls
+  auto stub = v1::ReportingService::NewStub(svc.ClientFor(TestService::kBankA).channel());
+  std::vector<std::unique_ptr<IdleStream>> idle;
+  auto open = [&] {
+    auto s = std::make_unique<IdleStream>();
+    s->stream = stub->BulkReportCreditLines(&s->context);
+    s->waiter = std::thread([p = s.get()] {
+      v1::BulkReportCreditLinesResponse ignored;
+      while (p->stream->Read(&ignored)) {
+      }
+      p->status = p->stream->Finish();
+      p->ended = true;
+    });
+    idle.push_back(std::move(s));
+    return idle.back().get();
+  };
+  for (int i = 0; i < 4; ++i) open();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the four are being handled
+  for (int i = 4; i < 20; ++i) {  // more streams than the server has threads, one after another
+    auto* s = open();
+    for (int t = 0; t < 200 && !s->ended; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(s->ended) << "stream " << i << " was not refused";
+    EXPECT_EQ(s->status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_NE(s->status.error_message().find("already has 4 streams open"), std::string::npos)
+        << s->status.error_message();
+  }
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(idle[i]->ended) << "stream " << i << " should still be open";
+
+  // Every other member is served meanwhile, none refused.
+  for (const char* member : {TestService::kFinanceC, TestService::kMicroB}) {
+    for (int i = 0; i < 20; ++i) {
+      v1::GetBorrowerExposureResponse e;
+      const auto st = svc.ClientFor(member).GetBorrowerExposure(ExposureRequest(kBorrower), &e);
+      EXPECT_TRUE(st.ok()) << member << ": " << st.error_message();
+    }
+  }
+  // And so are the member's own unary calls, which are bounded apart from its streams.
+  v1::ReportCreditLineResponse reported;
+  EXPECT_TRUE(svc.ClientFor(TestService::kBankA)
+                  .ReportCreditLine(LineRequest("iso-1", "ISO-1", kBorrower, 1000, 10), &reported)
+                  .ok());
+
+  for (auto& s : idle) s->context.TryCancel();
+  for (auto& s : idle) s->waiter.join();
+  // The slots were released with the streams: the member can open one again.
+  grpc::ClientContext again;
+  again.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = stub->BulkReportCreditLines(&again);
+  EXPECT_TRUE(stream->WritesDone());
+  v1::BulkReportCreditLinesResponse ignored;
+  EXPECT_FALSE(stream->Read(&ignored));
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST(IsolationTest, AOneChunkBulkClientGetsItsAnswerWithoutSendingMore) {
+  TestService svc;
+  auto stub = v1::ReportingService::NewStub(svc.ClientFor(TestService::kBankA).channel());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = stub->BulkReportCreditLines(&context);
+  for (int chunk = 0; chunk < 3; ++chunk) {  // stop and wait: one chunk, its answer, the next
+    v1::BulkReportCreditLinesRequest request;
+    auto* record = request.add_records();
+    record->set_sequence(chunk);
+    const auto line = LineRequest("one-" + std::to_string(chunk), "ONE-" + std::to_string(chunk), kBorrower, 1000, 10);
+    record->set_request_id(line.request_id());
+    *record->mutable_line() = line.line();
+    ASSERT_TRUE(stream->Write(request));
+    v1::BulkReportCreditLinesResponse response;
+    ASSERT_TRUE(stream->Read(&response));  // before the deadline, with the stream still open
+    ASSERT_EQ(response.results_size(), 1);
+    EXPECT_EQ(response.results(0).sequence(), chunk);
+    EXPECT_EQ(response.results(0).status(), v1::BULK_RECORD_STATUS_ACCEPTED);
+  }
+  EXPECT_TRUE(stream->WritesDone());
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(svc.db().Count("credit_lines"), 3);
+}
+
+v1::BulkReportCreditLinesRequest OneRecordChunk(int n) {
+  v1::BulkReportCreditLinesRequest request;
+  auto* record = request.add_records();
+  record->set_sequence(n);
+  const auto line = LineRequest("sd-" + std::to_string(n), "SD-" + std::to_string(n), kBorrower, 1000, 10);
+  record->set_request_id(line.request_id());
+  *record->mutable_line() = line.line();
+  return request;
+}
+
+TEST(IsolationTest, OnShutdownABulkStreamTakesNoNewChunkAndEndsWithTheServersOwnStatus) {
+  TestService svc;
+  auto stub = v1::ReportingService::NewStub(svc.ClientFor(TestService::kBankA).channel());
+  grpc::ClientContext context;
+  auto stream = stub->BulkReportCreditLines(&context);
+  ASSERT_TRUE(stream->Write(OneRecordChunk(0)));
+  v1::BulkReportCreditLinesResponse response;
+  ASSERT_TRUE(stream->Read(&response));  // committed and answered
+
+  std::thread stop([&] { svc.server().Shutdown(std::chrono::seconds(20)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the drain has begun
+  stream->Write(OneRecordChunk(1));  // arrives during the drain
+  EXPECT_FALSE(stream->Read(&response));
+  const auto status = stream->Finish();
+  stop.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_NE(status.error_message().find("shutting down"), std::string::npos) << status.error_message();
+  EXPECT_EQ(svc.db().Count("credit_lines"), 1);  // the chunk taken during the drain was not applied
+}
+
+}  // namespace
+}  // namespace creditshare::testing
