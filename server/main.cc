@@ -36,6 +36,9 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--member-max-streams", c.member_max_streams,
                  "Most streams (bulk reporting, regulator reports) one member may have open")
       ->envname("CREDITSHARE_MEMBER_MAX_STREAMS")->check(CLI::Range(1, 4096))->capture_default_str();
+  app.add_option("--stream-idle-timeout-ms", c.stream_idle_timeout,
+                 "A bulk stream that sends nothing and waits for no answer this long is closed")
+      ->envname("CREDITSHARE_STREAM_IDLE_TIMEOUT_MS")->check(CLI::Range(100, 3600000))->capture_default_str();
   app.add_option("--group-commit-writers", c.group_commit_writers,
                  "Database connections that group-commit audit and inquiry records (besides the pool)")
       ->envname("CREDITSHARE_GROUP_COMMIT_WRITERS")->check(CLI::Range(1, 64))->capture_default_str();

@@ -77,7 +77,7 @@ struct Server::Components {
         guard(authenticator, writer, metrics, clock, {config.member_max_calls, config.member_max_streams}),
         bulk_slots(static_cast<unsigned>(BulkSlots(config.db))),
         deps{guard,     clock,       keyer, policy, lines, inquiries, reservations, disputes, BulkSlots(config.db),
-             &bulk_slots, &draining},
+             &bulk_slots, &draining, config.stream_idle_timeout},
         reporting(deps),
         inquiry(deps),
         credit(deps),
@@ -140,17 +140,31 @@ void Server::CheckHealth() {
     // The count of active reservations doubles as the probe query.
     const auto now_us = clock_->NowMicros();
     const auto active = storage::WithConnection(components_->pool, [now_us](storage::Connection& conn) {
-      auto& stmt = conn.Prepare("SELECT COUNT(*) FROM reservations WHERE status = 1 AND expires_at_us > ?");
-      stmt.setInt64(1, now_us);
+      auto& stmt = conn.Prepare("SELECT COUNT(*) FROM reservations WHERE status = ? AND expires_at_us > ?");
+      stmt.setInt(1, static_cast<int>(domain::ReservationStatus::kActive));
+      stmt.setInt64(2, now_us);
       std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
       rs->next();
       return rs->getInt64(1);
     });
     components_->metrics.SetActiveReservations(active);
     up = true;
+    last_healthy_ = std::chrono::steady_clock::now().time_since_epoch().count();
   } catch (const std::exception& e) {
     log::Warn("health_check_failed", {{"detail", e.what()}});
   }
+  SetServing(up);
+}
+
+void Server::WatchHealth() {
+  // A database that hangs (stopped, not gone) holds the probe until its read timeout; the
+  // service turns NOT_SERVING once no probe has succeeded for two intervals.
+  const auto since = std::chrono::steady_clock::now() -
+                     std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(last_healthy_.load()));
+  if (since > 2 * config_.health_check_interval) SetServing(false);
+}
+
+void Server::SetServing(bool up) {
   components_->metrics.SetDatabaseUp(up);
   for (auto* server : {server_.get(), health_server_.get()}) {
     if (server == nullptr || server->GetHealthCheckService() == nullptr) continue;
@@ -199,7 +213,9 @@ void Server::Start() {
     if (!health_server_ || health_port_ == 0)
       throw std::runtime_error("cannot listen on " + config_.health_listen_address);
   }
+  last_healthy_ = std::chrono::steady_clock::now().time_since_epoch().count();
   health_task_ = std::make_unique<PeriodicTask>(config_.health_check_interval, [this] { CheckHealth(); });
+  health_watchdog_ = std::make_unique<PeriodicTask>(config_.health_check_interval, [this] { WatchHealth(); });
   seal_task_ = std::make_unique<PeriodicTask>(config_.audit_seal_interval, [this] {
     try {
       components_->metrics.AuditRecordsSealed(static_cast<int>(components_->sealer.SealAll()));
@@ -218,6 +234,7 @@ void Server::Shutdown(std::chrono::milliseconds drain) {
   // Report NOT_SERVING first so load balancers stop sending new calls during the drain.
   for (auto* server : {server_.get(), health_server_.get()})
     if (server != nullptr && server->GetHealthCheckService() != nullptr) server->GetHealthCheckService()->Shutdown();
+  health_watchdog_.reset();
   health_task_.reset();
   components_->draining = true;
   server_->Shutdown(std::chrono::system_clock::now() + drain);

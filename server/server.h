@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -26,6 +27,8 @@ struct ServerConfig {
   // them its calls get RESOURCE_EXHAUSTED, so it cannot take the threads other members need.
   int member_max_calls = 16;
   int member_max_streams = 4;
+  // A bulk stream that sends nothing (and waits for no answer) this long is cancelled.
+  std::chrono::milliseconds stream_idle_timeout{60000};
   // Concurrent group commits of audit and inquiry records, each on a database connection of its own.
   int group_commit_writers = 2;
   // Regulator reports run on connections of their own: a report scans a month of records for
@@ -71,11 +74,15 @@ class Server {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;
   std::unique_ptr<PeriodicTask> health_task_;
+  std::unique_ptr<PeriodicTask> health_watchdog_;
+  std::atomic<std::chrono::steady_clock::rep> last_healthy_{0};  // when a probe last succeeded
   std::unique_ptr<PeriodicTask> seal_task_;
   int port_ = 0;
   int health_port_ = 0;
 
   void CheckHealth();
+  void WatchHealth();
+  void SetServing(bool up);
 };
 
 }  // namespace creditshare

@@ -172,7 +172,8 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
     std::mutex mu;
     std::condition_variable changed;
     std::deque<InFlight> queue;  // read, not yet answered
-    bool reading_done = false, client_gone = false;
+    bool reading_done = false, client_gone = false, idle = false;
+    auto last_activity = std::chrono::steady_clock::now();  // last chunk read or answer written
     std::exception_ptr failure;  // of a chunk's commit: ends the stream, rethrown to the guard
 
     // Only this thread touches call.record_outcomes until it is joined.
@@ -181,7 +182,17 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
         InFlight f;
         {
           std::unique_lock lock(mu);
-          changed.wait(lock, [&] { return !queue.empty() || reading_done; });
+          while (queue.empty() && !reading_done) {
+            // A client that neither sends a chunk nor waits for an answer holds a handler thread
+            // and one of its member's streams: past the idle limit the stream is cancelled.
+            changed.wait_until(lock, last_activity + deps_.stream_idle_timeout);
+            if (queue.empty() && !reading_done &&
+                std::chrono::steady_clock::now() >= last_activity + deps_.stream_idle_timeout) {
+              idle = true;
+              context->TryCancel();
+              changed.wait(lock, [&] { return !queue.empty() || reading_done; });
+            }
+          }
           if (queue.empty()) return;
           f = std::move(queue.front());
         }
@@ -206,6 +217,7 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
         const bool written = !client_gone && stream->Write(f.response);
         std::lock_guard lock(mu);
         queue.pop_front();
+        last_activity = std::chrono::steady_clock::now();
         if (!written) client_gone = true;
         changed.notify_all();
       } catch (...) {
@@ -237,6 +249,10 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
     JoinAtExit join_writer{writer, mu, changed, reading_done};
     v1::BulkReportCreditLinesRequest chunk;
     while (stream->Read(&chunk)) {
+      {
+        std::lock_guard lock(mu);
+        last_activity = std::chrono::steady_clock::now();
+      }
       if (deps_.draining != nullptr && deps_.draining->load()) {
         error = domain::Error{domain::ErrorCode::kUnavailable, "",
                               "the server is shutting down: every chunk answered is committed; send the rest again "
@@ -291,6 +307,10 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
     }
     }  // joins the writer: every chunk read was committed (or refused) and answered, or the client left
     if (failure) std::rethrow_exception(failure);
+    if (idle)
+      return domain::Error{domain::ErrorCode::kUnavailable, "",
+                           "the stream sent nothing for " + std::to_string(deps_.stream_idle_timeout.count()) +
+                               " ms and was closed"};
     if (error) return error;
     if (client_gone) return domain::Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
     return std::nullopt;

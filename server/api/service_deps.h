@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 
 #include "api/call_guard.h"
 #include "domain/clock.h"
@@ -31,6 +32,8 @@ struct ServiceDeps {
   // True once the server shuts down: a bulk stream then takes no further chunk, answers every
   // chunk it committed and ends with UNAVAILABLE, well before the drain deadline cuts it off.
   const std::atomic<bool>* draining = nullptr;
+  // A bulk stream that neither sends a chunk nor has one in flight for this long is cancelled.
+  std::chrono::milliseconds stream_idle_timeout{60000};
 };
 
 }  // namespace creditshare::api

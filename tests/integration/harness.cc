@@ -167,7 +167,7 @@ long TestDatabase::Count(const std::string& table) {
 }
 
 void TestDatabase::WaitForATableLockWait() {
-  for (int i = 0; i < 200 && Count("information_schema.processlist WHERE state LIKE '%metadata lock%'") == 0; ++i)
+  for (int i = 0; i < 1500 && Count("information_schema.processlist WHERE state LIKE '%metadata lock%'") == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 

@@ -53,8 +53,8 @@ class TestDatabase {
   // data. The audit tables grow with every call, so they are left out unless asked for.
   std::vector<std::string> DumpAllTables(bool include_audit = false);
   long Count(const std::string& table);
-  // Waits (up to 4 s) until some session waits for a table lock: a call that the test blocks with
-  // LOCK TABLES from another session is then holding its pooled connection.
+  // Waits (up to 30 s, for a loaded CI machine) until some session waits for a table lock: a call
+  // that the test blocks with LOCK TABLES from another session is then holding its connection.
   void WaitForATableLockWait();
   // Lines whose ledger copy (credit_lines.ledger_months) differs from their credit_line_months
   // records, one description each; recomputed here from the records with the domain's rules,

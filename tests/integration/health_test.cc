@@ -29,10 +29,10 @@ class HealthTest : public ::testing::Test {
         .exit_code;
   }
   // The same on the plaintext probe port, for one service name.
-  int ProbeHealthPort(const std::string& expect, const std::string& service = "") {
+  int ProbeHealthPort(const std::string& expect, const std::string& service = "", int timeout_seconds = 45) {
     return RunProcess({"/usr/bin/python3", SourcePath("tests/integration/grpc_probe.py"), "health", "--target",
                        "127.0.0.1:" + std::to_string(svc.server().health_port()), "--service", service, "--expect",
-                       expect, "--timeout", "45"})
+                       expect, "--timeout", std::to_string(timeout_seconds)})
         .exit_code;
   }
 };
@@ -45,6 +45,9 @@ TEST_F(HealthTest, FollowsTheDatabaseDownAndBackUp) {
   const long inquiries = svc.db().Count("inquiries");
   auto& bank = svc.ClientFor(TestService::kBankA);
   mariadb.Halt();
+  // A stopped database holds the probe query until the pool's 30 s read timeout; the health
+  // watchdog turns the service NOT_SERVING after two 200 ms intervals without a good probe.
+  EXPECT_EQ(ProbeHealthPort("NOT_SERVING", "", 5), 0);
   EXPECT_EQ(ProbeApiPort("NOT_SERVING"), 0);
   EXPECT_EQ(ProbeHealthPort("NOT_SERVING"), 0);
   // Calls get UNAVAILABLE (retryable), never data that was not recorded.

@@ -72,14 +72,22 @@ TEST(IsolationTest, OneMembersIdleStreamsLeaveEveryOtherMemberServed) {
 
   for (auto& s : idle) s->context.TryCancel();
   for (auto& s : idle) s->waiter.join();
-  // The slots were released with the streams: the member can open one again.
-  grpc::ClientContext again;
-  again.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  auto stream = stub->BulkReportCreditLines(&again);
-  EXPECT_TRUE(stream->WritesDone());
-  v1::BulkReportCreditLinesResponse ignored;
-  EXPECT_FALSE(stream->Read(&ignored));
-  EXPECT_TRUE(stream->Finish().ok());
+  // The slots are released once the server has ended those streams: the member can open one
+  // again (an empty stream, half-closed at once, ends OK).
+  grpc::Status again;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    auto stream = stub->BulkReportCreditLines(&context);
+    stream->WritesDone();
+    v1::BulkReportCreditLinesResponse ignored;
+    while (stream->Read(&ignored)) {
+    }
+    again = stream->Finish();
+    if (again.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(again.ok()) << again.error_message();
 }
 
 TEST(IsolationTest, AOneChunkBulkClientGetsItsAnswerWithoutSendingMore) {
@@ -105,6 +113,32 @@ TEST(IsolationTest, AOneChunkBulkClientGetsItsAnswerWithoutSendingMore) {
   EXPECT_TRUE(stream->WritesDone());
   EXPECT_TRUE(stream->Finish().ok());
   EXPECT_EQ(svc.db().Count("credit_lines"), 3);
+}
+
+TEST(IsolationTest, AStreamThatSendsNothingIsClosedAtTheIdleLimitAndFreesItsSlot) {
+  TestService svc(std::nullopt, false, 10, [](ServerConfig& c) {
+    c.stream_idle_timeout = std::chrono::milliseconds(300);
+    c.member_max_streams = 1;
+  });
+  auto stub = v1::ReportingService::NewStub(svc.ClientFor(TestService::kBankA).channel());
+  auto idle_stream = [&] {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    auto stream = stub->BulkReportCreditLines(&context);
+    v1::BulkReportCreditLinesResponse response;
+    EXPECT_FALSE(stream->Read(&response));
+    return stream->Finish();
+  };
+  const auto first = idle_stream();
+  EXPECT_EQ(first.error_code(), grpc::StatusCode::CANCELLED) << first.error_message();  // not the deadline
+  // The member's only stream slot comes free once the server has ended the stream.
+  grpc::Status second;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    second = idle_stream();
+    if (second.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::CANCELLED) << second.error_message();
 }
 
 v1::BulkReportCreditLinesRequest OneRecordChunk(int n) {
