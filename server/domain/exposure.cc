@@ -50,7 +50,8 @@ Exposure BuildExposure(std::vector<BorrowerLine> lines, std::vector<ActiveReserv
   std::vector<MonthStatus> all_history;
   for (auto& l : lines) {
     ApplyRetention(l, today);
-    for (const auto& m : l.months) all_history.push_back({m.month(), m.code});
+    const auto codes = Codes(l.months);
+    all_history.insert(all_history.end(), codes.begin(), codes.end());
     if (l.disputed) s.disputed = true;
     if (l.restructure_count > 0) s.restructured = true;
     if (l.line.status == LineStatus::kChargedOff || l.line.charged_off_amount_minor > 0) s.charged_off = true;

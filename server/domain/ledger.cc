@@ -30,8 +30,7 @@ MonthFacts FactsOf(const LineReport& r) {
 }
 
 MonthRecord RecordOf(const MonthFacts& m) {
-  const bool delinquent = IsDelinquentState(m);
-  return {m.as_of_date, m.code, delinquent || IsNegativeInformation(m), delinquent};
+  return {m.as_of_date, m.code, IsNegativeInformation(m), IsDelinquentState(m)};
 }
 
 std::vector<NegativeEpisode> NegativeEpisodes(const std::vector<MonthRecord>& months) {
@@ -92,7 +91,7 @@ void ClearNegativeFields(LineReport& l) {
   if (l.classification >= LoanClassification::kSpecialMention) l.classification = LoanClassification::kUnspecified;
 }
 
-Result<ReportPlan> PlanReport(const std::optional<LedgerLine>& stored, std::uint64_t borrower_id,
+Result<ReportPlan> PlanReport(const LedgerLine* stored, std::uint64_t borrower_id,
                               const LineReport& report, const std::string& p) {
   ReportPlan plan;
   const MonthRecord incoming = RecordOf(report);

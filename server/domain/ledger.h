@@ -113,8 +113,8 @@ struct ReportPlan {
 // Reports apply by as-of date: an older report never overwrites the line's newer current state
 // (it can still write its own month, unless a later report of that month is on record); one
 // with the same as-of date is a correction and replaces it. A line's borrower and currency are
-// fixed by its first report.
-Result<ReportPlan> PlanReport(const std::optional<LedgerLine>& stored, std::uint64_t borrower_id,
+// fixed by its first report. `stored` is null for a line not reported before.
+Result<ReportPlan> PlanReport(const LedgerLine* stored, std::uint64_t borrower_id,
                               const LineReport& report, const std::string& prefix);
 
 }  // namespace creditshare::domain

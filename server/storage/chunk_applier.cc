@@ -147,17 +147,15 @@ class ChunkApplier {
     plans_.reserve(todo_.size());  // planned_ points into plans_
     for (const auto i : todo_) {
       const auto& report = items_[i].report;
-      const auto line = lines_.find(report.account_reference);
-      const LockedLine* stored = line == lines_.end() ? nullptr : &line->second;
-      auto plan = domain::PlanReport(stored ? std::optional<domain::LedgerLine>(stored->ledger) : std::nullopt,
-                                     BorrowerIdOf(items_[i]), report, "line.");
-      if (!plan.ok()) {
-        out_[i].error = plan.error();
+      const std::uint64_t borrower_id = BorrowerIdOf(items_[i]);
+      auto planned_line = PlanAgainst(lines_, borrower_id, report);
+      if (!planned_line.plan.ok()) {
+        out_[i].error = planned_line.plan.error();
         continue;
       }
-      out_[i].result = plan.value().result;
-      plans_.push_back(std::move(plan).value());
-      planned_.push_back({&report, &plans_.back(), BorrowerIdOf(items_[i]), stored ? stored->id : 0});
+      out_[i].result = planned_line.plan.value().result;
+      plans_.push_back(std::move(planned_line.plan).value());
+      planned_.push_back({&report, &plans_.back(), borrower_id, planned_line.line_id});
       planned_items_.push_back(i);
     }
   }

@@ -19,13 +19,10 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyOne(Connection& 
                                                                     const BorrowerIdentity& borrower,
                                                                     const domain::LineReport& report, std::int64_t now_us) {
   const std::uint64_t borrower_id = UpsertBorrower(conn, borrower);
-  const auto lines = LockLines(conn, member_id, {report.account_reference});
-  const auto stored = lines.find(report.account_reference);
-  const bool exists = stored != lines.end();
-  auto plan = domain::PlanReport(exists ? std::optional<domain::LedgerLine>(stored->second.ledger) : std::nullopt,
-                                 borrower_id, report, "line.");
+  const auto planned_line = PlanAgainst(LockLines(conn, member_id, {report.account_reference}), borrower_id, report);
+  const auto& plan = planned_line.plan;
   if (!plan.ok()) return plan.error();
-  std::vector<PlannedReport> planned{{&report, &plan.value(), borrower_id, exists ? stored->second.id : 0}};
+  std::vector<PlannedReport> planned{{&report, &plan.value(), borrower_id, planned_line.line_id}};
   ExecutePlans(conn, member_id, planned, now_us);
   return plan.value().result;
 }

@@ -247,6 +247,14 @@ std::map<std::string, LockedLine, std::less<>> LockLines(Connection& conn, std::
   return out;
 }
 
+LinePlan PlanAgainst(const std::map<std::string, LockedLine, std::less<>>& locked, std::uint64_t borrower_id,
+                     const domain::LineReport& report) {
+  const auto it = locked.find(report.account_reference);
+  const LockedLine* stored = it == locked.end() ? nullptr : &it->second;
+  return {domain::PlanReport(stored ? &stored->ledger : nullptr, borrower_id, report, "line."),
+          stored ? stored->id : 0};
+}
+
 void ExecutePlans(Connection& conn, std::uint64_t member_id, std::vector<PlannedReport>& plans, std::int64_t now_us) {
   std::vector<PlannedReport*> created, replaced, history_only, months;
   for (auto& p : plans) {

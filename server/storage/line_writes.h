@@ -24,6 +24,15 @@ struct LockedLine {
 std::map<std::string, LockedLine, std::less<>> LockLines(Connection& conn, std::uint64_t member_id,
                                                         const std::vector<std::string_view>& account_references);
 
+// The ledger's plan for `report` against the member's locked line of its account reference (none:
+// a new line), with the line's id for ExecutePlans; both write paths plan through this.
+struct LinePlan {
+  domain::Result<domain::ReportPlan> plan;
+  std::uint64_t line_id = 0;
+};
+LinePlan PlanAgainst(const std::map<std::string, LockedLine, std::less<>>& locked, std::uint64_t borrower_id,
+                     const domain::LineReport& report);
+
 // One report with the plan the ledger made for it.
 struct PlannedReport {
   const domain::LineReport* report = nullptr;

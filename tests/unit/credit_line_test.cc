@@ -2,23 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "line_reports.h"
+
 namespace creditshare::domain {
 namespace {
 
 const Date kToday{2026, 11, 23};
 
-LineReport ValidReport() {
-  LineReport r;
-  r.account_reference = "L-1";
-  r.product_type = ProductType::kOnlineMicroLoan;
-  r.currency = "CNY";
-  r.credit_limit_minor = 5'000'000;
-  r.outstanding_balance_minor = 1'200'000;
-  r.opened_date = {2026, 1, 15};
-  r.status = LineStatus::kOpen;
-  r.as_of_date = {2026, 10, 31};
-  return r;
-}
+using testing::ValidReport;
 
 std::string FieldOfError(const LineReport& r) {
   auto e = ValidateLineReport(r, kToday, PlausibilityBounds{}, "line.");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "line_reports.h"
+
 // The ledger's rules, one test each: what a report does to a stored line, negative episodes,
 // and retention per episode.
 namespace creditshare::domain {
@@ -10,15 +12,9 @@ namespace {
 constexpr std::uint64_t kBorrower = 7;
 
 LineReport Report(Date as_of, int days_past_due = 0) {
-  LineReport r;
-  r.account_reference = "L-1";
-  r.product_type = ProductType::kOnlineMicroLoan;
-  r.currency = "CNY";
-  r.credit_limit_minor = 5'000'000;
-  r.outstanding_balance_minor = 1'200'000;
+  LineReport r = testing::ValidReport();
   r.scheduled_payment_minor = 100'000;
   r.opened_date = {2018, 1, 15};
-  r.status = LineStatus::kOpen;
   r.as_of_date = as_of;
   r.days_past_due = days_past_due;
   if (days_past_due > 0) {
@@ -32,7 +28,7 @@ LineReport Report(Date as_of, int days_past_due = 0) {
 struct Line {
   std::optional<LedgerLine> stored;
   ReportPlan Apply(const LineReport& r) {
-    auto plan = PlanReport(stored, kBorrower, r, "line.");
+    auto plan = PlanReport(stored ? &*stored : nullptr, kBorrower, r, "line.");
     EXPECT_TRUE(plan.ok()) << plan.error().message;
     const auto& p = plan.value();
     if (!stored) stored = LedgerLine{kBorrower, r.currency, r.as_of_date, 0, {}};
@@ -44,7 +40,7 @@ struct Line {
 };
 
 TEST(PlanReportTest, FirstReportCreatesTheLineWithItsMonth) {
-  const auto plan = PlanReport(std::nullopt, kBorrower, Report({2026, 10, 31}), "line.").value();
+  const auto plan = PlanReport(nullptr, kBorrower, Report({2026, 10, 31}), "line.").value();
   EXPECT_EQ(plan.update, LineUpdate::kCreate);
   EXPECT_TRUE(plan.write_line);
   EXPECT_TRUE(plan.write_month);
@@ -117,13 +113,13 @@ TEST(PlanReportTest, OlderReportThanTheMonthsRecordChangesNothing) {
 
 TEST(PlanReportTest, RefusesAnotherBorrowerOrCurrencyForAnExistingLine) {
   const LedgerLine stored{kBorrower, "CNY", {2026, 10, 31}, 1, {}};
-  const auto other_borrower = PlanReport(stored, kBorrower + 1, Report({2026, 11, 30}), "line.");
+  const auto other_borrower = PlanReport(&stored, kBorrower + 1, Report({2026, 11, 30}), "line.");
   ASSERT_FALSE(other_borrower.ok());
   EXPECT_EQ(other_borrower.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(other_borrower.error().field, "line.resident_id");
   auto r = Report({2026, 11, 30});
   r.currency = "USD";
-  const auto other_currency = PlanReport(stored, kBorrower, r, "line.");
+  const auto other_currency = PlanReport(&stored, kBorrower, r, "line.");
   ASSERT_FALSE(other_currency.ok());
   EXPECT_EQ(other_currency.error().field, "line.currency");
 }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "domain/credit_line.h"
+#include "line_reports.h"
 
 namespace creditshare::domain {
 namespace {
@@ -12,15 +13,11 @@ namespace {
 const Date kToday{2026, 11, 23};
 
 LineReport Report(ProductType product, const std::string& currency, std::int64_t limit, std::int64_t balance) {
-  LineReport r;
-  r.account_reference = "L-1";
+  LineReport r = testing::ValidReport();
   r.product_type = product;
   r.currency = currency;
   r.credit_limit_minor = limit;
   r.outstanding_balance_minor = balance;
-  r.opened_date = {2026, 1, 15};
-  r.status = LineStatus::kOpen;
-  r.as_of_date = {2026, 10, 31};
   return r;
 }
 
