@@ -75,7 +75,8 @@ db_pool=16  # the server's, and the in-process runs' (they measure the same work
 "$build/server/creditshare-server" --listen "127.0.0.1:0" --tls-cert "$work/pki/server.crt" \
   --tls-key "$work/pki/server.key" --client-ca "$work/pki/ca.crt" --hmac-key-file "$work/hmac.key" \
   --policy-file "$root/config/credit-policy.json" --metrics-listen "" --health-listen "" \
-  --db-pool-size "$db_pool" --max-threads 64 2>"$work/server.log" &
+  --db-pool-size "$db_pool" --workers "$db_pool" --member-max-calls "$db_pool" --member-max-queued 4096 \
+  2>"$work/server.log" &
 server_pid=$!
 "$build/bench/creditshare-bench" echo-server --listen "127.0.0.1:0" --ca "$work/pki/ca.crt" \
   --cert "$work/pki/server.crt" --key "$work/pki/server.key" --max-threads 64 >"$work/echo.log" 2>&1 &

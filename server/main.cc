@@ -28,14 +28,26 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--report-min-borrowers", c.report_min_borrowers,
                  "k: regulator report cells with fewer distinct borrowers are suppressed")
       ->envname("CREDITSHARE_REPORT_MIN_BORROWERS")->check(CLI::Range(1, 1000000))->capture_default_str();
-  app.add_option("--max-threads", c.max_threads, "Most concurrent gRPC handler threads")
-      ->envname("CREDITSHARE_MAX_THREADS")->check(CLI::Range(2, 4096))->capture_default_str();
+  app.add_option("--workers", c.workers, "Threads that run unary calls' database work")
+      ->envname("CREDITSHARE_WORKERS")->check(CLI::Range(1, 1024))->capture_default_str();
+  app.add_option("--queue-capacity", c.queue_capacity,
+                 "Unary calls that may wait for a worker, all members together (beyond: RESOURCE_EXHAUSTED)")
+      ->envname("CREDITSHARE_QUEUE_CAPACITY")->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--max-streams", c.max_streams, "Streams open at once, all members together (one thread each)")
+      ->envname("CREDITSHARE_MAX_STREAMS")->check(CLI::Range(1, 4096))->capture_default_str();
   app.add_option("--member-max-calls", c.member_max_calls,
-                 "Most unary calls one member may have in flight (beyond: RESOURCE_EXHAUSTED)")
-      ->envname("CREDITSHARE_MEMBER_MAX_CALLS")->check(CLI::Range(1, 4096))->capture_default_str();
+                 "Unary calls of one member running at once; the rest wait in its queue")
+      ->envname("CREDITSHARE_MEMBER_MAX_CALLS")->check(CLI::Range(1, 1024))->capture_default_str();
+  app.add_option("--member-max-queued", c.member_max_queued,
+                 "Unary calls of one member waiting for a worker (beyond: RESOURCE_EXHAUSTED)")
+      ->envname("CREDITSHARE_MEMBER_MAX_QUEUED")->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_option("--member-max-streams", c.member_max_streams,
-                 "Most streams (bulk reporting, regulator reports) one member may have open")
+                 "Streams (bulk reporting, regulator reports) one member may have open")
       ->envname("CREDITSHARE_MEMBER_MAX_STREAMS")->check(CLI::Range(1, 4096))->capture_default_str();
+  app.add_option("--member-limit", c.member_limits,
+                 "Bounds for a member type or member: KEY:calls=N,queued=N,streams=N with KEY bank, "
+                 "consumer_finance, micro_lender, regulator or member=CODE (repeatable)")
+      ->envname("CREDITSHARE_MEMBER_LIMITS")->delimiter(';');
   app.add_option("--stream-idle-timeout-ms", c.stream_idle_timeout,
                  "A bulk stream that sends nothing and waits for no answer this long is closed")
       ->envname("CREDITSHARE_STREAM_IDLE_TIMEOUT_MS")->check(CLI::Range(100, 3600000))->capture_default_str();

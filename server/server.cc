@@ -13,6 +13,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "api/call_guard.h"
+#include "api/scheduler.h"
 #include "audit/audit_chain.h"
 #include "metrics/metrics.h"
 #include "storage/audit_repository.h"
@@ -53,6 +54,23 @@ storage::DbConfig ReportPoolConfig(storage::DbConfig db, int connections, std::c
   return db;
 }
 
+api::GuardOptions GuardOptionsOf(const ServerConfig& config) {
+  api::GuardOptions options;
+  options.limits.defaults = {config.member_max_calls, config.member_max_queued, config.member_max_streams};
+  for (const auto& spec : config.member_limits)
+    if (auto error = api::AddMemberLimit(spec, options.limits)) throw std::runtime_error("--member-limit: " + error->message);
+  options.max_streams = config.max_streams;
+  return options;
+}
+
+struct SchedulerMetrics final : api::Scheduler::Observer {
+  explicit SchedulerMetrics(metrics::Metrics& m) : metrics(m) {}
+  void OnQueueDepth(int depth) override { metrics.SetQueueDepth(depth); }
+  void OnQueueWait(std::chrono::steady_clock::duration waited) override { metrics.QueueWaited(waited); }
+  void OnDropped(api::Dropped) override {}  // counted by the guard, which also counts idle streams
+  metrics::Metrics& metrics;
+};
+
 // Half the pool for bulk chunks (all streams together; one stream alone may use them all) leaves
 // the rest for other calls.
 int BulkSlots(const storage::DbConfig& db) { return std::max(1, db.pool_size / 2); }
@@ -74,7 +92,8 @@ struct Server::Components {
         reports(report_pool),
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
-        guard(authenticator, writer, metrics, clock, {config.member_max_calls, config.member_max_streams}),
+        scheduler_metrics{metrics},
+        guard(authenticator, writer, metrics, clock, scheduler, GuardOptionsOf(config)),
         bulk_slots(static_cast<unsigned>(BulkSlots(config.db))),
         deps{guard,     clock,       keyer, policy, lines, inquiries, reservations, disputes, BulkSlots(config.db),
              &bulk_slots, &draining, config.stream_idle_timeout},
@@ -82,7 +101,8 @@ struct Server::Components {
         inquiry(deps),
         credit(deps),
         dispute(deps),
-        regulator(guard, reports, config.report_min_borrowers) {}
+        regulator(guard, reports, config.report_min_borrowers),
+        scheduler({config.workers, config.queue_capacity}, &scheduler_metrics) {}
 
   security::BorrowerKeyer keyer;
   domain::CreditPolicy policy;
@@ -99,6 +119,7 @@ struct Server::Components {
   storage::ReportRepository reports;
   audit::Sealer sealer;
   api::Authenticator authenticator;
+  SchedulerMetrics scheduler_metrics;
   api::CallGuard guard;
   Semaphore bulk_slots;
   std::atomic<bool> draining{false};  // set on Shutdown: streams stop taking new work
@@ -108,9 +129,12 @@ struct Server::Components {
   api::CreditServiceImpl credit;
   api::DisputeServiceImpl dispute;
   api::RegulatorServiceImpl regulator;
+  // Last: destroyed first, so no worker runs a call once the parts it uses are gone.
+  api::Scheduler scheduler;
 };
 
 namespace {
+constexpr int kSyncThreads = 4;
 constexpr const char* kServiceNames[] = {"", "creditshare.v1.ReportingService", "creditshare.v1.InquiryService",
                                          "creditshare.v1.CreditService", "creditshare.v1.DisputeService",
                                          "creditshare.v1.RegulatorService"};
@@ -118,11 +142,9 @@ constexpr const char* kServiceNames[] = {"", "creditshare.v1.ReportingService", 
 
 Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
     : config_(std::move(config)), clock_(std::move(clock)) {
-  if (config_.member_max_calls + config_.member_max_streams >= config_.max_threads)
+  if (config_.member_max_calls > config_.workers)
     throw std::runtime_error("--member-max-calls (" + std::to_string(config_.member_max_calls) +
-                             ") plus --member-max-streams (" + std::to_string(config_.member_max_streams) +
-                             ") must be less than --max-threads (" + std::to_string(config_.max_threads) +
-                             "), or one member could hold every handler thread");
+                             ") must not exceed --workers (" + std::to_string(config_.workers) + ")");
   components_ = std::make_unique<Components>(config_, *clock_);
   components_->pool.set_observer(&components_->metrics);
   auto lease = components_->pool.Acquire();
@@ -187,14 +209,12 @@ void Server::Start() {
   if (!config_.metrics_listen_address.empty()) components_->metrics.StartExposer(config_.metrics_listen_address);
 
   grpc::ServerBuilder builder;
+  // Every API method is a callback method: gRPC's own threads only move bytes, the scheduler's
+  // workers and the stream threads do the work. The few sync threads left serve health and
+  // reflection.
   grpc::ResourceQuota quota("creditshare");
-  quota.SetMaxThreads(config_.max_threads);
+  quota.SetMaxThreads(kSyncThreads);
   builder.SetResourceQuota(quota);
-  // gRPC's sync server ends a worker that finishes a call when more than MAX_POLLERS threads (default 2)
-  // already wait for calls, and starts a new one when fewer than MIN_POLLERS do: under load that
-  // created and destroyed a thread for about every second call. Finished workers keep polling instead,
-  // up to the thread cap.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, config_.max_threads);
   builder.AddListeningPort(config_.listen_address, grpc::SslServerCredentials(tls), &port_);
   builder.RegisterService(&components_->reporting);
   builder.RegisterService(&components_->inquiry);
@@ -239,6 +259,7 @@ void Server::Shutdown(std::chrono::milliseconds drain) {
   components_->draining = true;
   server_->Shutdown(std::chrono::system_clock::now() + drain);
   server_->Wait();
+  components_->guard.WaitForStreams();
   server_.reset();
   if (health_server_) {
     health_server_->Shutdown(std::chrono::system_clock::now());

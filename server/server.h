@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "domain/clock.h"
 #include "periodic_task.h"
@@ -22,11 +23,17 @@ struct ServerConfig {
   std::string policy_file;     // credit policy JSON (caps, lender limit, windows); empty: no caps
   storage::DbConfig db;
   int report_min_borrowers = 10;  // k: report cells with fewer distinct borrowers are suppressed
-  int max_threads = 32;  // gRPC handler threads; each may hold one pooled connection
-  // What one member may hold of those threads: unary calls in flight and open streams. Beyond
-  // them its calls get RESOURCE_EXHAUSTED, so it cannot take the threads other members need.
-  int member_max_calls = 16;
+  // Unary calls wait in a queue for one of `workers` threads, which run their database work;
+  // streams run on threads of their own, at most `max_streams`.
+  int workers = 16;
+  int queue_capacity = 1024;
+  int max_streams = 64;
+  // What one member may hold: calls running (the rest of its calls wait), calls waiting, open
+  // streams. `member_limits` override them by member type or member (KEY:calls=N,...).
+  int member_max_calls = 8;
+  int member_max_queued = 256;
   int member_max_streams = 4;
+  std::vector<std::string> member_limits;
   // A bulk stream that sends nothing (and waits for no answer) this long is cancelled.
   std::chrono::milliseconds stream_idle_timeout{60000};
   // Concurrent group commits of audit and inquiry records, each on a database connection of its own.

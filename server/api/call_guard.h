@@ -2,15 +2,21 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/authenticator.h"
 #include "api/member_admission.h"
+#include "api/scheduler.h"
+#include "api/streams.h"
 #include "domain/audit.h"
 #include "domain/clock.h"
 #include "domain/error.h"
@@ -29,7 +35,6 @@ struct MethodPolicy {
   bool lenders = false;
   bool regulators = false;
   void (*record_business)(metrics::Metrics&, const CallContext&, grpc::StatusCode) = nullptr;
-  bool stream = false;  // a streaming call: bounded per member by streams, not by calls
 };
 
 // One call as the wrapper sees it. Handlers add what they learn (purpose, consent, borrower
@@ -42,6 +47,8 @@ struct CallContext {
   std::map<std::string, int> record_outcomes;  // per-record outcomes of a bulk stream
   std::chrono::steady_clock::time_point started;
   bool audit_written = false;
+  std::string queue_key;  // the member as the certificate names it, before authentication
+  std::string_view dropped;  // why the call ended without its work (CallDropped reason), if so
 
   // For repositories that write the audit record inside the transaction of a change: returns
   // the record as a successful call's and marks it written.
@@ -51,28 +58,112 @@ struct CallContext {
 grpc::Status ToStatus(const domain::Error& error);
 std::string_view CodeName(grpc::StatusCode code);
 
-// The one wrapper every RPC goes through: request id, authentication from the verified client
-// certificate, authorisation by role, the member's bound on calls and streams in flight, the
-// handler, error mapping (never leaking internal text),
-// one audit record per call (accepted or refused), metrics, and one log line.
+struct GuardOptions {
+  MemberLimits limits;
+  int max_streams = 64;  // open streams, all members together (each has a thread of its own)
+};
+
+// The one wrapper every RPC goes through: request id, parsing, the queue (unary calls) or a
+// stream thread, authentication from the verified client certificate, authorisation by role,
+// the member's bounds, the handler, error mapping (never leaking internal text), one audit
+// record per call (accepted, refused or dropped), metrics, and one log line.
+//
+// Methods are registered raw (bytes in, bytes out), so a request that does not parse is
+// answered here like any other bad request instead of by gRPC with a bare INTERNAL.
 class CallGuard {
  public:
   using Handler = std::function<domain::MaybeError(CallContext&)>;
+  using Finish = std::function<void(const grpc::Status&)>;
 
   CallGuard(Authenticator& authenticator, storage::GroupCommitWriter& audit, metrics::Metrics& metrics,
-            const domain::Clock& clock, AdmissionLimits limits = {})
-      : authenticator_(authenticator), audit_(audit), metrics_(metrics), clock_(clock), admission_(limits) {}
+            const domain::Clock& clock, Scheduler& scheduler, GuardOptions options)
+      : authenticator_(authenticator),
+        audit_(audit),
+        metrics_(metrics),
+        clock_(clock),
+        scheduler_(scheduler),
+        options_(std::move(options)) {}
 
-  grpc::Status Run(grpc::ServerContext* context, const MethodPolicy& policy, const Handler& handler);
+  // A unary call: queued for a worker, parsed and handled there. `body(call, request, response)`.
+  template <typename Request, typename Response, typename Body>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                  grpc::ByteBuffer* raw_response, const MethodPolicy& policy, Body body) {
+    auto* reactor = context->DefaultReactor();
+    Submit(
+        context, policy,
+        [raw_request, raw_response, body = std::move(body)](CallContext& call) -> domain::MaybeError {
+          Request request;
+          if (!ParseMessage(*raw_request, &request)) return Malformed(Request::descriptor()->full_name());
+          Response response;
+          if (auto error = body(call, &request, &response)) return error;
+          *raw_response = SerializeMessage(response);
+          return std::nullopt;
+        },
+        [reactor](const grpc::Status& status) { reactor->Finish(status); });
+    return reactor;
+  }
+
+  // A server-streaming call: handled on a stream thread. `body(call, request, stream)`.
+  template <typename Request, typename Body>
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* ServerStreaming(grpc::CallbackServerContext* context,
+                                                               const grpc::ByteBuffer* raw_request,
+                                                               const MethodPolicy& policy, Body body) {
+    auto* stream = new ServerStream();
+    StartStream(
+        context, policy,
+        [stream, raw = grpc::ByteBuffer(*raw_request), body = std::move(body)](CallContext& call) -> domain::MaybeError {
+          Request request;
+          if (!ParseMessage(raw, &request)) return Malformed(Request::descriptor()->full_name());
+          return body(call, &request, *stream);
+        },
+        [stream](const grpc::Status& status) { stream->End(status); });
+    return stream;
+  }
+
+  // A bidi stream: handled on a stream thread. `body(call, stream)`.
+  template <typename Body>
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Bidi(grpc::CallbackServerContext* context,
+                                                                     const MethodPolicy& policy, Body body) {
+    auto* stream = new BidiStream();
+    StartStream(
+        context, policy, [stream, body = std::move(body)](CallContext& call) { return body(call, *stream); },
+        [stream](const grpc::Status& status) { stream->End(status); });
+    return stream;
+  }
+
+  // The answer to bytes that are not a `type` message.
+  static domain::Error Malformed(const std::string& type);
+
+  // Returns once every stream thread has ended (after the server stopped taking calls).
+  void WaitForStreams();
 
  private:
-  domain::MaybeError Authenticate(grpc::ServerContext* context, CallContext& call);
+  std::shared_ptr<CallContext> Begin(grpc::CallbackServerContext* context, const MethodPolicy& policy);
+  void Submit(grpc::CallbackServerContext* context, const MethodPolicy& policy, Handler handler, Finish finish);
+  void StartStream(grpc::CallbackServerContext* context, const MethodPolicy& policy, Handler handler, Finish finish);
+  grpc::Status Execute(grpc::CallbackServerContext* context, const MethodPolicy& policy, CallContext& call,
+                       const Handler& handler, bool stream, std::string& detail);
+  // Writes the audit record (unless the change's transaction did), then metrics, the log line
+  // and `finish`; never blocks: the record is committed by the group-commit writer.
+  void Complete(std::shared_ptr<CallContext> call, const MethodPolicy& policy, grpc::Status status, std::string detail,
+                Finish finish);
+  void Record(const CallContext& call, const MethodPolicy& policy, const grpc::Status& status,
+              const std::string& detail);
+  domain::MaybeError Authenticate(grpc::CallbackServerContext* context, CallContext& call);
+  MemberBounds BoundsFor(const std::string& code);
 
   Authenticator& authenticator_;
   storage::GroupCommitWriter& audit_;
   metrics::Metrics& metrics_;
   const domain::Clock& clock_;
-  MemberAdmission admission_;
+  Scheduler& scheduler_;
+  const GuardOptions options_;
+  StreamAdmission streams_;
+
+  std::mutex mu_;
+  std::condition_variable streams_ended_;
+  int stream_threads_ = 0;
+  std::map<std::string, domain::MemberType, std::less<>> member_types_;  // learned at authentication
 };
 
 }  // namespace creditshare::api

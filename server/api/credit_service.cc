@@ -21,9 +21,11 @@ constexpr MethodPolicy kReserveCredit{"ReserveCredit", /*lenders=*/true, /*regul
 constexpr MethodPolicy kReleaseReservation{"ReleaseReservation", /*lenders=*/true, /*regulators=*/false, RecordRelease};
 }  // namespace
 
-grpc::Status CreditServiceImpl::ReserveCredit(grpc::ServerContext* context, const v1::ReserveCreditRequest* request,
-                                              v1::ReserveCreditResponse* response) {
-  return deps_.guard.Run(context, kReserveCredit, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* CreditServiceImpl::ReserveCredit(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::ReserveCreditRequest, v1::ReserveCreditResponse>(
+      context, raw_request, raw_response, kReserveCredit,
+      [this](CallContext& call, const v1::ReserveCreditRequest* request, v1::ReserveCreditResponse* response) -> domain::MaybeError {
     using domain::Error;
     if (request->purpose() >= 0 && request->purpose() <= domain::kMaxPurpose) call.audit.purpose = request->purpose();
     call.audit.consent_reference = request->consent_reference().substr(0, kMaxConsentReferenceLength);
@@ -69,10 +71,11 @@ grpc::Status CreditServiceImpl::ReserveCredit(grpc::ServerContext* context, cons
   });
 }
 
-grpc::Status CreditServiceImpl::ReleaseReservation(grpc::ServerContext* context,
-                                                   const v1::ReleaseReservationRequest* request,
-                                                   v1::ReleaseReservationResponse* response) {
-  return deps_.guard.Run(context, kReleaseReservation, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* CreditServiceImpl::ReleaseReservation(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::ReleaseReservationRequest, v1::ReleaseReservationResponse>(
+      context, raw_request, raw_response, kReleaseReservation,
+      [this](CallContext& call, const v1::ReleaseReservationRequest* request, v1::ReleaseReservationResponse* response) -> domain::MaybeError {
     if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
     if (auto e = ValidateToken(request->reservation_id(), 64, "reservation_id")) return e;
     v1::ReleaseReservationRequest canonical = *request;

@@ -5,14 +5,18 @@
 
 namespace creditshare::api {
 
-class CreditServiceImpl final : public v1::CreditService::Service {
+// Every method raw (bytes in, bytes out): the call guard parses, so a malformed request is
+// answered like any other bad request.
+using RawCreditService = v1::CreditService::WithRawCallbackMethod_ReserveCredit<v1::CreditService::WithRawCallbackMethod_ReleaseReservation<v1::CreditService::Service>>;
+
+class CreditServiceImpl final : public RawCreditService {
  public:
   explicit CreditServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
 
-  grpc::Status ReserveCredit(grpc::ServerContext* context, const v1::ReserveCreditRequest* request,
-                             v1::ReserveCreditResponse* response) override;
-  grpc::Status ReleaseReservation(grpc::ServerContext* context, const v1::ReleaseReservationRequest* request,
-                                  v1::ReleaseReservationResponse* response) override;
+  grpc::ServerUnaryReactor* ReserveCredit(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
+  grpc::ServerUnaryReactor* ReleaseReservation(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
 
  private:
   const ServiceDeps& deps_;

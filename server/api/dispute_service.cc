@@ -27,9 +27,11 @@ domain::MaybeError Decode(const std::string& bytes, v1::Dispute* out) {
 }
 }  // namespace
 
-grpc::Status DisputeServiceImpl::FileDispute(grpc::ServerContext* context, const v1::FileDisputeRequest* request,
-                                             v1::FileDisputeResponse* response) {
-  return deps_.guard.Run(context, kFileDispute, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* DisputeServiceImpl::FileDispute(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::FileDisputeRequest, v1::FileDisputeResponse>(
+      context, raw_request, raw_response, kFileDispute,
+      [this](CallContext& call, const v1::FileDisputeRequest* request, v1::FileDisputeResponse* response) -> domain::MaybeError {
     if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
     auto id = domain::ResidentId::Parse(request->resident_id(), deps_.clock.Today(), "resident_id");
     if (!id.ok()) return id.error();
@@ -51,9 +53,11 @@ grpc::Status DisputeServiceImpl::FileDispute(grpc::ServerContext* context, const
   });
 }
 
-grpc::Status DisputeServiceImpl::ResolveDispute(grpc::ServerContext* context, const v1::ResolveDisputeRequest* request,
-                                                v1::ResolveDisputeResponse* response) {
-  return deps_.guard.Run(context, kResolveDispute, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* DisputeServiceImpl::ResolveDispute(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::ResolveDisputeRequest, v1::ResolveDisputeResponse>(
+      context, raw_request, raw_response, kResolveDispute,
+      [this](CallContext& call, const v1::ResolveDisputeRequest* request, v1::ResolveDisputeResponse* response) -> domain::MaybeError {
     if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
     if (auto e = ValidateToken(request->dispute_id(), 64, "dispute_id")) return e;
     const int r = request->resolution();
@@ -74,9 +78,11 @@ grpc::Status DisputeServiceImpl::ResolveDispute(grpc::ServerContext* context, co
   });
 }
 
-grpc::Status DisputeServiceImpl::ListDisputes(grpc::ServerContext* context, const v1::ListDisputesRequest* request,
-                                              v1::ListDisputesResponse* response) {
-  return deps_.guard.Run(context, kListDisputes, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* DisputeServiceImpl::ListDisputes(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::ListDisputesRequest, v1::ListDisputesResponse>(
+      context, raw_request, raw_response, kListDisputes,
+      [this](CallContext& call, const v1::ListDisputesRequest* request, v1::ListDisputesResponse* response) -> domain::MaybeError {
     auto page = ParsePage(request->page_size(), request->page_token(), 'd');
     if (!page.ok()) return page.error();
     using Filter = storage::DisputeRepository::Filter;

@@ -5,16 +5,20 @@
 
 namespace creditshare::api {
 
-class DisputeServiceImpl final : public v1::DisputeService::Service {
+// Every method raw (bytes in, bytes out): the call guard parses, so a malformed request is
+// answered like any other bad request.
+using RawDisputeService = v1::DisputeService::WithRawCallbackMethod_FileDispute<v1::DisputeService::WithRawCallbackMethod_ResolveDispute<v1::DisputeService::WithRawCallbackMethod_ListDisputes<v1::DisputeService::Service>>>;
+
+class DisputeServiceImpl final : public RawDisputeService {
  public:
   explicit DisputeServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
 
-  grpc::Status FileDispute(grpc::ServerContext* context, const v1::FileDisputeRequest* request,
-                           v1::FileDisputeResponse* response) override;
-  grpc::Status ResolveDispute(grpc::ServerContext* context, const v1::ResolveDisputeRequest* request,
-                              v1::ResolveDisputeResponse* response) override;
-  grpc::Status ListDisputes(grpc::ServerContext* context, const v1::ListDisputesRequest* request,
-                            v1::ListDisputesResponse* response) override;
+  grpc::ServerUnaryReactor* FileDispute(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
+  grpc::ServerUnaryReactor* ResolveDispute(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
+  grpc::ServerUnaryReactor* ListDisputes(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
 
  private:
   const ServiceDeps& deps_;

@@ -65,10 +65,11 @@ domain::Result<storage::BorrowerSnapshot> InquiryServiceImpl::Inquire(CallContex
   return deps_.inquiries.Inquire(inquiry, permit, [&call] { return call.AuditForTransaction(); });
 }
 
-grpc::Status InquiryServiceImpl::GetBorrowerExposure(grpc::ServerContext* context,
-                                                     const v1::GetBorrowerExposureRequest* request,
-                                                     v1::GetBorrowerExposureResponse* response) {
-  return deps_.guard.Run(context, kGetBorrowerExposure, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* InquiryServiceImpl::GetBorrowerExposure(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::GetBorrowerExposureRequest, v1::GetBorrowerExposureResponse>(
+      context, raw_request, raw_response, kGetBorrowerExposure,
+      [this](CallContext& call, const v1::GetBorrowerExposureRequest* request, v1::GetBorrowerExposureResponse* response) -> domain::MaybeError {
     auto snapshot = Inquire(call, {request->resident_id(), request->purpose(), request->consent_reference()});
     if (!snapshot.ok()) return snapshot.error();
     auto& s = snapshot.value();
@@ -79,9 +80,11 @@ grpc::Status InquiryServiceImpl::GetBorrowerExposure(grpc::ServerContext* contex
   });
 }
 
-grpc::Status InquiryServiceImpl::CheckNewCredit(grpc::ServerContext* context, const v1::CheckNewCreditRequest* request,
-                                                v1::CheckNewCreditResponse* response) {
-  return deps_.guard.Run(context, kCheckNewCredit, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* InquiryServiceImpl::CheckNewCredit(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::CheckNewCreditRequest, v1::CheckNewCreditResponse>(
+      context, raw_request, raw_response, kCheckNewCredit,
+      [this](CallContext& call, const v1::CheckNewCreditRequest* request, v1::CheckNewCreditResponse* response) -> domain::MaybeError {
     auto credit = NewCreditFromProto(request->product_type(), request->currency(), request->proposed_limit_minor(),
                                      "proposed_limit_minor");
     if (!credit.ok()) return credit.error();
@@ -108,9 +111,11 @@ grpc::Status InquiryServiceImpl::CheckNewCredit(grpc::ServerContext* context, co
   });
 }
 
-grpc::Status InquiryServiceImpl::ListMyInquiries(grpc::ServerContext* context, const v1::ListMyInquiriesRequest* request,
-                                                 v1::ListMyInquiriesResponse* response) {
-  return deps_.guard.Run(context, kListMyInquiries, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* InquiryServiceImpl::ListMyInquiries(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::ListMyInquiriesRequest, v1::ListMyInquiriesResponse>(
+      context, raw_request, raw_response, kListMyInquiries,
+      [this](CallContext& call, const v1::ListMyInquiriesRequest* request, v1::ListMyInquiriesResponse* response) -> domain::MaybeError {
     auto page = ParsePage(request->page_size(), request->page_token(), 'i');
     if (!page.ok()) return page.error();
     const auto entries = deps_.inquiries.ListForMember(call.member.id, page.value().cursor, page.value().size + 1);

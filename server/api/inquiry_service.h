@@ -5,16 +5,20 @@
 
 namespace creditshare::api {
 
-class InquiryServiceImpl final : public v1::InquiryService::Service {
+// Every method raw (bytes in, bytes out): the call guard parses, so a malformed request is
+// answered like any other bad request.
+using RawInquiryService = v1::InquiryService::WithRawCallbackMethod_GetBorrowerExposure<v1::InquiryService::WithRawCallbackMethod_CheckNewCredit<v1::InquiryService::WithRawCallbackMethod_ListMyInquiries<v1::InquiryService::Service>>>;
+
+class InquiryServiceImpl final : public RawInquiryService {
  public:
   explicit InquiryServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
 
-  grpc::Status GetBorrowerExposure(grpc::ServerContext* context, const v1::GetBorrowerExposureRequest* request,
-                                   v1::GetBorrowerExposureResponse* response) override;
-  grpc::Status CheckNewCredit(grpc::ServerContext* context, const v1::CheckNewCreditRequest* request,
-                              v1::CheckNewCreditResponse* response) override;
-  grpc::Status ListMyInquiries(grpc::ServerContext* context, const v1::ListMyInquiriesRequest* request,
-                               v1::ListMyInquiriesResponse* response) override;
+  grpc::ServerUnaryReactor* GetBorrowerExposure(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
+  grpc::ServerUnaryReactor* CheckNewCredit(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
+  grpc::ServerUnaryReactor* ListMyInquiries(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
 
  private:
   struct Query {

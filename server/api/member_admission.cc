@@ -1,22 +1,88 @@
 #include "api/member_admission.h"
 
+#include <charconv>
+
 namespace creditshare::api {
 
-std::optional<MemberAdmission::Ticket> MemberAdmission::TryAdmit(std::uint64_t member, bool stream) {
-  std::lock_guard lock(mu_);
-  auto& f = in_flight_[member];
-  int& count = stream ? f.streams : f.calls;
-  if (count >= LimitFor(stream)) return std::nullopt;
-  ++count;
-  return Ticket(this, member, stream);
+namespace {
+using domain::Error;
+
+std::optional<domain::MemberType> MemberTypeNamed(std::string_view name) {
+  for (int t = 1; t <= domain::kMaxMemberType; ++t) {
+    const auto type = static_cast<domain::MemberType>(t);
+    if (domain::ToString(type) == name) return type;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+MemberBounds MemberLimits::For(std::string_view code, std::optional<domain::MemberType> type) const {
+  if (auto it = by_member.find(code); it != by_member.end()) return it->second;
+  if (type)
+    if (auto it = by_type.find(*type); it != by_type.end()) return it->second;
+  return defaults;
 }
 
-void MemberAdmission::Release(std::uint64_t member, bool stream) {
+domain::MaybeError AddMemberLimit(std::string_view spec, MemberLimits& limits) {
+  const auto colon = spec.find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return Error::InvalidArgument("member-limit", "expected KEY:calls=N,queued=N,streams=N, got '" + std::string(spec) + "'");
+  const std::string_view key = spec.substr(0, colon);
+  MemberBounds bounds = limits.defaults;
+  std::string_view rest = spec.substr(colon + 1);
+  if (rest.empty()) return Error::InvalidArgument("member-limit", "no bound given for " + std::string(key));
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string_view part = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const auto eq = part.find('=');
+    int value = 0;
+    const std::string_view name = part.substr(0, eq);
+    const std::string_view number = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (eq == std::string_view::npos || ec != std::errc() || end != number.data() + number.size() || value < 1 ||
+        value > 1'000'000)
+      return Error::InvalidArgument("member-limit", "'" + std::string(part) + "' is not NAME=N with N from 1 to 1000000");
+    if (name == "calls") {
+      bounds.running = value;
+    } else if (name == "queued") {
+      bounds.queued = value;
+    } else if (name == "streams") {
+      bounds.streams = value;
+    } else {
+      return Error::InvalidArgument("member-limit", "unknown bound '" + std::string(name) + "' (calls, queued, streams)");
+    }
+  }
+  if (key.starts_with("member=")) {
+    const std::string code(key.substr(7));
+    if (code.empty()) return Error::InvalidArgument("member-limit", "member= needs a member code");
+    limits.by_member[code] = bounds;
+  } else if (const auto type = MemberTypeNamed(key)) {
+    limits.by_type[*type] = bounds;
+  } else {
+    return Error::InvalidArgument("member-limit", "'" + std::string(key) +
+                                                      "' is neither a member type (bank, consumer_finance, "
+                                                      "micro_lender, regulator) nor member=CODE");
+  }
+  return std::nullopt;
+}
+
+std::optional<StreamAdmission::Ticket> StreamAdmission::TryAdmit(std::uint64_t member, int bound) {
   std::lock_guard lock(mu_);
-  const auto it = in_flight_.find(member);
-  if (it == in_flight_.end()) return;
-  --(stream ? it->second.streams : it->second.calls);
-  if (it->second.calls == 0 && it->second.streams == 0) in_flight_.erase(it);
+  int& open = open_[member];
+  if (open >= bound) {
+    if (open == 0) open_.erase(member);
+    return std::nullopt;
+  }
+  ++open;
+  return Ticket(this, member);
+}
+
+void StreamAdmission::Release(std::uint64_t member) {
+  std::lock_guard lock(mu_);
+  const auto it = open_.find(member);
+  if (it == open_.end()) return;
+  if (--it->second == 0) open_.erase(it);
 }
 
 }  // namespace creditshare::api

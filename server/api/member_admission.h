@@ -5,57 +5,57 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "api/scheduler.h"
+#include "domain/error.h"
+#include "domain/types.h"
 
 namespace creditshare::api {
 
-// How much of the server one member may hold at once. The sync server runs one handler thread
-// per call under --max-threads; without a bound per member, one member's load or its stuck
-// clients (streams that send nothing) take every thread and every other member is refused.
-struct AdmissionLimits {
-  int calls_per_member = 16;   // unary calls in flight
-  int streams_per_member = 4;  // open streams (bulk reporting, regulator reports)
+// The bounds each member gets: the defaults, overridden by member type, overridden by member.
+struct MemberLimits {
+  MemberBounds defaults;
+  std::map<domain::MemberType, MemberBounds> by_type;
+  std::map<std::string, MemberBounds, std::less<>> by_member;  // by member code
+
+  // The bounds of member `code`; its type when known (learned from its first authentication).
+  MemberBounds For(std::string_view code, std::optional<domain::MemberType> type) const;
 };
 
-// Counts each member's calls and streams in flight and admits a new one only under its bound.
-class MemberAdmission {
- public:
-  explicit MemberAdmission(AdmissionLimits limits) : limits_(limits) {}
+// Adds one override in the form `KEY:calls=N,queued=N,streams=N` (any of the three; the rest come
+// from the defaults). KEY is a member type (bank, consumer_finance, micro_lender, regulator) or
+// `member=CODE`. Errors name the part that is wrong.
+domain::MaybeError AddMemberLimit(std::string_view spec, MemberLimits& limits);
 
-  // Held for the whole call; releases the member's slot when destroyed.
+// Counts each member's open streams and admits a new one only under its bound.
+class StreamAdmission {
+ public:
+  // Held for the whole stream; releases the member's slot when destroyed.
   class Ticket {
    public:
-    Ticket(MemberAdmission* owner, std::uint64_t member, bool stream) : owner_(owner), member_(member), stream_(stream) {}
-    Ticket(Ticket&& other) noexcept : owner_(other.owner_), member_(other.member_), stream_(other.stream_) {
-      other.owner_ = nullptr;
-    }
+    Ticket(StreamAdmission* owner, std::uint64_t member) : owner_(owner), member_(member) {}
+    Ticket(Ticket&& other) noexcept : owner_(other.owner_), member_(other.member_) { other.owner_ = nullptr; }
     Ticket(const Ticket&) = delete;
     Ticket& operator=(const Ticket&) = delete;
     Ticket& operator=(Ticket&&) = delete;
     ~Ticket() {
-      if (owner_ != nullptr) owner_->Release(member_, stream_);
+      if (owner_ != nullptr) owner_->Release(member_);
     }
 
    private:
-    MemberAdmission* owner_;
+    StreamAdmission* owner_;
     std::uint64_t member_;
-    bool stream_;
   };
 
-  // A ticket while the member is under its bound for this kind of call; nullopt at the bound.
-  std::optional<Ticket> TryAdmit(std::uint64_t member, bool stream);
-  // The bound that refused a call of this kind, for the caller's message.
-  int LimitFor(bool stream) const { return stream ? limits_.streams_per_member : limits_.calls_per_member; }
+  // A ticket while the member has fewer than `bound` streams open; nullopt at the bound.
+  std::optional<Ticket> TryAdmit(std::uint64_t member, int bound);
 
  private:
-  struct InFlight {
-    int calls = 0;
-    int streams = 0;
-  };
-  void Release(std::uint64_t member, bool stream);
+  void Release(std::uint64_t member);
 
-  const AdmissionLimits limits_;
   std::mutex mu_;
-  std::map<std::uint64_t, InFlight> in_flight_;
+  std::map<std::uint64_t, int> open_;
 };
 
 }  // namespace creditshare::api

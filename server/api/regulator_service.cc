@@ -14,7 +14,7 @@ using domain::Error;
 
 // The call's deadline for the report's statement; none when the client set none (gRPC reports
 // a far future then).
-storage::Deadline CallDeadline(const grpc::ServerContext& context) {
+storage::Deadline CallDeadline(const grpc::ServerContextBase& context) {
   const auto deadline = context.deadline();
   return deadline > std::chrono::system_clock::now() + std::chrono::hours(24 * 365) ? storage::kNoDeadline : deadline;
 }
@@ -30,10 +30,8 @@ auto OnReportConnection(Run&& run) -> domain::Result<decltype(run())> {
   }
 }
 
-constexpr MethodPolicy kGetAggregateReport{"GetAggregateReport", /*lenders=*/false, /*regulators=*/true, nullptr,
-                                           /*stream=*/true};
-constexpr MethodPolicy kGetMultiLendingReport{"GetMultiLendingReport", /*lenders=*/false, /*regulators=*/true, nullptr,
-                                              /*stream=*/true};
+constexpr MethodPolicy kGetAggregateReport{"GetAggregateReport", /*lenders=*/false, /*regulators=*/true};
+constexpr MethodPolicy kGetMultiLendingReport{"GetMultiLendingReport", /*lenders=*/false, /*regulators=*/true};
 constexpr int kMaxSeriesMonths = 60;
 
 domain::Result<domain::Date> MonthFromProto(const v1::YearMonth& m, const std::string& field) {
@@ -78,10 +76,11 @@ void ToProto(const domain::AggregateMeasures& m, v1::AggregateMeasures* out) {
 }
 }  // namespace
 
-grpc::Status RegulatorServiceImpl::GetAggregateReport(grpc::ServerContext* context,
-                                                      const v1::GetAggregateReportRequest* request,
-                                                      grpc::ServerWriter<v1::GetAggregateReportResponse>* writer) {
-  return guard_.Run(context, kGetAggregateReport, [&](CallContext&) -> domain::MaybeError {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* RegulatorServiceImpl::GetAggregateReport(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request) {
+  return guard_.ServerStreaming<v1::GetAggregateReportRequest>(
+      context, raw_request, kGetAggregateReport,
+      [this, context](CallContext&, const v1::GetAggregateReportRequest* request, ServerStream& writer) -> domain::MaybeError {
     auto month = MonthFromProto(request->month(), "month");
     if (!month.ok()) return month.error();
     auto currency = Currency(request->currency());
@@ -113,7 +112,7 @@ grpc::Status RegulatorServiceImpl::GetAggregateReport(grpc::ServerContext* conte
       } else {
         ToProto(c.measures, cell->mutable_measures());
       }
-      if (!writer->Write(out)) return Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
+      if (!writer.WriteMessage(out)) return Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
     }
     v1::GetAggregateReportResponse last;
     auto* summary = last.mutable_summary();
@@ -122,15 +121,16 @@ grpc::Status RegulatorServiceImpl::GetAggregateReport(grpc::ServerContext* conte
     summary->set_suppressed_cells(suppressed);
     summary->set_totals_withheld(withhold);
     if (!withhold) ToProto(totals, summary->mutable_totals());
-    writer->Write(last);
+    writer.WriteMessage(last);
     return std::nullopt;
   });
 }
 
-grpc::Status RegulatorServiceImpl::GetMultiLendingReport(grpc::ServerContext* context,
-                                                         const v1::GetMultiLendingReportRequest* request,
-                                                         grpc::ServerWriter<v1::GetMultiLendingReportResponse>* writer) {
-  return guard_.Run(context, kGetMultiLendingReport, [&](CallContext&) -> domain::MaybeError {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* RegulatorServiceImpl::GetMultiLendingReport(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request) {
+  return guard_.ServerStreaming<v1::GetMultiLendingReportRequest>(
+      context, raw_request, kGetMultiLendingReport,
+      [this, context](CallContext&, const v1::GetMultiLendingReportRequest* request, ServerStream& writer) -> domain::MaybeError {
     auto from = MonthFromProto(request->from_month(), "from_month");
     if (!from.ok()) return from.error();
     auto to = MonthFromProto(request->to_month(), "to_month");
@@ -172,7 +172,7 @@ grpc::Status RegulatorServiceImpl::GetMultiLendingReport(grpc::ServerContext* co
           }
         }
       }
-      if (!writer->Write(out)) return Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
+      if (!writer.WriteMessage(out)) return Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
     }
     return std::nullopt;
   });

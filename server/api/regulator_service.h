@@ -6,15 +6,19 @@
 
 namespace creditshare::api {
 
-class RegulatorServiceImpl final : public v1::RegulatorService::Service {
+// Every method raw (bytes in, bytes out): the call guard parses, so a malformed request is
+// answered like any other bad request.
+using RawRegulatorService = v1::RegulatorService::WithRawCallbackMethod_GetAggregateReport<v1::RegulatorService::WithRawCallbackMethod_GetMultiLendingReport<v1::RegulatorService::Service>>;
+
+class RegulatorServiceImpl final : public RawRegulatorService {
  public:
   RegulatorServiceImpl(CallGuard& guard, storage::ReportRepository& reports, int min_borrowers_per_cell)
       : guard_(guard), reports_(reports), min_borrowers_(min_borrowers_per_cell) {}
 
-  grpc::Status GetAggregateReport(grpc::ServerContext* context, const v1::GetAggregateReportRequest* request,
-                                  grpc::ServerWriter<v1::GetAggregateReportResponse>* writer) override;
-  grpc::Status GetMultiLendingReport(grpc::ServerContext* context, const v1::GetMultiLendingReportRequest* request,
-                                     grpc::ServerWriter<v1::GetMultiLendingReportResponse>* writer) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* GetAggregateReport(grpc::CallbackServerContext* context,
+                                                                 const grpc::ByteBuffer* raw_request) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* GetMultiLendingReport(grpc::CallbackServerContext* context,
+                                                                    const grpc::ByteBuffer* raw_request) override;
 
  private:
   CallGuard& guard_;

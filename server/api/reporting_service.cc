@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/proto_mapping.h"
+#include "api/streams.h"
 #include "domain/resident_id.h"
 
 namespace creditshare::api {
@@ -47,7 +48,7 @@ void RecordBulk(metrics::Metrics& m, const CallContext& call, grpc::StatusCode) 
 }
 
 constexpr MethodPolicy kBulkReportCreditLines{"BulkReportCreditLines", /*lenders=*/true, /*regulators=*/false,
-                                              RecordBulk, /*stream=*/true};
+                                              RecordBulk};
 constexpr int kMaxRecordsPerMessage = 1000;
 
 // A validated report ready to apply, or the reason it cannot be.
@@ -83,10 +84,11 @@ Prepared PrepareReport(const std::string& request_id, const v1::CreditLineReport
 }
 }  // namespace
 
-grpc::Status ReportingServiceImpl::ReportCreditLine(grpc::ServerContext* context,
-                                                    const v1::ReportCreditLineRequest* request,
-                                                    v1::ReportCreditLineResponse* response) {
-  return deps_.guard.Run(context, kReportCreditLine, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* ReportingServiceImpl::ReportCreditLine(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::ReportCreditLineRequest, v1::ReportCreditLineResponse>(
+      context, raw_request, raw_response, kReportCreditLine,
+      [this](CallContext& call, const v1::ReportCreditLineRequest* request, v1::ReportCreditLineResponse* response) -> domain::MaybeError {
     if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
     if (!request->has_line()) return domain::Error::InvalidArgument("line", "is required");
     auto prepared = PrepareReport(request->request_id(), request->line(), deps_);
@@ -104,10 +106,11 @@ grpc::Status ReportingServiceImpl::ReportCreditLine(grpc::ServerContext* context
   });
 }
 
-grpc::Status ReportingServiceImpl::RestructureCreditLine(grpc::ServerContext* context,
-                                                         const v1::RestructureCreditLineRequest* request,
-                                                         v1::RestructureCreditLineResponse* response) {
-  return deps_.guard.Run(context, kRestructureCreditLine, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerUnaryReactor* ReportingServiceImpl::RestructureCreditLine(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::RestructureCreditLineRequest, v1::RestructureCreditLineResponse>(
+      context, raw_request, raw_response, kRestructureCreditLine,
+      [this](CallContext& call, const v1::RestructureCreditLineRequest* request, v1::RestructureCreditLineResponse* response) -> domain::MaybeError {
     using domain::Error;
     if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
     if (auto e = ValidateToken(request->account_reference(), domain::kMaxAccountReferenceLength, "account_reference"))
@@ -155,10 +158,9 @@ grpc::Status ReportingServiceImpl::RestructureCreditLine(grpc::ServerContext* co
   });
 }
 
-grpc::Status ReportingServiceImpl::BulkReportCreditLines(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::BulkReportCreditLinesResponse, v1::BulkReportCreditLinesRequest>* stream) {
-  return deps_.guard.Run(context, kBulkReportCreditLines, [&](CallContext& call) -> domain::MaybeError {
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImpl::BulkReportCreditLines(
+    grpc::CallbackServerContext* context) {
+  return deps_.guard.Bidi(context, kBulkReportCreditLines, [this](CallContext& call, BidiStream& stream) -> domain::MaybeError {
     // Chunks are committed by up to `bulk_parallelism` transactions at once, each on its own
     // pooled connection. A writer thread answers each chunk as soon as it has committed, in the
     // order the chunks came in, whatever the client sends next: a client that sends one chunk and
@@ -172,7 +174,7 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
     std::mutex mu;
     std::condition_variable changed;
     std::deque<InFlight> queue;  // read, not yet answered
-    bool reading_done = false, client_gone = false, idle = false;
+    bool reading_done = false, client_gone = false;
     auto last_activity = std::chrono::steady_clock::now();  // last chunk read or answer written
     std::exception_ptr failure;  // of a chunk's commit: ends the stream, rethrown to the guard
 
@@ -182,17 +184,7 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
         InFlight f;
         {
           std::unique_lock lock(mu);
-          while (queue.empty() && !reading_done) {
-            // A client that neither sends a chunk nor waits for an answer holds a handler thread
-            // and one of its member's streams: past the idle limit the stream is cancelled.
-            changed.wait_until(lock, last_activity + deps_.stream_idle_timeout);
-            if (queue.empty() && !reading_done &&
-                std::chrono::steady_clock::now() >= last_activity + deps_.stream_idle_timeout) {
-              idle = true;
-              context->TryCancel();
-              changed.wait(lock, [&] { return !queue.empty() || reading_done; });
-            }
-          }
+          changed.wait(lock, [&] { return !queue.empty() || reading_done; });
           if (queue.empty()) return;
           f = std::move(queue.front());
         }
@@ -214,7 +206,7 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
           }
         }
         for (const auto& [outcome, n] : f.outcomes) call.record_outcomes[outcome] += n;
-        const bool written = !client_gone && stream->Write(f.response);
+        const bool written = !client_gone && stream.WriteMessage(f.response);
         std::lock_guard lock(mu);
         queue.pop_front();
         last_activity = std::chrono::steady_clock::now();
@@ -245,18 +237,45 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
     };
 
     domain::MaybeError error;
+    bool idle = false;
     {
     JoinAtExit join_writer{writer, mu, changed, reading_done};
-    v1::BulkReportCreditLinesRequest chunk;
-    while (stream->Read(&chunk)) {
+    for (int chunk_number = 1;; ++chunk_number) {
+      grpc::ByteBuffer raw;
+      BidiStream::ReadResult read;
+      for (;;) {
+        std::chrono::steady_clock::time_point until;
+        {
+          std::lock_guard lock(mu);
+          until = last_activity + deps_.stream_idle_timeout;
+        }
+        read = stream.Read(&raw, until, deps_.draining);
+        if (read != BidiStream::ReadResult::kTimeout) break;
+        // A client that neither sends a chunk nor waits for an answer holds a stream thread and
+        // one of its member's streams: past the idle limit the stream is closed.
+        std::lock_guard lock(mu);
+        if (queue.empty() && std::chrono::steady_clock::now() >= last_activity + deps_.stream_idle_timeout) {
+          idle = true;
+          break;
+        }
+      }
+      if (idle || read == BidiStream::ReadResult::kEnd) break;
+      if (read == BidiStream::ReadResult::kStopped) {
+        error = domain::Error{domain::ErrorCode::kUnavailable, "",
+                              "the server is shutting down: every chunk answered is committed; send the rest again "
+                              "(to another replica)"};
+        break;
+      }
       {
         std::lock_guard lock(mu);
         last_activity = std::chrono::steady_clock::now();
       }
-      if (deps_.draining != nullptr && deps_.draining->load()) {
-        error = domain::Error{domain::ErrorCode::kUnavailable, "",
-                              "the server is shutting down: every chunk answered is committed; send the rest again "
-                              "(to another replica)"};
+      v1::BulkReportCreditLinesRequest chunk;
+      if (!ParseMessage(raw, &chunk)) {
+        auto malformed = CallGuard::Malformed(v1::BulkReportCreditLinesRequest::descriptor()->full_name());
+        malformed.message = "chunk " + std::to_string(chunk_number) + ": " + malformed.message +
+                            "; the chunks before it were answered";
+        error = std::move(malformed);
         break;
       }
       if (chunk.records_size() > kMaxRecordsPerMessage) {
@@ -307,10 +326,11 @@ grpc::Status ReportingServiceImpl::BulkReportCreditLines(
     }
     }  // joins the writer: every chunk read was committed (or refused) and answered, or the client left
     if (failure) std::rethrow_exception(failure);
+    if (idle) call.dropped = "stream_idle";
     if (idle)
       return domain::Error{domain::ErrorCode::kUnavailable, "",
                            "the stream sent nothing for " + std::to_string(deps_.stream_idle_timeout.count()) +
-                               " ms and was closed"};
+                               " ms (--stream-idle-timeout-ms) and was closed; open a new one to send more"};
     if (error) return error;
     if (client_gone) return domain::Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
     return std::nullopt;

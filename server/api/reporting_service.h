@@ -5,17 +5,20 @@
 
 namespace creditshare::api {
 
-class ReportingServiceImpl final : public v1::ReportingService::Service {
+// Every method raw (bytes in, bytes out): the call guard parses, so a malformed request is
+// answered like any other bad request.
+using RawReportingService = v1::ReportingService::WithRawCallbackMethod_ReportCreditLine<v1::ReportingService::WithRawCallbackMethod_RestructureCreditLine<v1::ReportingService::WithRawCallbackMethod_BulkReportCreditLines<v1::ReportingService::Service>>>;
+
+class ReportingServiceImpl final : public RawReportingService {
  public:
   explicit ReportingServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
 
-  grpc::Status ReportCreditLine(grpc::ServerContext* context, const v1::ReportCreditLineRequest* request,
-                                v1::ReportCreditLineResponse* response) override;
-  grpc::Status RestructureCreditLine(grpc::ServerContext* context, const v1::RestructureCreditLineRequest* request,
-                                     v1::RestructureCreditLineResponse* response) override;
-  grpc::Status BulkReportCreditLines(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::BulkReportCreditLinesResponse, v1::BulkReportCreditLinesRequest>* stream) override;
+  grpc::ServerUnaryReactor* ReportCreditLine(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
+  grpc::ServerUnaryReactor* RestructureCreditLine(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                      grpc::ByteBuffer* raw_response) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* BulkReportCreditLines(
+      grpc::CallbackServerContext* context) override;
 
  private:
   const ServiceDeps& deps_;

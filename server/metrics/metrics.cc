@@ -29,8 +29,32 @@ Metrics::Metrics(int pool_size)
                      .Register(*registry_)),
       throttled_(BuildCounter()
                      .Name("creditshare_rpc_throttled_total")
-                     .Help("RPCs refused because their member already held its bound, by method and bound")
+                     .Help("RPCs refused because a queue or a bound on streams was full, by method and bound")
                      .Register(*registry_)),
+      dropped_(BuildCounter()
+                   .Name("creditshare_rpc_dropped_total")
+                   .Help("RPCs ended without running (deadline passed or cancelled while queued, server "
+                         "stopping) and streams closed idle, by reason")
+                   .Register(*registry_)),
+      member_in_flight_(BuildGauge()
+                            .Name("creditshare_member_calls_in_flight")
+                            .Help("Calls and streams of each member queued or running now")
+                            .Register(*registry_)),
+      queue_depth_(BuildGauge()
+                       .Name("creditshare_queue_depth")
+                       .Help("Unary calls waiting for a worker")
+                       .Register(*registry_)
+                       .Add({})),
+      queue_wait_(BuildHistogram()
+                      .Name("creditshare_queue_wait_seconds")
+                      .Help("Time unary calls waited for a worker")
+                      .Register(*registry_)
+                      .Add({}, kLatencyBuckets)),
+      streams_open_(BuildGauge()
+                        .Name("creditshare_streams_open")
+                        .Help("Streams open now (each runs on a thread of its own)")
+                        .Register(*registry_)
+                        .Add({})),
       lines_reported_(BuildCounter()
                           .Name("creditshare_lines_reported_total")
                           .Help("Credit line reports accepted, by outcome")
@@ -127,6 +151,19 @@ void Metrics::CallFinished(std::string_view method, std::string_view code, doubl
 void Metrics::CallThrottled(std::string_view method, std::string_view bound) {
   throttled_.Add({{"method", std::string(method)}, {"bound", std::string(bound)}}).Increment();
 }
+
+void Metrics::CallDropped(std::string_view reason) { dropped_.Add({{"reason", std::string(reason)}}).Increment(); }
+void Metrics::MemberCallStarted(std::string_view member) {
+  member_in_flight_.Add({{"member", std::string(member)}}).Increment();
+}
+void Metrics::MemberCallFinished(std::string_view member) {
+  member_in_flight_.Add({{"member", std::string(member)}}).Decrement();
+}
+void Metrics::SetQueueDepth(int depth) { queue_depth_.Set(depth); }
+void Metrics::QueueWaited(std::chrono::steady_clock::duration waited) {
+  queue_wait_.Observe(std::chrono::duration<double>(waited).count());
+}
+void Metrics::SetStreamsOpen(int streams) { streams_open_.Set(streams); }
 
 void Metrics::LineReported(std::string_view outcome, int n) {
   lines_reported_.Add({{"outcome", std::string(outcome)}}).Increment(n);

@@ -16,7 +16,8 @@
 namespace creditshare::metrics {
 
 // The service's Prometheus metrics. Label sets stay bounded: method, status code, outcome,
-// reason and purpose take values from fixed lists; never a member or a borrower.
+// reason and purpose take values from fixed lists; never a borrower. The one member label (calls
+// in flight per member) takes the codes of onboarded institutions, a list the operator keeps.
 class Metrics final : public storage::PoolObserver {
  public:
   explicit Metrics(int pool_size);
@@ -29,8 +30,17 @@ class Metrics final : public storage::PoolObserver {
   // The call path (recorded by the one wrapper every RPC goes through).
   void CallStarted(std::string_view method);
   void CallFinished(std::string_view method, std::string_view code, double seconds);
-  // A call refused because its member already held its bound ("calls" or "streams").
+  // A call refused: the queue ("queue"), its member's queue ("member_queue"), the server's
+  // streams ("streams") or its member's ("member_streams") were full.
   void CallThrottled(std::string_view method, std::string_view bound);
+  // A call ended without running: deadline_exceeded or cancelled while queued, stopping, or a
+  // stream closed for stream_idle.
+  void CallDropped(std::string_view reason);
+  void MemberCallStarted(std::string_view member);
+  void MemberCallFinished(std::string_view member);
+  void SetQueueDepth(int depth);
+  void QueueWaited(std::chrono::steady_clock::duration waited);
+  void SetStreamsOpen(int streams);
 
   // Business events.
   void LineReported(std::string_view outcome, int n = 1);  // created, updated, stale_ignored, replayed
@@ -55,6 +65,11 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Gauge>& in_flight_;
   prometheus::Family<prometheus::Counter>& throttled_;
+  prometheus::Family<prometheus::Counter>& dropped_;
+  prometheus::Family<prometheus::Gauge>& member_in_flight_;
+  prometheus::Gauge& queue_depth_;
+  prometheus::Histogram& queue_wait_;
+  prometheus::Gauge& streams_open_;
   prometheus::Family<prometheus::Counter>& lines_reported_;
   prometheus::Family<prometheus::Counter>& reports_rejected_;
   prometheus::Family<prometheus::Counter>& inquiries_;

@@ -51,6 +51,22 @@ void GroupCommitWriter::Write(const domain::AuditEvent& audit, const InquiryReco
   }
 }
 
+void GroupCommitWriter::WriteAsync(domain::AuditEvent audit, Done done) {
+  auto pending = std::make_unique<Pending>();
+  pending->owned = std::make_unique<domain::AuditEvent>(std::move(audit));
+  pending->audit = pending->owned.get();
+  pending->done = std::move(done);
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(pending.release());
+      queued_.notify_one();
+      return;
+    }
+  }
+  pending->done("the server is stopping");
+}
+
 void GroupCommitWriter::Run() {
   std::vector<Pending*> batch;
   for (;;) {
@@ -69,6 +85,11 @@ void GroupCommitWriter::Run() {
 }
 
 void GroupCommitWriter::Finish(Pending* p, Pending::Outcome outcome, const std::string& error) {
+  if (p->done) {
+    const std::unique_ptr<Pending> owned(p);
+    p->done(outcome == Pending::Outcome::kCommitted ? std::string() : (error.empty() ? "refused" : error));
+    return;
+  }
   p->outcome = outcome;
   p->error = error;
   p->finished.Release();  // the last access: the waiter may return and destroy `p` at once

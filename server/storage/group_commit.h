@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -53,6 +54,12 @@ class GroupCommitWriter {
   // when the database cannot take them, std::runtime_error when the records themselves were refused.
   void Write(const domain::AuditEvent& audit, const InquiryRecord* inquiry = nullptr);
 
+  // Queues `audit` and returns at once; `done` runs on a writer thread once the record is
+  // committed (empty error) or refused (the reason). For callers that must not block: a call
+  // answered from gRPC's own threads, or a worker that has nothing left to do but answer.
+  using Done = std::function<void(const std::string& error)>;
+  void WriteAsync(domain::AuditEvent audit, Done done);
+
  private:
   struct Pending {
     const domain::AuditEvent* audit = nullptr;
@@ -63,6 +70,9 @@ class GroupCommitWriter {
     Semaphore finished{0};
     enum class Outcome { kCommitted, kUnavailable, kFailed } outcome = Outcome::kCommitted;
     std::string error;
+    // Of a WriteAsync record: the record itself and its callback; the writer deletes it.
+    std::unique_ptr<domain::AuditEvent> owned;
+    Done done;
   };
 
   void Run();

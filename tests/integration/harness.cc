@@ -295,8 +295,8 @@ ServerConfig TestService::server_config() const {
   c.policy_file = pki_.policy_file();
   c.db = db_.config();
   c.db.pool_size = 8;
-  c.max_threads = 16;
-  c.member_max_calls = 10;  // with the streams, less than max_threads: no member holds every thread
+  c.workers = 8;
+  c.member_max_calls = 6;  // fewer than the workers: one member's calls leave a worker for the others
   c.member_max_streams = 4;
   c.report_min_borrowers = report_min_borrowers_;
   c.auth_cache_ttl = std::chrono::milliseconds(200);

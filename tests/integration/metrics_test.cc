@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 #include <regex>
 
 #include "harness.h"
@@ -68,7 +69,17 @@ TEST(MetricsTest, ScrapeIsLintCleanAndCountsTheScenario) {
   EXPECT_GE(Sample(text, "creditshare_db_pool_connections_open", {}), 1);
   EXPECT_GE(Sample(text, "creditshare_db_pool_wait_seconds_count", {}), 8);
   EXPECT_EQ(Sample(text, "creditshare_database_up", {}), 1);
-  EXPECT_EQ(text.find("bank-a"), std::string::npos) << "a member appears in a label";
+  // Members appear in one family only (their calls in flight), never with a method or outcome.
+  EXPECT_EQ(Sample(text, "creditshare_member_calls_in_flight", {{"member", "bank-a"}}), 0);
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("bank-a") != std::string::npos) {
+      EXPECT_TRUE(line.starts_with("creditshare_member_calls_in_flight{")) << "a member appears in a label: " << line;
+    }
+  }
+  EXPECT_EQ(Sample(text, "creditshare_queue_depth", {}), 0);
+  EXPECT_GE(Sample(text, "creditshare_queue_wait_seconds_count", {}), 8);
+  EXPECT_EQ(Sample(text, "creditshare_streams_open", {}), 0);
 
   // promtool (Debian package prometheus) lints the exposition: 0 clean, 3 lint problems, 1 parse error.
   const auto file = svc.pki().dir() / "metrics.txt";
