@@ -215,6 +215,7 @@ def row(label):
 echo, exp = load["echo"]["throughput"], load["exposure"]["throughput"]
 lines = [
   "# Benchmarks" + (" (smoke run: not figures to quote)" if smoke == "1" else ""), "",
+  "How the figures are produced and how to read them: [performance.md](performance.md).", "",
   f"Measured {datetime.date.today()} by `bench/run.sh` on {os.cpu_count()} cores ({cpu}), "
   f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, {platform.platform()}. "
   f"MariaDB 10.11 with InnoDB, `innodb_flush_log_at_trx_commit=1` and a {buffer_pool} buffer pool, everything on this one machine "

@@ -6,13 +6,15 @@
 #   scripts/testdb.sh stop DIR    stop the server started in DIR (by its pid) and remove DIR
 #   scripts/testdb.sh halt DIR    stop the server but keep DIR (to test an outage)
 #   scripts/testdb.sh resume DIR  start the halted server again on the same port
+#   scripts/testdb.sh freeze DIR  SIGSTOP the server: connections stay open, nothing answers (a hang)
+#   scripts/testdb.sh thaw DIR    SIGCONT it
 #
 # DIR/env holds CREDITSHARE_DB_HOST/PORT/USER/PASSWORD_FILE/NAME for the server and tests.
 # CREDITSHARE_TESTDB_BUFFER_POOL sets the InnoDB buffer pool (default 256M, plenty for tests).
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|halt|resume DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|halt|resume|freeze|thaw DIR" >&2; exit 2; }
 
 find_bin() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || true; }
 
@@ -21,6 +23,7 @@ stop_server() {
   [ -f "$pidfile" ] || return 0
   local pid; pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then
+    kill -CONT "$pid" 2>/dev/null || true  # a frozen server takes TERM only once it runs again
     kill -TERM "$pid"
     for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
@@ -104,5 +107,7 @@ ENV
     rm -f "$dir/mariadb.sock"
     run_server "$port" || start_failed
     ;;
-  *) echo "usage: $0 start|stop|halt|resume DIR" >&2; exit 2 ;;
+  freeze) kill -STOP "$(cat "$dir/mariadb.pid")" ;;
+  thaw) kill -CONT "$(cat "$dir/mariadb.pid")" ;;
+  *) echo "usage: $0 start|stop|halt|resume|freeze|thaw DIR" >&2; exit 2 ;;
 esac

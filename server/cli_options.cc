@@ -18,6 +18,13 @@ void DatabaseOptions::AddTo(CLI::App& app) {
       ->envname("CREDITSHARE_DB_POOL_SIZE")->check(CLI::Range(1, 1024))->capture_default_str();
   app.add_option("--db-acquire-timeout-ms", db.acquire_timeout, "Longest wait for a pooled connection")
       ->envname("CREDITSHARE_DB_ACQUIRE_TIMEOUT_MS")->capture_default_str();
+  app.add_option("--db-connect-timeout-s", db.connect_timeout_seconds,
+                 "Longest wait for a new database connection's handshake")
+      ->envname("CREDITSHARE_DB_CONNECT_TIMEOUT_S")->check(CLI::Range(1, 300))->capture_default_str();
+  app.add_option("--db-read-timeout-s", db.read_timeout_seconds,
+                 "Longest wait for the database to answer a statement (or take a write) before the "
+                 "connection is dropped; regulator reports and migrations use their own, longer limits")
+      ->envname("CREDITSHARE_DB_READ_TIMEOUT_S")->check(CLI::Range(1, 3600))->capture_default_str();
 }
 
 storage::DbConfig DatabaseOptions::Resolve() const {

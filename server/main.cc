@@ -94,7 +94,9 @@ int Serve(ServerConfig config, int drain_seconds) {
 }
 
 int Migrate(const ServerConfig& config) {
-  creditshare::storage::ConnectionPool pool(config.db);
+  auto db = config.db;
+  db.read_timeout_seconds = creditshare::storage::DbConfig::kBatchReadTimeoutSeconds;  // a backfill step may run long
+  creditshare::storage::ConnectionPool pool(db);
   auto conn = pool.OpenUnpooled();
   const auto applied = creditshare::storage::ApplyMigrations(*conn);
   std::cout << "schema at version " << creditshare::storage::CurrentSchemaVersion(*conn) << " (applied "

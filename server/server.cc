@@ -49,7 +49,7 @@ namespace {
 // month's scan (the statement itself stops at its call's deadline; see ReportRepository).
 storage::DbConfig ReportPoolConfig(storage::DbConfig db, int connections, std::chrono::milliseconds queue_timeout) {
   db.pool_size = connections;
-  db.read_timeout_seconds = 3600;
+  db.read_timeout_seconds = storage::DbConfig::kBatchReadTimeoutSeconds;
   db.acquire_timeout = queue_timeout;  // a report queues briefly behind another
   return db;
 }
@@ -59,6 +59,13 @@ api::GuardOptions GuardOptionsOf(const ServerConfig& config) {
   options.limits.defaults = {config.member_max_calls, config.member_max_queued, config.member_max_streams};
   for (const auto& spec : config.member_limits)
     if (auto error = api::AddMemberLimit(spec, options.limits)) throw std::runtime_error("--member-limit: " + error->message);
+  auto check = [&](const api::MemberBounds& b, const std::string& who) {
+    if (b.running > config.workers)
+      throw std::runtime_error("--member-limit " + who + ": calls=" + std::to_string(b.running) +
+                               " exceeds --workers (" + std::to_string(config.workers) + ")");
+  };
+  for (const auto& [type, b] : options.limits.by_type) check(b, std::string(domain::ToString(type)));
+  for (const auto& [code, b] : options.limits.by_member) check(b, "member=" + code);
   options.max_streams = config.max_streams;
   return options;
 }

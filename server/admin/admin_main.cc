@@ -289,8 +289,11 @@ int main(int argc, char** argv) {
       return 0;
     }
 
-    // Everything below works on the database.
-    creditshare::storage::ConnectionPool pool(database.Resolve());
+    // Everything below works on the database, as operator batch work: migrations and purges
+    // may run one statement for minutes.
+    auto db = database.Resolve();
+    db.read_timeout_seconds = creditshare::storage::DbConfig::kBatchReadTimeoutSeconds;
+    creditshare::storage::ConnectionPool pool(db);
     if (migrate->parsed()) {
       auto conn = pool.OpenUnpooled();
       const auto applied = creditshare::storage::ApplyMigrations(*conn);

@@ -21,7 +21,7 @@ Metrics::Metrics(int pool_size)
                     .Register(*registry_)),
       duration_(BuildHistogram()
                     .Name("creditshare_rpc_duration_seconds")
-                    .Help("RPC handling time, from authentication to the status, by method")
+                    .Help("RPC time from arrival (queue wait included) to the status, by method")
                     .Register(*registry_)),
       in_flight_(BuildGauge()
                      .Name("creditshare_rpc_in_flight")

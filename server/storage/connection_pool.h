@@ -25,8 +25,13 @@ struct DbConfig {
   std::string database = "creditshare";
   int pool_size = 8;
   std::chrono::milliseconds acquire_timeout{2000};
-  int connect_timeout_seconds = 5;
-  int read_timeout_seconds = 30;
+  // A database that hangs (stopped, not gone) costs a call at most these: a connection that
+  // gets no handshake, or no answer to a statement, fails as UnavailableError.
+  int connect_timeout_seconds = 3;
+  int read_timeout_seconds = 10;
+  // Work that scans or rewrites many rows in one statement (migrations, regulator reports,
+  // operator batch commands) gets this instead: its statements may rightly take minutes.
+  static constexpr int kBatchReadTimeoutSeconds = 3600;
   // Keep multi-row statements of up to Connection::kMaxCachedRows rows prepared (see PrepareRows).
   // Only for connections that run few statement shapes many times (the group-commit writers).
   bool cache_multi_row_statements = false;

@@ -95,6 +95,16 @@ void PrivateMariaDb::Resume() {
   if (r.exit_code != 0) throw std::runtime_error("cannot resume MariaDB: " + r.err);
 }
 
+void PrivateMariaDb::Freeze() {
+  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "freeze", dir_.string()});
+  if (r.exit_code != 0) throw std::runtime_error("cannot freeze MariaDB: " + r.err);
+}
+
+void PrivateMariaDb::Thaw() {
+  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "thaw", dir_.string()});
+  if (r.exit_code != 0) throw std::runtime_error("cannot thaw MariaDB: " + r.err);
+}
+
 std::string HttpGet(int port, const std::string& path) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -36,6 +36,9 @@ class PrivateMariaDb {
   storage::DbConfig config() const;
   void Halt();
   void Resume();
+  // SIGSTOP / SIGCONT: a database that hangs instead of going away.
+  void Freeze();
+  void Thaw();
 
  private:
   std::filesystem::path dir_;

@@ -123,3 +123,87 @@ TEST_F(HealthTest, ReflectionListsTheServices) {
 
 }  // namespace
 }  // namespace creditshare::testing
+
+namespace creditshare::testing {
+namespace {
+
+// A channel of `member`'s that does not retry, so a test sees each answer the server gives.
+std::shared_ptr<grpc::Channel> NoRetryChannel(TestService& svc, const std::string& member) {
+  const auto [cert, key] = svc.IssueCredentialFiles(member, member + "-no-retry");
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFileOrThrow(svc.pki().ca_file(), "CA");
+  tls.pem_private_key = ReadFileOrThrow(key, "key");
+  tls.pem_cert_chain = ReadFileOrThrow(cert, "certificate");
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  return grpc::CreateCustomChannel(svc.target(), grpc::SslCredentials(tls), args);
+}
+
+TEST(HungDatabaseTest, AStoppedDatabaseCostsSecondsNotTheServiceAndItRecoversOnItsOwn) {
+  PrivateMariaDb mariadb;
+  TestService svc(mariadb.config(), false, 10, [](ServerConfig& c) {
+    c.db.read_timeout_seconds = 2;
+    c.db.connect_timeout_seconds = 2;
+  });
+  std::vector<std::unique_ptr<v1::InquiryService::Stub>> stubs;
+  for (const char* member : {TestService::kBankA, TestService::kMicroB})
+    stubs.push_back(v1::InquiryService::NewStub(NoRetryChannel(svc, member)));
+  for (auto& stub : stubs) {
+    grpc::ClientContext context;
+    v1::GetBorrowerExposureResponse e;
+    ASSERT_TRUE(stub->GetBorrowerExposure(&context, ExposureRequest(kBorrower), &e).ok());
+  }
+  auto probe = [&](const std::string& expect, int timeout_seconds) {
+    return RunProcess({"/usr/bin/python3", SourcePath("tests/integration/grpc_probe.py"), "health", "--target",
+                       "127.0.0.1:" + std::to_string(svc.server().health_port()), "--expect", expect, "--timeout",
+                       std::to_string(timeout_seconds)})
+        .exit_code;
+  };
+
+  mariadb.Freeze();
+  const auto frozen = std::chrono::steady_clock::now();
+  // Two 200 ms health intervals without a good probe, plus the probe's own start (a Python
+  // process) on a loaded machine.
+  EXPECT_EQ(probe("NOT_SERVING", 5), 0);
+  const auto not_serving_after = std::chrono::steady_clock::now() - frozen;
+  EXPECT_LT(not_serving_after, std::chrono::seconds(5));
+
+  // Calls with a generous deadline end with UNAVAILABLE within the database timeouts (their
+  // statement's read timeout, then their audit record's: about 2 x 2 s, plus a turn in the queue),
+  // not at their deadline and not never.
+  struct Outcome {
+    grpc::Status status;
+    std::chrono::steady_clock::duration took{};
+  };
+  std::vector<Outcome> outcomes(12);
+  std::vector<std::thread> callers;
+  for (size_t i = 0; i < outcomes.size(); ++i)
+    callers.emplace_back([&, i] {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+      v1::GetBorrowerExposureResponse e;
+      const auto started = std::chrono::steady_clock::now();
+      outcomes[i].status = stubs[i % 2]->GetBorrowerExposure(&context, ExposureRequest(kBorrower), &e);
+      outcomes[i].took = std::chrono::steady_clock::now() - started;
+    });
+  for (auto& t : callers) t.join();
+  for (const auto& o : outcomes) {
+    EXPECT_EQ(o.status.error_code(), grpc::StatusCode::UNAVAILABLE) << o.status.error_message();
+    EXPECT_LT(o.took, std::chrono::seconds(12))
+        << std::chrono::duration_cast<std::chrono::milliseconds>(o.took).count() << " ms";
+  }
+
+  mariadb.Thaw();
+  EXPECT_EQ(probe("SERVING", 30), 0);
+  grpc::Status status;
+  for (int attempt = 0; attempt < 10; ++attempt) {  // a pooled connection may have died meanwhile
+    grpc::ClientContext context;
+    v1::GetBorrowerExposureResponse e;
+    status = stubs[0]->GetBorrowerExposure(&context, ExposureRequest(kBorrower), &e);
+    if (status.ok()) break;
+  }
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+}  // namespace
+}  // namespace creditshare::testing
