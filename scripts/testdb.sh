@@ -6,6 +6,7 @@
 #   scripts/testdb.sh stop DIR    stop the server started in DIR (by its pid) and remove DIR
 #   scripts/testdb.sh halt DIR    stop the server but keep DIR (to test an outage)
 #   scripts/testdb.sh resume DIR  start the halted server again on the same port
+#   scripts/testdb.sh crash DIR   SIGKILL the server (no shutdown: InnoDB recovers at resume)
 #   scripts/testdb.sh freeze DIR  SIGSTOP the server: connections stay open, nothing answers (a hang)
 #   scripts/testdb.sh thaw DIR    SIGCONT it
 #
@@ -14,7 +15,7 @@
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|halt|resume|freeze|thaw DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|halt|resume|crash|freeze|thaw DIR" >&2; exit 2; }
 
 find_bin() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || true; }
 
@@ -107,7 +108,13 @@ ENV
     rm -f "$dir/mariadb.sock"
     run_server "$port" || start_failed
     ;;
+  crash)
+    pid=$(cat "$dir/mariadb.pid")
+    kill -KILL "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    rm -f "$dir/mariadb.pid"
+    ;;
   freeze) kill -STOP "$(cat "$dir/mariadb.pid")" ;;
   thaw) kill -CONT "$(cat "$dir/mariadb.pid")" ;;
-  *) echo "usage: $0 start|stop|halt|resume|freeze|thaw DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|halt|resume|crash|freeze|thaw DIR" >&2; exit 2 ;;
 esac

@@ -95,6 +95,11 @@ void PrivateMariaDb::Resume() {
   if (r.exit_code != 0) throw std::runtime_error("cannot resume MariaDB: " + r.err);
 }
 
+void PrivateMariaDb::Crash() {
+  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "crash", dir_.string()});
+  if (r.exit_code != 0) throw std::runtime_error("cannot kill MariaDB: " + r.err);
+}
+
 void PrivateMariaDb::Freeze() {
   const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "freeze", dir_.string()});
   if (r.exit_code != 0) throw std::runtime_error("cannot freeze MariaDB: " + r.err);
@@ -395,7 +400,7 @@ std::vector<std::string> DatabaseEnv(const storage::DbConfig& db, const fs::path
 }
 
 ServerProcess::ServerProcess(const ServerConfig& c, const fs::path& log) : log_(log) {
-  std::vector<std::string> args = {CREDITSHARE_SERVER_BINARY, "--listen",       "127.0.0.1:0",    "--tls-cert",
+  std::vector<std::string> args = {CREDITSHARE_SERVER_BINARY, "--listen",       c.listen_address, "--tls-cert",
                                    c.tls_cert_file,           "--tls-key",      c.tls_key_file,   "--client-ca",
                                    c.client_ca_file,          "--drain-seconds", "2",             "--metrics-listen",
                                    "127.0.0.1:0",             "--health-listen", "127.0.0.1:0",   "--auth-cache-ms",

@@ -36,6 +36,8 @@ class PrivateMariaDb {
   storage::DbConfig config() const;
   void Halt();
   void Resume();
+  // SIGKILL: no shutdown, InnoDB recovers when Resume starts it again.
+  void Crash();
   // SIGSTOP / SIGCONT: a database that hangs instead of going away.
   void Freeze();
   void Thaw();
