@@ -255,6 +255,14 @@ double Percentile(std::vector<double>& v, double p) {
   return v[i];
 }
 
+// An open-loop burst: from `at` seconds into the measured window, `rate` calls per second for
+// `seconds`, then back to the base rate. The run reports how long latency takes to come back.
+struct Burst {
+  double rate = 0;  // 0: no burst
+  double at = 0;
+  double seconds = 0;
+};
+
 // One call in flight: its context, status, response and when it was due.
 struct AsyncCall {
   grpc::ClientContext ctx;
@@ -272,7 +280,7 @@ struct AsyncCall {
 
 int Load(const std::string& target, const std::string& ca, const std::string& members_file, const std::string& ids_file,
          const std::string& method, int concurrency, int client_threads, double duration_s, double warmup_s,
-         double rate, const std::string& label, const std::string& json_out) {
+         double rate, const std::string& label, const std::string& json_out, const Burst& burst) {
   const auto members = ReadMembers(members_file);
   const auto ids = ReadIds(ids_file);
   // One channel per member, as each lender would have.
@@ -315,6 +323,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     std::vector<double> latencies_ms;
     long errors = 0;
     std::map<int, long> errors_by_code;  // gRPC status code -> count
+    std::vector<std::pair<double, double>> timeline;  // (due, s into the measured window; latency ms), burst runs
   };
   const int lane_count = rate > 0 ? 1 : std::clamp(client_threads, 1, concurrency);
   std::vector<std::unique_ptr<Lane>> lanes;
@@ -399,6 +408,8 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       // warm-up
     } else if (call->status.ok()) {
       lane.latencies_ms.push_back(ms);
+      if (burst.rate > 0)
+        lane.timeline.emplace_back(std::chrono::duration<double>(call->intended - measured_from).count(), ms);
     } else {
       ++lane.errors;
       ++lane.errors_by_code[call->status.error_code()];
@@ -447,9 +458,13 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
         slot_free.notify_one();
       }
     });
-    for (long slot = 0;; ++slot) {
-      const auto intended = start + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(static_cast<double>(slot) / rate));
+    // Due times advance by 1/rate, at the burst's rate inside its window.
+    const double warm = std::chrono::duration<double>(measured_from - start).count();
+    double due_s = 0;  // since start
+    for (;; due_s += 1.0 / (burst.rate > 0 && due_s - warm >= burst.at && due_s - warm < burst.at + burst.seconds
+                                ? burst.rate
+                                : rate)) {
+      const auto intended = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(due_s));
       if (intended >= end) break;
       std::this_thread::sleep_until(intended);
       std::unique_lock lock(mu);
@@ -488,6 +503,35 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
          {"p99_ms", Percentile(latencies_ms, 99)},
          {"p999_ms", Percentile(latencies_ms, 99.9)}};
   for (const auto& [code, n] : errors_by_code) j["errors_by_code"][std::to_string(code)] = n;
+  if (burst.rate > 0) {
+    // Latency before the burst (the baseline), in it, and when it is back: the start of the first
+    // 100 ms bucket after the burst from which every bucket's p99 stays within twice the baseline.
+    std::vector<std::pair<double, double>> timeline;
+    for (const auto& lane : lanes) timeline.insert(timeline.end(), lane->timeline.begin(), lane->timeline.end());
+    std::vector<double> before, during;
+    std::map<long, std::vector<double>> after;  // bucket -> latencies
+    const double burst_end = burst.at + burst.seconds;
+    for (const auto& [due, ms] : timeline) {
+      if (due < burst.at) {
+        before.push_back(ms);
+      } else if (due < burst_end) {
+        during.push_back(ms);
+      } else {
+        after[static_cast<long>((due - burst_end) * 10)].push_back(ms);
+      }
+    }
+    const double baseline = Percentile(before, 99);
+    double recovered_at = -1;
+    for (auto it = after.rbegin(); it != after.rend(); ++it) {
+      if (Percentile(it->second, 99) > 2 * baseline) break;
+      recovered_at = static_cast<double>(it->first) / 10;
+    }
+    j["burst_rate"] = burst.rate;
+    j["burst_seconds"] = burst.seconds;
+    j["baseline_p99_ms"] = baseline;
+    j["burst_p99_ms"] = Percentile(during, 99);
+    j["recovery_s"] = recovered_at;  // -1: not back within the run
+  }
   std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
   std::cout << j.dump() << std::endl;
   return errors > static_cast<long>(latencies_ms.size()) / 100 ? 1 : 0;  // more than 1% errors: the run is not valid
@@ -799,6 +843,10 @@ int main(int argc, char** argv) {
   load->add_option("--warmup", warmup, "Seconds of load before measuring")->capture_default_str();
   load->add_option("--rate", rate, "Calls per second (open loop); 0 = closed loop")->capture_default_str();
   load->add_option("--label", label)->capture_default_str();
+  Burst burst;
+  load->add_option("--burst-rate", burst.rate, "Open loop: calls per second during a burst (0: none)")->capture_default_str();
+  load->add_option("--burst-at", burst.at, "Seconds into the measured window the burst starts")->capture_default_str();
+  load->add_option("--burst-seconds", burst.seconds, "How long the burst lasts")->capture_default_str();
   int client_threads = 1;
   load->add_option("--client-threads", client_threads, "Completion-queue threads of the closed loop")
       ->check(CLI::Range(1, 64))->capture_default_str();
@@ -832,8 +880,9 @@ int main(int argc, char** argv) {
   try {
     if (echo->parsed()) return EchoServer(listen, tls, max_threads);
     if (ingest->parsed()) return Ingest(target, ca, members, borrowers, ids, json_out, seed);
-    if (load->parsed()) return Load(target, ca, members, ids, method, concurrency, client_threads, duration, warmup, rate, label,
-                                      json_out);
+    if (load->parsed())
+      return Load(target, ca, members, ids, method, concurrency, client_threads, duration, warmup, rate, label, json_out,
+                  burst);
     if (dbb->parsed() || inproc->parsed()) {
       std::string pw = ReadFile(password_file);
       while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();

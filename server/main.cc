@@ -48,6 +48,10 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
                  "Bounds for a member type or member: KEY:calls=N,queued=N,streams=N with KEY bank, "
                  "consumer_finance, micro_lender, regulator or member=CODE (repeatable)")
       ->envname("CREDITSHARE_MEMBER_LIMITS")->delimiter(';');
+  app.add_option("--grpc-memory-mb", c.grpc_memory_mb,
+                 "Memory gRPC may hold for calls' messages, all calls together (a message of up to 4 MB is "
+                 "buffered whole before it is handled or refused)")
+      ->envname("CREDITSHARE_GRPC_MEMORY_MB")->check(CLI::Range(16, 65536))->capture_default_str();
   app.add_option("--stream-idle-timeout-ms", c.stream_idle_timeout,
                  "A bulk stream that sends nothing and waits for no answer this long is closed")
       ->envname("CREDITSHARE_STREAM_IDLE_TIMEOUT_MS")->check(CLI::Range(100, 3600000))->capture_default_str();

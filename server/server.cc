@@ -221,6 +221,10 @@ void Server::Start() {
   // reflection.
   grpc::ResourceQuota quota("creditshare");
   quota.SetMaxThreads(kSyncThreads);
+  // What gRPC may buffer, all calls together: a message is buffered whole before the size limit
+  // refuses it, so without this six 100 MB messages at once took 600 MB.
+  quota.Resize(static_cast<std::size_t>(config_.grpc_memory_mb) << 20);
+  builder.SetMaxReceiveMessageSize(api::kMaxMessageBytes);
   builder.SetResourceQuota(quota);
   builder.AddListeningPort(config_.listen_address, grpc::SslServerCredentials(tls), &port_);
   builder.RegisterService(&components_->reporting);

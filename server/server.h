@@ -34,6 +34,9 @@ struct ServerConfig {
   int member_max_queued = 256;
   int member_max_streams = 4;
   std::vector<std::string> member_limits;
+  // Memory gRPC may hold for calls' messages, all together; past it, transfers slow down and,
+  // under pressure, the largest transfers are refused.
+  int grpc_memory_mb = 128;
   // A bulk stream that sends nothing (and waits for no answer) this long is cancelled.
   std::chrono::milliseconds stream_idle_timeout{60000};
   // Concurrent group commits of audit and inquiry records, each on a database connection of its own.

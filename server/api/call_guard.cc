@@ -74,6 +74,12 @@ domain::Error CallGuard::Malformed(const std::string& type) {
                "the request is not a valid " + type + " message: its bytes do not parse (check the client's .proto)"};
 }
 
+domain::Error CallGuard::TooLarge(std::size_t bytes, const MethodPolicy& policy) {
+  return Error{ErrorCode::kResourceExhausted, "",
+               "the message is " + std::to_string(bytes) + " bytes; " + std::string(policy.name) + " takes at most " +
+                   std::to_string(policy.max_request_bytes) + " bytes a message"};
+}
+
 namespace {
 // The common name of the client certificate the TLS layer verified against the member CA: the
 // member's code. It keys the member's queue before the call is authenticated on a worker.

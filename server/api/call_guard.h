@@ -30,11 +30,19 @@ struct CallContext;
 
 // Who may call a method, and which business metrics its outcome moves. Checked and recorded by
 // the wrapper, not by handlers.
+// gRPC refuses any message above this before a handler sees it (it has buffered it by then; the
+// server's memory quota bounds how much it buffers at once).
+inline constexpr int kMaxMessageBytes = 4 << 20;
+// A request of a unary method is a few hundred bytes; anything near this is not a client bug
+// worth parsing.
+inline constexpr std::size_t kMaxUnaryRequestBytes = 64 << 10;
+
 struct MethodPolicy {
   std::string_view name;
   bool lenders = false;
   bool regulators = false;
   void (*record_business)(metrics::Metrics&, const CallContext&, grpc::StatusCode) = nullptr;
+  std::size_t max_request_bytes = kMaxUnaryRequestBytes;  // streams: per message
 };
 
 // One call as the wrapper sees it. Handlers add what they learn (purpose, consent, borrower
@@ -91,7 +99,8 @@ class CallGuard {
     auto* reactor = context->DefaultReactor();
     Submit(
         context, policy,
-        [raw_request, raw_response, body = std::move(body)](CallContext& call) -> domain::MaybeError {
+        [raw_request, raw_response, &policy, body = std::move(body)](CallContext& call) -> domain::MaybeError {
+          if (raw_request->Length() > policy.max_request_bytes) return TooLarge(raw_request->Length(), policy);
           Request request;
           if (!ParseMessage(*raw_request, &request)) return Malformed(Request::descriptor()->full_name());
           Response response;
@@ -111,7 +120,8 @@ class CallGuard {
     auto* stream = new ServerStream();
     StartStream(
         context, policy,
-        [stream, raw = grpc::ByteBuffer(*raw_request), body = std::move(body)](CallContext& call) -> domain::MaybeError {
+        [stream, raw = grpc::ByteBuffer(*raw_request), &policy, body = std::move(body)](CallContext& call) -> domain::MaybeError {
+          if (raw.Length() > policy.max_request_bytes) return TooLarge(raw.Length(), policy);
           Request request;
           if (!ParseMessage(raw, &request)) return Malformed(Request::descriptor()->full_name());
           return body(call, &request, *stream);
@@ -133,6 +143,8 @@ class CallGuard {
 
   // The answer to bytes that are not a `type` message.
   static domain::Error Malformed(const std::string& type);
+  // The answer to a message larger than its method takes.
+  static domain::Error TooLarge(std::size_t bytes, const MethodPolicy& policy);
 
   // Returns once every stream thread has ended (after the server stopped taking calls).
   void WaitForStreams();

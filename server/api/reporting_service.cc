@@ -48,7 +48,7 @@ void RecordBulk(metrics::Metrics& m, const CallContext& call, grpc::StatusCode) 
 }
 
 constexpr MethodPolicy kBulkReportCreditLines{"BulkReportCreditLines", /*lenders=*/true, /*regulators=*/false,
-                                              RecordBulk};
+                                              RecordBulk, /*max_request_bytes=*/kMaxMessageBytes};
 constexpr int kMaxRecordsPerMessage = 1000;
 
 // A validated report ready to apply, or the reason it cannot be.
@@ -269,6 +269,10 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImp
       {
         std::lock_guard lock(mu);
         last_activity = std::chrono::steady_clock::now();
+      }
+      if (raw.Length() > kBulkReportCreditLines.max_request_bytes) {
+        error = CallGuard::TooLarge(raw.Length(), kBulkReportCreditLines);
+        break;
       }
       v1::BulkReportCreditLinesRequest chunk;
       if (!ParseMessage(raw, &chunk)) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <chrono>
 #include <latch>
 #include <memory>
@@ -326,6 +327,76 @@ TEST(ServingTest, AMalformedChunkMidStreamEndsItWithInvalidArgumentAfterAnswerin
   EXPECT_NE(answer.status.error_message().find("chunk 2"), std::string::npos) << answer.status.error_message();
   EXPECT_EQ(answer.responses, 1);  // the first chunk's answer
   EXPECT_EQ(svc.db().Count("credit_lines"), 1);
+}
+
+}  // namespace
+}  // namespace creditshare::testing
+
+namespace creditshare::testing {
+namespace {
+
+long PeakRssMb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6)) / 1024;
+  return -1;
+}
+
+TEST(ServingMemoryTest, SixHundredMegabyteMessagesAtOnceLeaveTheServerUnderItsMemoryBound) {
+  TestService svc;
+  ServerProcess server(svc.server_config(), svc.pki().dir() / "memory.log");
+  const int port = server.WaitForPort(std::chrono::seconds(20));
+  ASSERT_GT(port, 0) << server.Log();
+  auto [cert, key] = svc.IssueCredentialFiles(TestService::kBankA, "memory");
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFileOrThrow(svc.pki().ca_file(), "CA");
+  tls.pem_private_key = ReadFileOrThrow(key, "key");
+  tls.pem_cert_chain = ReadFileOrThrow(cert, "certificate");
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, -1);
+  const long before = PeakRssMb(server.pid());
+  const std::string big(100 << 20, 'x');
+  std::vector<std::thread> senders;
+  std::vector<grpc::Status> statuses(6);
+  for (int i = 0; i < 6; ++i)
+    senders.emplace_back([&, i] {
+      grpc::ChannelArguments a = args;
+      a.SetInt("sender", i);  // a connection each
+      auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port), grpc::SslCredentials(tls), a);
+      statuses[i] = RawExchange(channel, "/creditshare.v1.ReportingService/ReportCreditLine", {big}).status;
+    });
+  for (auto& t : senders) t.join();
+  const long peak = PeakRssMb(server.pid());
+  for (const auto& s : statuses)
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  // The bound: --grpc-memory-mb (128) of buffers plus the server's own memory.
+  EXPECT_LT(peak, 300) << "peak RSS " << peak << " MB (before: " << before << " MB)";
+  // And it still serves.
+  client::ClientOptions o;
+  o.target = "127.0.0.1:" + std::to_string(port);
+  o.ca_file = svc.pki().ca_file();
+  o.cert_file = cert;
+  o.key_file = key;
+  client::Client after(o);
+  v1::GetBorrowerExposureResponse e;
+  const auto st = after.GetBorrowerExposure(ExposureRequest(kBorrower), &e);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+}
+
+TEST(ServingMemoryTest, AUnaryRequestAboveItsMethodsLimitIsRefusedUnreadAndRecorded) {
+  TestService svc;
+  v1::ReportCreditLineRequest request = LineRequest("big-1", "BIG-1", kBorrower, 1000, 10);
+  request.mutable_line()->set_account_reference(std::string(100 << 10, 'A'));  // 100 KiB
+  const auto answer = RawExchange(svc.ClientFor(TestService::kBankA).channel(),
+                                  "/creditshare.v1.ReportingService/ReportCreditLine", {request.SerializeAsString()});
+  EXPECT_EQ(answer.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << answer.status.error_message();
+  EXPECT_NE(answer.status.error_message().find("takes at most 65536 bytes"), std::string::npos)
+      << answer.status.error_message();
+  EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'ReportCreditLine' AND result_code = 8 AND request_id = '" +
+                           answer.request_id + "'"),
+            1);
+  EXPECT_EQ(svc.db().Count("credit_lines"), 0);
 }
 
 }  // namespace
