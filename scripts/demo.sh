@@ -102,6 +102,17 @@ echo "A currency that is not an active ISO 4217 code is refused, and nothing is 
 as_member tj-bank report --account-ref TJB-0009 --resident-id $borrower --product credit_card --currency ZZZ \
   --limit 1000 --opened 2024-03-01 --status open --as-of 2026-10-31 || true
 
+step "An independent client (Python grpcio) sends bytes that are no request: answered, logged and audited"
+probe() {
+  local m=$1 mode=$2; shift 2
+  /usr/bin/python3 "$root/tests/integration/grpc_probe.py" "$mode" --target "localhost:$port" --ca "$work/pki/ca.crt" \
+    --cert "$work/creds/$m.crt" --key "$work/creds/$m.key" "$@"
+}
+probe bohai-cf raw --method /creditshare.v1.InquiryService/GetBorrowerExposure --hex 0affffffff0f
+
+step "A burst of 200 exposure calls at once from one lender waits in its queue: every one answered, none refused"
+probe weili-micro burst --calls 200 --resident-id $borrower --timeout 60
+
 step "A late report reveals that TJB-0001 was 35 days past due in September (history: 2N)"
 as_member tj-bank report --account-ref TJB-0001 --resident-id $borrower --product credit_card \
   --limit 50000 --balance 8200.50 --opened 2024-03-01 --status open --as-of 2026-09-30 --dpd 35 --overdue 500 \

@@ -4,9 +4,14 @@ the standard grpc.health.v1 and grpc.reflection.v1alpha protos (Debian's grpc-pr
 
   grpc_probe.py health --target H:P [--ca F --cert F --key F] [--service S] --expect SERVING --timeout 10
   grpc_probe.py services --target H:P --ca F --cert F --key F
+  grpc_probe.py raw --target H:P --ca F --cert F --key F --method /pkg.Service/Method --hex BYTES
+  grpc_probe.py burst --target H:P --ca F --cert F --key F --calls N --resident-id ID
 
 health: polls Check until the status equals --expect (exit 0) or the timeout passes (exit 1).
 services: lists the services the server's reflection reports, one per line.
+raw: sends BYTES as the request of a unary method and prints the status code and message.
+burst: starts N GetBorrowerExposure calls at once (stubs generated from the repository's protos)
+  and prints how many ended with each status code.
 """
 import argparse
 import importlib
@@ -69,9 +74,45 @@ def services(args):
     return 0
 
 
+def raw(args):
+    call = channel(args).unary_unary(args.method)  # no serializers: bytes in, bytes out
+    try:
+        call(bytes.fromhex(args.hex), timeout=args.timeout)
+        print("OK")
+    except grpc.RpcError as e:
+        print("%s: %s" % (e.code().name, e.details()))
+    return 0
+
+
+def burst(args):
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "proto")
+    scratch = tempfile.mkdtemp(prefix="creditshare-probe-")
+    protos = [os.path.join("creditshare", "v1", f) for f in os.listdir(os.path.join(root, "creditshare", "v1"))]
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", root, "--python_out", scratch,
+                    "--grpc_python_out", scratch] + protos, check=True)
+    sys.path.insert(0, scratch)
+    pb2 = importlib.import_module("creditshare.v1.inquiry_service_pb2")
+    pb2_grpc = importlib.import_module("creditshare.v1.inquiry_service_pb2_grpc")
+    common = importlib.import_module("creditshare.v1.common_pb2")
+    stub = pb2_grpc.InquiryServiceStub(channel(args))
+    request = pb2.GetBorrowerExposureRequest(resident_id=args.resident_id, purpose=common.PURPOSE_LOAN_APPROVAL,
+                                             consent_reference="DEMO-BURST")
+    futures = [stub.GetBorrowerExposure.future(request, timeout=args.timeout) for _ in range(args.calls)]
+    codes = {}
+    for f in futures:
+        name = f.code().name
+        codes[name] = codes.get(name, 0) + 1
+    print("%d calls in flight at once: %s" % (args.calls, ", ".join("%d %s" % (n, c) for c, n in sorted(codes.items()))))
+    return 0 if codes.get("OK", 0) == args.calls else 1
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["health", "services"])
+    p.add_argument("mode", choices=["health", "services", "raw", "burst"])
+    p.add_argument("--method")
+    p.add_argument("--hex", default="")
+    p.add_argument("--calls", type=int, default=100)
+    p.add_argument("--resident-id")
     p.add_argument("--target", required=True)
     p.add_argument("--ca")
     p.add_argument("--cert")
@@ -80,7 +121,7 @@ def main():
     p.add_argument("--expect", default="SERVING")
     p.add_argument("--timeout", type=float, default=10)
     args = p.parse_args()
-    return health(args) if args.mode == "health" else services(args)
+    return {"health": health, "services": services, "raw": raw, "burst": burst}[args.mode](args)
 
 
 if __name__ == "__main__":
