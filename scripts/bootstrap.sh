@@ -9,6 +9,7 @@ PACKAGES=(
   libmysqlcppconn-dev libboost-dev mariadb-server mariadb-client
   libssl-dev libgtest-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev
   python3-grpcio python3-grpc-tools grpc-proto python3-yaml
+  clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: clang, libFuzzer and the sanitizers, llvm-symbolizer
 )
 # Installed without recommends: only promtool is wanted from it (metrics lint in the tests).
 PACKAGES_NO_RECOMMENDS=(prometheus)

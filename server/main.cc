@@ -52,8 +52,13 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
                  "Memory gRPC may hold for calls' messages, all calls together (a message of up to 4 MB is "
                  "buffered whole before it is handled or refused)")
       ->envname("CREDITSHARE_GRPC_MEMORY_MB")->check(CLI::Range(16, 65536))->capture_default_str();
+  app.add_option("--keepalive-ms", c.keepalive, "Ping a connection that has been quiet this long")
+      ->envname("CREDITSHARE_KEEPALIVE_MS")->check(CLI::Range(1000, 7200000))->capture_default_str();
+  app.add_option("--keepalive-timeout-ms", c.keepalive_timeout,
+                 "Close a connection that does not answer a ping within this time (its calls are cancelled)")
+      ->envname("CREDITSHARE_KEEPALIVE_TIMEOUT_MS")->check(CLI::Range(1000, 600000))->capture_default_str();
   app.add_option("--stream-idle-timeout-ms", c.stream_idle_timeout,
-                 "A bulk stream that sends nothing and waits for no answer this long is closed")
+                 "A bulk stream that sends nothing and waits for no answer this long is closed; a stream whose client takes no answer this long is cancelled")
       ->envname("CREDITSHARE_STREAM_IDLE_TIMEOUT_MS")->check(CLI::Range(100, 3600000))->capture_default_str();
   app.add_option("--group-commit-writers", c.group_commit_writers,
                  "Database connections that group-commit audit and inquiry records (besides the pool)")

@@ -67,6 +67,7 @@ api::GuardOptions GuardOptionsOf(const ServerConfig& config) {
   for (const auto& [type, b] : options.limits.by_type) check(b, std::string(domain::ToString(type)));
   for (const auto& [code, b] : options.limits.by_member) check(b, "member=" + code);
   options.max_streams = config.max_streams;
+  options.stream_write_timeout = config.stream_idle_timeout;
   return options;
 }
 
@@ -225,6 +226,13 @@ void Server::Start() {
   // refuses it, so without this six 100 MB messages at once took 600 MB.
   quota.Resize(static_cast<std::size_t>(config_.grpc_memory_mb) << 20);
   builder.SetMaxReceiveMessageSize(api::kMaxMessageBytes);
+  // A connection quiet for the keepalive time is pinged; one that does not answer within the
+  // timeout is closed and its calls cancelled (a client gone without a FIN holds no stream).
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(config_.keepalive.count()));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, static_cast<int>(config_.keepalive_timeout.count()));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // The client library pings every 30 s: accept pings that often without calling them abuse.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.SetResourceQuota(quota);
   builder.AddListeningPort(config_.listen_address, grpc::SslServerCredentials(tls), &port_);
   builder.RegisterService(&components_->reporting);

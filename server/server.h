@@ -37,6 +37,9 @@ struct ServerConfig {
   // Memory gRPC may hold for calls' messages, all together; past it, transfers slow down and,
   // under pressure, the largest transfers are refused.
   int grpc_memory_mb = 128;
+  // Connections quiet this long are pinged; one that does not answer the ping in time is closed.
+  std::chrono::milliseconds keepalive{60000};
+  std::chrono::milliseconds keepalive_timeout{20000};
   // A bulk stream that sends nothing (and waits for no answer) this long is cancelled.
   std::chrono::milliseconds stream_idle_timeout{60000};
   // Concurrent group commits of audit and inquiry records, each on a database connection of its own.

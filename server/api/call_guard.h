@@ -69,6 +69,8 @@ std::string_view CodeName(grpc::StatusCode code);
 struct GuardOptions {
   MemberLimits limits;
   int max_streams = 64;  // open streams, all members together (each has a thread of its own)
+  // A stream whose client takes no answer for this long is cancelled.
+  std::chrono::milliseconds stream_write_timeout{60000};
 };
 
 // The one wrapper every RPC goes through: request id, parsing, the queue (unary calls) or a
@@ -117,7 +119,7 @@ class CallGuard {
   grpc::ServerWriteReactor<grpc::ByteBuffer>* ServerStreaming(grpc::CallbackServerContext* context,
                                                                const grpc::ByteBuffer* raw_request,
                                                                const MethodPolicy& policy, Body body) {
-    auto* stream = new ServerStream();
+    auto* stream = new ServerStream(context, options_.stream_write_timeout);
     StartStream(
         context, policy,
         [stream, raw = grpc::ByteBuffer(*raw_request), &policy, body = std::move(body)](CallContext& call) -> domain::MaybeError {
@@ -134,7 +136,7 @@ class CallGuard {
   template <typename Body>
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Bidi(grpc::CallbackServerContext* context,
                                                                      const MethodPolicy& policy, Body body) {
-    auto* stream = new BidiStream();
+    auto* stream = new BidiStream(context, options_.stream_write_timeout);
     StartStream(
         context, policy, [stream, body = std::move(body)](CallContext& call) { return body(call, *stream); },
         [stream](const grpc::Status& status) { stream->End(status); });

@@ -1,5 +1,7 @@
 #include "api/proto_mapping.h"
 
+#include <charconv>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -206,10 +208,14 @@ domain::Result<Page> ParsePage(int page_size, const std::string& page_token, cha
   if (page_size < 0 || page_size > 1000) return Error::InvalidArgument("page_size", "must be between 0 and 1000");
   if (page_size > 0) page.size = page_size;
   if (!page_token.empty()) {
-    const bool digits = page_token.size() > 1 && page_token.size() <= 21 &&
-                        std::all_of(page_token.begin() + 1, page_token.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (page_token[0] != tag || !digits) return Error::InvalidArgument("page_token", "is not a token this list returned");
-    page.cursor = std::stoull(page_token.substr(1));
+    // A cursor is a 64-bit row id; digits beyond its range (found by the request fuzzer) are as
+    // foreign as letters.
+    const char* first = page_token.data() + 1;
+    const char* last = page_token.data() + page_token.size();
+    const bool digits = page_token.size() > 1 && std::all_of(first, last, [](char c) { return c >= '0' && c <= '9'; });
+    const auto [end, ec] = digits ? std::from_chars(first, last, page.cursor) : std::from_chars_result{first, std::errc::invalid_argument};
+    if (page_token[0] != tag || ec != std::errc() || end != last)
+      return Error::InvalidArgument("page_token", "is not a token this list returned");
   }
   return page;
 }

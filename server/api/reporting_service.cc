@@ -331,6 +331,12 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImp
     }  // joins the writer: every chunk read was committed (or refused) and answered, or the client left
     if (failure) std::rethrow_exception(failure);
     if (idle) call.dropped = "stream_idle";
+    if (stream.slow_reader()) {
+      call.dropped = "slow_reader";
+      return domain::Error{domain::ErrorCode::kUnavailable, "",
+                           "the client took no answer for " + std::to_string(deps_.stream_idle_timeout.count()) +
+                               " ms and the stream was cancelled"};
+    }
     if (idle)
       return domain::Error{domain::ErrorCode::kUnavailable, "",
                            "the stream sent nothing for " + std::to_string(deps_.stream_idle_timeout.count()) +

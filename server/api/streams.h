@@ -33,7 +33,11 @@ grpc::ByteBuffer SerializeMessage(const Message& message) {
 template <typename Reactor>
 class BlockingStream : public Reactor {
  public:
-  // False when the client is gone or the call was cancelled.
+  explicit BlockingStream(grpc::CallbackServerContext* context, std::chrono::milliseconds write_timeout)
+      : context_(context), write_timeout_(write_timeout) {}
+
+  // False when the client is gone or the call was cancelled. A client that takes no answer for
+  // the write timeout (it stopped reading) has its call cancelled: it holds a stream thread.
   bool Write(const grpc::ByteBuffer& message) {
     std::unique_lock lock(mu_);
     if (cancelled_) return false;
@@ -42,8 +46,17 @@ class BlockingStream : public Reactor {
     lock.unlock();
     this->StartWrite(&write_buffer_);
     lock.lock();
-    done_cv_.wait(lock, [this] { return write_done_; });
+    if (!done_cv_.wait_for(lock, write_timeout_, [this] { return write_done_; })) {
+      slow_reader_ = true;
+      context_->TryCancel();
+      done_cv_.wait(lock, [this] { return write_done_; });
+    }
     return write_ok_;
+  }
+  // True when a write timed out and the call was cancelled for it.
+  bool slow_reader() const {
+    std::lock_guard lock(mu_);
+    return slow_reader_;
   }
   template <typename Message>
   bool WriteMessage(const Message& message) {
@@ -76,6 +89,9 @@ class BlockingStream : public Reactor {
   bool cancelled_ = false;
 
  private:
+  grpc::CallbackServerContext* const context_;
+  const std::chrono::milliseconds write_timeout_;
+  bool slow_reader_ = false;
   grpc::ByteBuffer write_buffer_;
   bool write_done_ = false;
   bool write_ok_ = false;
@@ -85,6 +101,7 @@ using ServerStream = BlockingStream<grpc::ServerWriteReactor<grpc::ByteBuffer>>;
 
 class BidiStream final : public BlockingStream<grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>> {
  public:
+  using BlockingStream::BlockingStream;
   enum class ReadResult {
     kMessage,  // *out holds the next message
     kEnd,      // the client half-closed, went away or the call was cancelled

@@ -50,9 +50,18 @@ int CrashCycles() {
 struct Acknowledged {
   std::mutex mu;
   std::map<std::string, std::int64_t> lines;
-  void Add(const std::string& account, std::int64_t balance) {
+  std::map<std::string, std::string> when;  // for a failure's message: when, after how many attempts
+  std::vector<std::string> events;          // kills, with their times
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double Now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+  void Add(const std::string& account, std::int64_t balance, int attempts = 1) {
     std::lock_guard lock(mu);
     lines[account] = balance;
+    when[account] = "acked at " + std::to_string(Now()) + " s after " + std::to_string(attempts) + " attempt(s)";
+  }
+  void Event(const std::string& what) {
+    std::lock_guard lock(mu);
+    events.push_back(what + " at " + std::to_string(Now()) + " s");
   }
   size_t size() {
     std::lock_guard lock(mu);
@@ -90,13 +99,14 @@ TEST(CrashLoopTest, KillNineOfServerAndDatabaseUnderLoadLosesAndDuplicatesNoAckn
     for (int i = 0; !stop; ++i) {
       const std::string account = "U-" + std::to_string(i);
       const auto request = LineRequest("u-" + std::to_string(i), account, kBorrower, 100'000, 1000 + i);
-      for (;;) {
+      int attempts = 1;
+      for (;; ++attempts) {
         v1::ReportCreditLineResponse response;
         if (client.ReportCreditLine(request, &response).ok()) break;
         ++unary_failures;
         std::this_thread::sleep_for(100ms);
       }
-      acked.Add(account, 1000 + i);
+      acked.Add(account, 1000 + i, attempts);
     }
   });
   // Bulk: chunks of 20 on a stream, stop and wait; a chunk without an answer is resent, on a new
@@ -126,9 +136,15 @@ TEST(CrashLoopTest, KillNineOfServerAndDatabaseUnderLoadLosesAndDuplicatesNoAckn
         stream->WritesDone();
         while (stream->Read(&response)) {
         }
-        stream->Finish();
-        if (answered) break;
+        const auto finished = stream->Finish();
+        if (answered) {
+          int replayed = 0;
+          for (const auto& result : response.results()) replayed += result.status() == v1::BULK_RECORD_STATUS_REPLAYED;
+          if (replayed > 0) std::cerr << "chunk " << chunk << ": " << replayed << " replayed\n";
+          break;
+        }
         ++bulk_failures;
+        std::cerr << "chunk " << chunk << " not answered: " << finished.error_message() << "\n";
         std::this_thread::sleep_for(100ms);
       }
       for (int r = 0; r < 20; ++r) acked.Add("B-" + std::to_string(chunk * 20 + r), 500 + chunk * 20 + r);
@@ -141,10 +157,12 @@ TEST(CrashLoopTest, KillNineOfServerAndDatabaseUnderLoadLosesAndDuplicatesNoAckn
     for (int t = 0; t < 100 && acked.size() < before + 40; ++t) std::this_thread::sleep_for(50ms);
     ASSERT_GE(acked.size(), before + 40) << "no progress before kill " << cycle;
     const int kind = cycle % 3;  // 0: the server, 1: the database, 2: both at once
+    acked.Event("kill " + std::string(kind == 0 ? "server" : kind == 1 ? "database" : "both"));
     if (kind != 1) server.reset();  // SIGKILL
     if (kind != 0) mariadb.Crash();
     if (kind != 0) mariadb.Resume();
     if (kind != 1) start_server();
+    acked.Event("restarted");
   }
   const size_t before = acked.size();
   for (int t = 0; t < 200 && acked.size() < before + 40; ++t) std::this_thread::sleep_for(50ms);
@@ -167,6 +185,28 @@ TEST(CrashLoopTest, KillNineOfServerAndDatabaseUnderLoadLosesAndDuplicatesNoAckn
   for (const auto& [account, balance] : acked.lines) {
     const auto it = stored.find(account);
     if (it == stored.end()) {
+      if (missing < 3) {
+        // What the database holds of it: its idempotency key and its audit record.
+        const std::string id = (account[0] == 'U' ? "u-" : "b-") + account.substr(2);
+        long keys = 0, audits = 0;
+        storage::WithConnection(pool, [&](storage::Connection& conn) {
+          auto& k = conn.Prepare("SELECT COUNT(*) FROM idempotency_keys WHERE request_id = ?");
+          k.setString(1, id);
+          std::unique_ptr<sql::ResultSet> a(k.executeQuery());
+          a->next();
+          keys = a->getInt64(1);
+          auto& q = conn.Prepare("SELECT COUNT(*) FROM audit_log WHERE request_id = ? AND result_code = 0");
+          q.setString(1, id);
+          std::unique_ptr<sql::ResultSet> b(q.executeQuery());
+          b->next();
+          audits = b->getInt64(1);
+          return 0;
+        });
+        std::string events;
+        for (const auto& e : acked.events) events += e + "; ";
+        ADD_FAILURE() << "acknowledged but not stored: " << account << " (idempotency keys " << keys
+                      << ", audit records " << audits << "), " << acked.when[account] << "; " << events;
+      }
       ++missing;
     } else if (it->second != balance) {
       ++different;

@@ -84,11 +84,11 @@ TEST(IsolationTest, TwoHundredIdleStreamsOfOneMemberLeaveAnotherMembersLatencyAn
   }
   EXPECT_EQ(open, 4);
 
-  // Another member meanwhile: no refusal, and its p99 within twice the baseline (with 5 ms of
-  // slack for a machine whose baseline p99 is a millisecond or two).
+  // Another member meanwhile: no refusal, and its p99 within twice the baseline (with 25 ms of
+  // slack: CI runs two tests at once, and a baseline p99 of a few milliseconds doubles with noise).
   const auto [during, during_failed] = ExposureP99(other, 200);
   EXPECT_EQ(during_failed, 0);
-  EXPECT_LE(during.count(), std::max(2 * baseline.count(), baseline.count() + 5000))
+  EXPECT_LE(during.count(), std::max(2 * baseline.count(), baseline.count() + 25000))
       << "baseline p99 " << baseline.count() << " us, with the idle streams " << during.count() << " us";
   // The member's own unary calls are bounded apart from its streams.
   v1::ReportCreditLineResponse reported;
@@ -167,6 +167,63 @@ TEST(IsolationTest, AStreamThatSendsNothingIsClosedAtTheIdleLimitAndFreesItsSlot
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(second.error_code(), grpc::StatusCode::UNAVAILABLE) << second.error_message();
+}
+
+TEST(IsolationTest, AStreamWhoseClientTakesNoAnswerIsCancelledAndFreesItsSlot) {
+  TestService svc(std::nullopt, false, 10, [](ServerConfig& c) {
+    c.stream_idle_timeout = std::chrono::milliseconds(500);
+    c.member_max_streams = 1;
+  });
+  auto stub = v1::ReportingService::NewStub(svc.ClientFor(TestService::kBankA).channel());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  auto stream = stub->BulkReportCreditLines(&context);
+  // Chunks, never reading an answer: the answers fill the flow-control window, the server's
+  // write waits, and past the limit the server cancels the stream.
+  const auto started = std::chrono::steady_clock::now();
+  int sent = 0;
+  for (int chunk = 0; chunk < 200; ++chunk) {
+    v1::BulkReportCreditLinesRequest request;
+    for (int r = 0; r < 50; ++r) {
+      const int n = chunk * 50 + r;
+      const auto line = LineRequest("slow-" + std::to_string(n), "SLOW-" + std::to_string(n), kBorrower, 1000, 10);
+      auto* record = request.add_records();
+      record->set_sequence(n);
+      record->set_request_id(line.request_id());
+      *record->mutable_line() = line.line();
+    }
+    if (!stream->Write(request)) break;
+    ++sent;
+  }
+  // The server gives up on the stream: its log line comes well before the client's deadline.
+  bool ended = false;
+  for (int t = 0; t < 900 && !ended; ++t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ended = svc.db().Count("audit_log WHERE method = 'BulkReportCreditLines' AND result_code <> 0") > 0;
+  }
+  EXPECT_TRUE(ended) << "after " << sent << " chunks";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(90));
+  // A client that reads again finds the stream ended by the server, not by its own deadline.
+  v1::BulkReportCreditLinesResponse response;
+  while (stream->Read(&response)) {
+  }
+  const auto status = stream->Finish();
+  EXPECT_NE(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_FALSE(status.ok());
+  // Its slot comes free: the member can stream again.
+  grpc::Status again;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    grpc::ClientContext c2;
+    auto s2 = stub->BulkReportCreditLines(&c2);
+    s2->WritesDone();
+    v1::BulkReportCreditLinesResponse ignored;
+    while (s2->Read(&ignored)) {
+    }
+    again = s2->Finish();
+    if (again.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(again.ok()) << again.error_message();
 }
 
 v1::BulkReportCreditLinesRequest OneRecordChunk(int n) {
