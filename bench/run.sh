@@ -107,7 +107,13 @@ for _ in $(seq 1 240); do
   [ "$unsealed" -eq 0 ] && break
   sleep 0.5
 done
-load() { bench load "${common[@]}" --duration "$duration" "$@"; }
+# A run with more than 1 % errors still appears in the report (its errors column names the codes);
+# the script finishes and exits non-zero only at the end.
+failed_runs=0
+load() {
+  bench load "${common[@]}" --duration "$duration" "$@" ||
+    { echo "bench: a run had more than 1% errors: $*" >&2; failed_runs=$((failed_runs + 1)); }
+}
 echo "== closed-loop load, concurrency $concurrency" >&2
 load --target "localhost:$echo_port" --method echo --concurrency "$concurrency" --label echo
 load --target "localhost:$port" --method exposure --concurrency "$concurrency" --label exposure
@@ -213,11 +219,18 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 def ratio(a, b): return f"{a / b:.2f}" if b else "n/a"
 def at_sizes(small, big):  # a report's duration (or failure) at the loaded size, and at the scaled one if measured
   return f"{small} at {int(borrowers):,} borrowers" + (f", {big} at {int(scale_to):,} borrowers" if big else "")
+CODES = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+         "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+         "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"]
+def errors(r):
+    by = r.get("errors_by_code", {})
+    if not by: return str(r["errors"])
+    return f"{r['errors']} (" + ", ".join(f"{CODES[int(c)] if int(c) < len(CODES) else c} {n}" for c, n in sorted(by.items())) + ")"
 def row(label):
     r = load.get(label)
     if not r: return f"| {label} | – | – | – | – | – | – |"
     return (f"| {label} | {r['throughput']:.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | "
-            f"{r['p999_ms']:.2f} | {r['errors']} |")
+            f"{r['p999_ms']:.2f} | {errors(r)} |")
 echo, exp = load["echo"]["throughput"], load["exposure"]["throughput"]
 lines = [
   "# Benchmarks" + (" (smoke run: not figures to quote)" if smoke == "1" else ""), "",
@@ -281,3 +294,7 @@ lines += [
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
+if [ "$failed_runs" -gt 0 ]; then
+  echo "bench: $failed_runs run(s) had more than 1% errors (see the errors column of $out)" >&2
+  exit 1
+fi
