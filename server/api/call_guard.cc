@@ -282,6 +282,9 @@ grpc::Status CallGuard::Execute(grpc::CallbackServerContext* context, const Meth
   } catch (const std::exception& e) {
     detail = e.what();
     return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
+  } catch (...) {
+    detail = "a non-standard exception";
+    return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
   }
 }
 
@@ -298,8 +301,24 @@ void CallGuard::Complete(std::shared_ptr<CallContext> call, const MethodPolicy& 
   }
   call->audit.result_code = static_cast<int>(status.error_code());
   call->audit.latency_us = MicrosSince(call->started);
+  auto finish_once = std::make_shared<Finish>(std::move(finish));
+  try {
+    Queue(std::move(call), policy, std::move(status), std::move(detail), finish_once);
+  } catch (...) {
+    // Queueing the record failed (memory): the call is still answered, as not recorded.
+    if (*finish_once) {
+      auto f = std::move(*finish_once);
+      *finish_once = nullptr;
+      f(RetryLater(grpc::StatusCode::UNAVAILABLE, "the call could not be recorded; retry later",
+                   std::chrono::seconds(1)));
+    }
+  }
+}
+
+void CallGuard::Queue(std::shared_ptr<CallContext> call, const MethodPolicy& policy, grpc::Status status,
+                      std::string detail, std::shared_ptr<Finish> finish_once) {
   audit_.WriteAsync(call->audit, [this, call, &policy, status = std::move(status), detail = std::move(detail),
-                                  finish = std::move(finish)](const std::string& error) mutable {
+                                  finish_once](const std::string& error) mutable {
     if (error.empty()) {
       metrics_.AuditRecordsWritten(1);
     } else {
@@ -308,7 +327,11 @@ void CallGuard::Complete(std::shared_ptr<CallContext> call, const MethodPolicy& 
                           std::chrono::seconds(1));
     }
     Record(*call, policy, status, detail);
-    finish(status);
+    if (*finish_once) {
+      auto f = std::move(*finish_once);
+      *finish_once = nullptr;
+      f(status);
+    }
   });
 }
 

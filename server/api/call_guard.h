@@ -161,6 +161,8 @@ class CallGuard {
   // and `finish`; never blocks: the record is committed by the group-commit writer.
   void Complete(std::shared_ptr<CallContext> call, const MethodPolicy& policy, grpc::Status status, std::string detail,
                 Finish finish);
+  void Queue(std::shared_ptr<CallContext> call, const MethodPolicy& policy, grpc::Status status, std::string detail,
+             std::shared_ptr<Finish> finish_once);
   void Record(const CallContext& call, const MethodPolicy& policy, const grpc::Status& status,
               const std::string& detail);
   domain::MaybeError Authenticate(grpc::CallbackServerContext* context, CallContext& call);

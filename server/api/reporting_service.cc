@@ -317,13 +317,18 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImp
         if (client_gone) break;
       }
       deps_.bulk_slots->Acquire();  // back-pressure: waits while other streams use every bulk slot
-      f.committed = std::async(std::launch::async, [this, member = call.member.id, items = std::move(items)] {
-        struct Release {
-          Semaphore* slots;
-          ~Release() { slots->Release(); }
-        } release{deps_.bulk_slots};
-        return deps_.lines.ApplyBatch(member, items, deps_.clock.NowMicros());
-      });
+      try {
+        f.committed = std::async(std::launch::async, [this, member = call.member.id, items = std::move(items)] {
+          struct Release {
+            Semaphore* slots;
+            ~Release() { slots->Release(); }
+          } release{deps_.bulk_slots};
+          return deps_.lines.ApplyBatch(member, items, deps_.clock.NowMicros());
+        });
+      } catch (...) {
+        deps_.bulk_slots->Release();  // no thread for the chunk: its slot is not taken
+        throw;
+      }
       std::lock_guard lock(mu);
       queue.push_back(std::move(f));
       changed.notify_all();

@@ -31,7 +31,6 @@ void Scheduler::MaybeReady(const std::string& key, MemberQueue& m) {
 }
 
 Refused Scheduler::Submit(const std::string& member, const MemberBounds& bounds, Job job) {
-  int depth = 0;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Refused::kStopping;
@@ -43,10 +42,12 @@ Refused Scheduler::Submit(const std::string& member, const MemberBounds& bounds,
       return Refused::kMemberQueueFull;
     }
     m.jobs.push_back({std::move(job), std::chrono::steady_clock::now()});
-    depth = ++depth_;
+    const int depth = ++depth_;
     MaybeReady(member, m);
+    // Under the lock, so the gauge's last value is the queue's (set outside it, a submit's 1
+    // could land after a worker's 0).
+    if (observer_ != nullptr) observer_->OnQueueDepth(depth);
   }
-  if (observer_ != nullptr) observer_->OnQueueDepth(depth);
   return Refused::kNone;
 }
 
@@ -68,11 +69,9 @@ void Scheduler::Work() {
       ++m.running;
       depth = --depth_;
       MaybeReady(key, m);  // its next call takes its turn behind the other members'
+      if (observer_ != nullptr) observer_->OnQueueDepth(depth);
     }
-    if (observer_ != nullptr) {
-      observer_->OnQueueDepth(depth);
-      observer_->OnQueueWait(std::chrono::steady_clock::now() - q.queued_at);
-    }
+    if (observer_ != nullptr) observer_->OnQueueWait(std::chrono::steady_clock::now() - q.queued_at);
 
     const auto started = std::chrono::steady_clock::now();
     bool ran = false;

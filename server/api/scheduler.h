@@ -45,7 +45,8 @@ class Scheduler {
     std::function<bool()> cancelled;           // polled when the job is taken; may be empty
     std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
   };
-  // Told about queue changes (for metrics); must be thread-safe and must not block.
+  // Told about queue changes (for metrics); must be thread-safe and must not block (OnQueueDepth
+  // runs under the scheduler's lock).
   struct Observer {
     virtual ~Observer() = default;
     virtual void OnQueueDepth(int depth) = 0;

@@ -87,7 +87,11 @@ void GroupCommitWriter::Run() {
 void GroupCommitWriter::Finish(Pending* p, Pending::Outcome outcome, const std::string& error) {
   if (p->done) {
     const std::unique_ptr<Pending> owned(p);
-    p->done(outcome == Pending::Outcome::kCommitted ? std::string() : (error.empty() ? "refused" : error));
+    try {
+      p->done(outcome == Pending::Outcome::kCommitted ? std::string() : (error.empty() ? "refused" : error));
+    } catch (...) {
+      // The callback answers its call; one that throws must not take the writer with it.
+    }
     return;
   }
   p->outcome = outcome;
@@ -109,32 +113,40 @@ void GroupCommitWriter::Commit(const std::vector<Pending*>& batch) {
       return static_cast<int>(audits.size());
     };
   };
-  try {
-    RunTransaction(pool_, write(batch));
-    for (auto* p : batch) Finish(p, Pending::Outcome::kCommitted);
-    if (observer_) observer_(static_cast<int>(batch.size()));
-    return;
-  } catch (const UnavailableError& e) {
-    for (auto* p : batch) Finish(p, Pending::Outcome::kUnavailable, e.what());
-    return;
-  } catch (const std::exception& e) {
-    if (batch.size() == 1) {
-      Finish(batch.front(), Pending::Outcome::kFailed, e.what());
-      return;
+  // Only the transaction is inside the try: a record is finished exactly once, after its outcome
+  // is known, whatever its callback does.
+  enum class Result { kCommitted, kUnavailable, kRefused };
+  auto attempt = [&](const std::vector<Pending*>& records, std::string* error) {
+    try {
+      RunTransaction(pool_, write(records));
+      return Result::kCommitted;
+    } catch (const UnavailableError& e) {
+      *error = e.what();
+      return Result::kUnavailable;
+    } catch (const std::exception& e) {
+      *error = e.what();
+      return Result::kRefused;
     }
+  };
+  auto finish_all = [&](const std::vector<Pending*>& records, Result result, const std::string& error) {
+    const auto outcome = result == Result::kCommitted     ? Pending::Outcome::kCommitted
+                         : result == Result::kUnavailable ? Pending::Outcome::kUnavailable
+                                                          : Pending::Outcome::kFailed;
+    for (auto* p : records) Finish(p, outcome, error);
+    if (result == Result::kCommitted && observer_) observer_(static_cast<int>(records.size()));
+  };
+  std::string error;
+  const Result result = attempt(batch, &error);
+  if (result != Result::kRefused || batch.size() == 1) {
+    finish_all(batch, result, error);
+    return;
   }
   // The database refused the batch for something in it: write each record on its own so one
   // bad record fails only its own call.
   for (auto* p : batch) {
-    try {
-      RunTransaction(pool_, write({p}));
-      Finish(p, Pending::Outcome::kCommitted);
-      if (observer_) observer_(1);
-    } catch (const UnavailableError& e) {
-      Finish(p, Pending::Outcome::kUnavailable, e.what());
-    } catch (const std::exception& e) {
-      Finish(p, Pending::Outcome::kFailed, e.what());
-    }
+    std::string one_error;
+    const Result one = attempt({p}, &one_error);
+    finish_all({p}, one, one_error);
   }
 }
 
