@@ -233,6 +233,10 @@ void CallGuard::StartStream(grpc::CallbackServerContext* context, const MethodPo
   }).detach();
 }
 
+void CallGuard::RecordDisclosure(CallContext& call) {
+  audit_.Write(call.AuditForTransaction());  // throws UnavailableError: no message goes out unrecorded
+}
+
 void CallGuard::WaitForStreams() {
   std::unique_lock lock(mu_);
   streams_ended_.wait(lock, [this] { return stream_threads_ == 0; });

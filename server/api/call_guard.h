@@ -122,10 +122,13 @@ class CallGuard {
     auto* stream = new ServerStream(context, options_.stream_write_timeout);
     StartStream(
         context, policy,
-        [stream, raw = grpc::ByteBuffer(*raw_request), &policy, body = std::move(body)](CallContext& call) -> domain::MaybeError {
+        [this, stream, raw = grpc::ByteBuffer(*raw_request), &policy, body = std::move(body)](CallContext& call) -> domain::MaybeError {
           if (raw.Length() > policy.max_request_bytes) return TooLarge(raw.Length(), policy);
           Request request;
           if (!ParseMessage(raw, &request)) return Malformed(Request::descriptor()->full_name());
+          // A report discloses as it streams: its record is durable before the first message.
+          // Should the call fail later, a second record says how it ended.
+          stream->BeforeFirstWrite([this, &call] { RecordDisclosure(call); });
           return body(call, &request, *stream);
         },
         [stream](const grpc::Status& status) { stream->End(status); });
@@ -147,6 +150,9 @@ class CallGuard {
   static domain::Error Malformed(const std::string& type);
   // The answer to a message larger than its method takes.
   static domain::Error TooLarge(std::size_t bytes, const MethodPolicy& policy);
+
+  // Writes the call's record now (synchronously), as a successful call's.
+  void RecordDisclosure(CallContext& call);
 
   // Returns once every stream thread has ended (after the server stopped taking calls).
   void WaitForStreams();

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 namespace creditshare::api {
@@ -39,6 +40,12 @@ class BlockingStream : public Reactor {
   // False when the client is gone or the call was cancelled. A client that takes no answer for
   // the write timeout (it stopped reading) has its call cancelled: it holds a stream thread.
   bool Write(const grpc::ByteBuffer& message) {
+    if (before_first_write_) {
+      // May throw (the database cannot take the record): then nothing is written.
+      auto hook = std::move(before_first_write_);
+      before_first_write_ = nullptr;
+      hook();
+    }
     std::unique_lock lock(mu_);
     if (cancelled_) return false;
     write_buffer_ = message;
@@ -53,6 +60,9 @@ class BlockingStream : public Reactor {
     }
     return write_ok_;
   }
+  // Runs once, on the handler's thread, before the first message goes out.
+  void BeforeFirstWrite(std::function<void()> hook) { before_first_write_ = std::move(hook); }
+
   // True when a write timed out and the call was cancelled for it.
   bool slow_reader() const {
     std::lock_guard lock(mu_);
@@ -91,6 +101,7 @@ class BlockingStream : public Reactor {
  private:
   grpc::CallbackServerContext* const context_;
   const std::chrono::milliseconds write_timeout_;
+  std::function<void()> before_first_write_;  // only the handler's thread touches it
   bool slow_reader_ = false;
   grpc::ByteBuffer write_buffer_;
   bool write_done_ = false;

@@ -401,3 +401,22 @@ TEST(ServingMemoryTest, AUnaryRequestAboveItsMethodsLimitIsRefusedUnreadAndRecor
 
 }  // namespace
 }  // namespace creditshare::testing
+
+namespace creditshare::testing {
+namespace {
+
+TEST(ServingAuditTest, AReportStreamsOnlyAfterItsRecordIsDurableAndLeavesOneRecord) {
+  TestService svc;
+  v1::GetAggregateReportRequest request;
+  request.mutable_month()->set_year(2026);
+  request.mutable_month()->set_month(10);
+  request.add_dimensions(v1::REPORT_DIMENSION_PROVINCE);
+  std::vector<v1::GetAggregateReportResponse> responses;
+  ASSERT_TRUE(svc.ClientFor(TestService::kRegulator).GetAggregateReport(request, &responses).ok());
+  ASSERT_FALSE(responses.empty());  // at least the summary
+  EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'GetAggregateReport' AND principal = 'regulator-r'"), 1);
+  EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'GetAggregateReport' AND result_code = 0"), 1);
+}
+
+}  // namespace
+}  // namespace creditshare::testing
