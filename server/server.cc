@@ -75,7 +75,6 @@ struct SchedulerMetrics final : api::Scheduler::Observer {
   explicit SchedulerMetrics(metrics::Metrics& m) : metrics(m) {}
   void OnQueueDepth(int depth) override { metrics.SetQueueDepth(depth); }
   void OnQueueWait(std::chrono::steady_clock::duration waited) override { metrics.QueueWaited(waited); }
-  void OnDropped(api::Dropped) override {}  // counted by the guard, which also counts idle streams
   metrics::Metrics& metrics;
 };
 

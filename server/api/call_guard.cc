@@ -90,22 +90,25 @@ std::string PeerCommonName(const grpc::CallbackServerContext& context) {
   return names.size() == 1 ? std::string(names.front().data(), names.front().size()) : std::string();
 }
 
-grpc::StatusCode DroppedCode(Dropped why) {
-  switch (why) {
-    case Dropped::kDeadlineExceeded: return grpc::StatusCode::DEADLINE_EXCEEDED;
-    case Dropped::kCancelled: return grpc::StatusCode::CANCELLED;
-    case Dropped::kStopping: return grpc::StatusCode::UNAVAILABLE;
-  }
-  return grpc::StatusCode::UNAVAILABLE;
-}
+// How a call dropped from the queue is answered, and its CallDropped reason.
+struct DroppedAnswer {
+  grpc::StatusCode code;
+  const char* message;
+  std::string_view reason;
+};
 
-const char* DroppedMessage(Dropped why) {
+DroppedAnswer AnswerFor(Dropped why) {
   switch (why) {
-    case Dropped::kDeadlineExceeded: return "the call's deadline passed while it waited for a worker; nothing was done";
-    case Dropped::kCancelled: return "the call was cancelled while it waited for a worker; nothing was done";
-    case Dropped::kStopping: return "the server is shutting down; nothing was done, retry (on another replica)";
+    case Dropped::kDeadlineExceeded:
+      return {grpc::StatusCode::DEADLINE_EXCEEDED,
+              "the call's deadline passed while it waited for a worker; nothing was done", "deadline_exceeded"};
+    case Dropped::kCancelled:
+      return {grpc::StatusCode::CANCELLED, "the call was cancelled while it waited for a worker; nothing was done",
+              "cancelled"};
+    case Dropped::kStopping: break;
   }
-  return "";
+  return {grpc::StatusCode::UNAVAILABLE, "the server is shutting down; nothing was done, retry (on another replica)",
+          "stopping"};
 }
 }  // namespace
 
@@ -171,10 +174,9 @@ void CallGuard::Submit(grpc::CallbackServerContext* context, const MethodPolicy&
     Complete(call, policy, std::move(status), std::move(detail), finish);
   };
   job.drop = [this, &policy, call, finish](Dropped why) {
-    call->dropped = why == Dropped::kDeadlineExceeded ? "deadline_exceeded"
-                    : why == Dropped::kCancelled      ? "cancelled"
-                                                      : "stopping";
-    Complete(call, policy, grpc::Status(DroppedCode(why), DroppedMessage(why)), "", finish);
+    const auto answer = AnswerFor(why);
+    call->dropped = answer.reason;
+    Complete(call, policy, grpc::Status(answer.code, answer.message), "", finish);
   };
   const Refused refused = scheduler_.Submit(member, bounds, std::move(job));
   if (refused == Refused::kNone) return;

@@ -69,11 +69,8 @@ domain::MaybeError AddMemberLimit(std::string_view spec, MemberLimits& limits) {
 
 std::optional<StreamAdmission::Ticket> StreamAdmission::TryAdmit(std::uint64_t member, int bound) {
   std::lock_guard lock(mu_);
-  int& open = open_[member];
-  if (open >= bound) {
-    if (open == 0) open_.erase(member);
-    return std::nullopt;
-  }
+  int& open = open_[member];  // a bound is at least 1: a member at it already has an entry
+  if (open >= bound) return std::nullopt;
   ++open;
   return Ticket(this, member);
 }

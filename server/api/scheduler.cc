@@ -77,10 +77,8 @@ void Scheduler::Work() {
     bool ran = false;
     try {
       if (q.job.deadline <= std::chrono::system_clock::now()) {
-        if (observer_ != nullptr) observer_->OnDropped(Dropped::kDeadlineExceeded);
         q.job.drop(Dropped::kDeadlineExceeded);
       } else if (q.job.cancelled && q.job.cancelled()) {
-        if (observer_ != nullptr) observer_->OnDropped(Dropped::kCancelled);
         q.job.drop(Dropped::kCancelled);
       } else {
         q.job.run();

@@ -51,7 +51,6 @@ class Scheduler {
     virtual ~Observer() = default;
     virtual void OnQueueDepth(int depth) = 0;
     virtual void OnQueueWait(std::chrono::steady_clock::duration waited) = 0;
-    virtual void OnDropped(Dropped why) = 0;
   };
 
   explicit Scheduler(Options options, Observer* observer = nullptr);
@@ -67,7 +66,6 @@ class Scheduler {
   // caller gets in RetryInfo.
   std::chrono::milliseconds EstimatedWait() const;
   int depth() const;
-  int workers() const { return options_.workers; }
 
  private:
   struct Queued {

@@ -110,6 +110,17 @@ void PrivateMariaDb::Thaw() {
   if (r.exit_code != 0) throw std::runtime_error("cannot thaw MariaDB: " + r.err);
 }
 
+std::shared_ptr<grpc::Channel> NoRetryChannel(const std::string& target, const std::string& ca_file,
+                                              const std::string& cert_file, const std::string& key_file,
+                                              grpc::ChannelArguments args) {
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ReadFileOrThrow(ca_file, "CA");
+  tls.pem_private_key = ReadFileOrThrow(key_file, "key");
+  tls.pem_cert_chain = ReadFileOrThrow(cert_file, "certificate");
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  return grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args);
+}
+
 std::string HttpGet(int port, const std::string& path) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

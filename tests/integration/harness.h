@@ -161,6 +161,12 @@ class TestService {
   std::map<std::string, std::unique_ptr<client::Client>> clients_;
 };
 
+// A channel to `target` presenting these credential files, with retries off (plus `args`), so a
+// test sees each answer the server gives.
+std::shared_ptr<grpc::Channel> NoRetryChannel(const std::string& target, const std::string& ca_file,
+                                              const std::string& cert_file, const std::string& key_file,
+                                              grpc::ChannelArguments args = {});
+
 // GET http://127.0.0.1:port/path; returns the body ("" when the request fails).
 std::string HttpGet(int port, const std::string& path);
 

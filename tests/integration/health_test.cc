@@ -130,13 +130,7 @@ namespace {
 // A channel of `member`'s that does not retry, so a test sees each answer the server gives.
 std::shared_ptr<grpc::Channel> NoRetryChannel(TestService& svc, const std::string& member) {
   const auto [cert, key] = svc.IssueCredentialFiles(member, member + "-no-retry");
-  grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = ReadFileOrThrow(svc.pki().ca_file(), "CA");
-  tls.pem_private_key = ReadFileOrThrow(key, "key");
-  tls.pem_cert_chain = ReadFileOrThrow(cert, "certificate");
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  return grpc::CreateCustomChannel(svc.target(), grpc::SslCredentials(tls), args);
+  return testing::NoRetryChannel(svc.target(), svc.pki().ca_file(), cert, key);
 }
 
 TEST(HungDatabaseTest, AStoppedDatabaseCostsSecondsNotTheServiceAndItRecoversOnItsOwn) {

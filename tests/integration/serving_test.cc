@@ -348,22 +348,17 @@ TEST(ServingMemoryTest, SixHundredMegabyteMessagesAtOnceLeaveTheServerUnderItsMe
   const int port = server.WaitForPort(std::chrono::seconds(20));
   ASSERT_GT(port, 0) << server.Log();
   auto [cert, key] = svc.IssueCredentialFiles(TestService::kBankA, "memory");
-  grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = ReadFileOrThrow(svc.pki().ca_file(), "CA");
-  tls.pem_private_key = ReadFileOrThrow(key, "key");
-  tls.pem_cert_chain = ReadFileOrThrow(cert, "certificate");
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, -1);
   const long before = PeakRssMb(server.pid());
   const std::string big(100 << 20, 'x');
   std::vector<std::thread> senders;
   std::vector<grpc::Status> statuses(6);
   for (int i = 0; i < 6; ++i)
     senders.emplace_back([&, i] {
-      grpc::ChannelArguments a = args;
-      a.SetInt("sender", i);  // a connection each
-      auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port), grpc::SslCredentials(tls), a);
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, -1);
+      args.SetInt("sender", i);  // a connection each
+      auto channel =
+          NoRetryChannel("127.0.0.1:" + std::to_string(port), svc.pki().ca_file(), cert, key, std::move(args));
       statuses[i] = RawExchange(channel, "/creditshare.v1.ReportingService/ReportCreditLine", {big}).status;
     });
   for (auto& t : senders) t.join();
