@@ -60,6 +60,15 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--stream-idle-timeout-ms", c.stream_idle_timeout,
                  "A bulk stream that sends nothing and waits for no answer this long is closed; a stream whose client takes no answer this long is cancelled")
       ->envname("CREDITSHARE_STREAM_IDLE_TIMEOUT_MS")->check(CLI::Range(100, 3600000))->capture_default_str();
+  app.add_option("--alert-poll-ms", c.alert_poll,
+                 "How often committed alerts are numbered into the feed and watchers woken (delivery latency)")
+      ->envname("CREDITSHARE_ALERT_POLL_MS")->check(CLI::Range(5, 10000))->capture_default_str();
+  app.add_option("--alert-heartbeat-ms", c.alert_heartbeat,
+                 "A WatchAlerts stream with nothing to send gets a message with its cursor this often")
+      ->envname("CREDITSHARE_ALERT_HEARTBEAT_MS")->check(CLI::Range(100, 3600000))->capture_default_str();
+  app.add_option("--alert-max-lag-ms", c.alert_max_lag,
+                 "A WatchAlerts consumer that stays behind the feed this long is ended with ABORTED (it resumes from its cursor)")
+      ->envname("CREDITSHARE_ALERT_MAX_LAG_MS")->check(CLI::Range(1000, 86400000))->capture_default_str();
   app.add_option("--group-commit-writers", c.group_commit_writers,
                  "Database connections that group-commit audit and inquiry records (besides the pool)")
       ->envname("CREDITSHARE_GROUP_COMMIT_WRITERS")->check(CLI::Range(1, 64))->capture_default_str();

@@ -12,6 +12,8 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include "api/alert_feed.h"
+#include "api/alert_service.h"
 #include "api/call_guard.h"
 #include "api/scheduler.h"
 #include "audit/audit_chain.h"
@@ -97,6 +99,11 @@ struct Server::Components {
         reservations(pool),
         disputes(pool),
         reports(report_pool),
+        alerts(pool),
+        alert_feed(alerts, clock, {config.alert_poll, 1000},
+                   [this](const storage::AlertRepository::Sequenced& s) {
+                     for (const auto& [kind, n] : s.by_kind) metrics.AlertsWritten(domain::ToString(kind), n);
+                   }),
         sealer(pool),
         authenticator(credentials, clock, config.auth_cache_ttl),
         scheduler_metrics{metrics},
@@ -109,6 +116,8 @@ struct Server::Components {
         credit(deps),
         dispute(deps),
         regulator(guard, reports, config.report_min_borrowers),
+        alert_service(guard, alerts, alert_feed, metrics, clock, &draining,
+                      {config.alert_heartbeat, config.alert_max_lag, 100}),
         scheduler({config.workers, config.queue_capacity}, &scheduler_metrics) {}
 
   security::BorrowerKeyer keyer;
@@ -124,6 +133,8 @@ struct Server::Components {
   storage::ReservationRepository reservations;
   storage::DisputeRepository disputes;
   storage::ReportRepository reports;
+  storage::AlertRepository alerts;
+  api::AlertFeed alert_feed;
   audit::Sealer sealer;
   api::Authenticator authenticator;
   SchedulerMetrics scheduler_metrics;
@@ -136,6 +147,7 @@ struct Server::Components {
   api::CreditServiceImpl credit;
   api::DisputeServiceImpl dispute;
   api::RegulatorServiceImpl regulator;
+  api::AlertServiceImpl alert_service;
   // Last: destroyed first, so no worker runs a call once the parts it uses are gone.
   api::Scheduler scheduler;
 };
@@ -144,7 +156,7 @@ namespace {
 constexpr int kSyncThreads = 4;
 constexpr const char* kServiceNames[] = {"", "creditshare.v1.ReportingService", "creditshare.v1.InquiryService",
                                          "creditshare.v1.CreditService", "creditshare.v1.DisputeService",
-                                         "creditshare.v1.RegulatorService"};
+                                         "creditshare.v1.RegulatorService", "creditshare.v1.AlertService"};
 }  // namespace
 
 Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
@@ -239,6 +251,7 @@ void Server::Start() {
   builder.RegisterService(&components_->credit);
   builder.RegisterService(&components_->dispute);
   builder.RegisterService(&components_->regulator);
+  builder.RegisterService(&components_->alert_service);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) throw std::runtime_error("cannot listen on " + config_.listen_address);
 

@@ -42,6 +42,11 @@ struct ServerConfig {
   std::chrono::milliseconds keepalive_timeout{20000};
   // A bulk stream that sends nothing (and waits for no answer) this long is cancelled.
   std::chrono::milliseconds stream_idle_timeout{60000};
+  // Post-loan monitoring: how often committed alerts are sequenced and watchers woken; a
+  // watcher's heartbeat; how long a watcher may stay behind the feed before it is ended.
+  std::chrono::milliseconds alert_poll{50};
+  std::chrono::milliseconds alert_heartbeat{30000};
+  std::chrono::milliseconds alert_max_lag{60000};
   // Concurrent group commits of audit and inquiry records, each on a database connection of its own.
   int group_commit_writers = 2;
   // Regulator reports run on connections of their own: a report scans a month of records for

@@ -54,6 +54,7 @@ grpc::Status ToStatus(const Error& e) {
     case ErrorCode::kUnauthenticated: code = grpc::StatusCode::UNAUTHENTICATED; break;
     case ErrorCode::kResourceExhausted: code = grpc::StatusCode::RESOURCE_EXHAUSTED; break;
     case ErrorCode::kUnavailable: code = grpc::StatusCode::UNAVAILABLE; break;
+    case ErrorCode::kAborted: code = grpc::StatusCode::ABORTED; break;
     case ErrorCode::kInternal: code = grpc::StatusCode::INTERNAL; break;
   }
   if (code == grpc::StatusCode::INVALID_ARGUMENT && !e.field.empty()) return BadField(e.field, e.message);

@@ -53,8 +53,8 @@ domain::Result<storage::BorrowerSnapshot> InquiryServiceImpl::Inquire(CallContex
   if (auto e = ValidateToken(q.consent_reference, kMaxConsentReferenceLength, "consent_reference")) return *e;
   call.audit.borrower_key = deps_.keyer.BorrowerKey(id.value());
 
-  const storage::InquiryRecord inquiry{call.audit.borrower_key, call.member.id,  purpose.value(),
-                                       q.consent_reference,     call.audit.method, deps_.clock.NowMicros()};
+  const storage::InquiryRecord inquiry{call.audit.borrower_key, call.member.id,    purpose.value(),
+                                       q.consent_reference,     call.audit.method, deps_.clock.NowMicros(), {}};
   const auto permit = [&](const storage::BorrowerSnapshot& s) -> domain::MaybeError {
     if (purpose.value() == domain::Purpose::kPostLoanManagement &&
         std::none_of(s.lines.begin(), s.lines.end(), [&](const auto& l) { return l.member_id == call.member.id; }))

@@ -143,6 +143,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::RestructureCreditLine(grpc::Call
     r.new_scheduled_payment_minor = request->new_scheduled_payment_minor();
     r.new_interest_rate_bps = request->new_interest_rate_bps();
     r.principal_forgiven_minor = request->principal_forgiven_minor();
+    r.now_us = deps_.clock.NowMicros();
 
     v1::RestructureCreditLineRequest canonical = *request;
     canonical.clear_request_id();

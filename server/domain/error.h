@@ -18,6 +18,7 @@ enum class ErrorCode {
   kUnauthenticated,
   kResourceExhausted,
   kUnavailable,
+  kAborted,  // the operation stopped; the client resumes it (e.g. a stream that fell behind)
   kInternal,
 };
 

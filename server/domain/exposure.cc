@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "domain/alert.h"
 #include "domain/money.h"
 
 namespace creditshare::domain {
@@ -86,22 +87,22 @@ Exposure BuildExposure(std::vector<BorrowerLine> lines, std::vector<ActiveReserv
   s.worst_status_12_months = AsString(WorstStatus(all_history, today, 12));
   s.worst_status_24_months = AsString(WorstStatus(all_history, today, 24));
 
-  // Ordinals follow the order in which other lenders' oldest lines were opened (then random
-  // reservation ids), so they carry no information about member identity.
   std::sort(lines.begin(), lines.end(), [](const BorrowerLine& a, const BorrowerLine& b) {
     return std::tie(a.line.opened_date, a.member_id, a.line.account_reference) <
            std::tie(b.line.opened_date, b.member_id, b.line.account_reference);
   });
   std::sort(reservations.begin(), reservations.end(),
             [](const ActiveReservation& a, const ActiveReservation& b) { return a.public_id < b.public_id; });
-  std::map<std::uint64_t, int> ordinals;
+  // Ordinals carry no information about member identity; alerts name lenders the same way.
+  std::vector<LenderLineKey> line_keys;
+  for (const auto& l : lines) line_keys.push_back({l.line.opened_date, l.member_id, l.line.account_reference});
+  std::vector<LenderReservationKey> reservation_keys;
+  for (const auto& r : reservations) reservation_keys.push_back({r.public_id, r.member_id});
+  const auto ordinals = LenderOrdinals(std::move(line_keys), std::move(reservation_keys), caller_member_id);
   auto ordinal = [&](std::uint64_t member) {
-    if (member == caller_member_id) return 0;
-    auto [it, inserted] = ordinals.try_emplace(member, static_cast<int>(ordinals.size()) + 1);
-    return it->second;
+    const auto it = ordinals.find(member);
+    return it == ordinals.end() ? 0 : it->second;
   };
-  for (const auto& l : lines) ordinal(l.member_id);
-  for (const auto& r : reservations) ordinal(r.member_id);
 
   out.lines.reserve(lines.size());
   for (auto& l : lines) {

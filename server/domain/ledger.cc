@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "domain/alert.h"
 #include "domain/repayment.h"
 
 namespace creditshare::domain {
@@ -130,6 +131,7 @@ Result<ReportPlan> PlanReport(const LedgerLine* stored, std::uint64_t borrower_i
                      stored->as_of_date, stored->version, plan.month_corrected};
     }
   }
+  if (plan.write_line) plan.events = LineEvents(stored ? &stored->state : nullptr, report);
   plan.episodes = NegativeEpisodes(plan.months);
   plan.retention_review = RetentionReviewDate(plan.episodes);
   return plan;

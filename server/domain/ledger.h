@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/alert_event.h"
 #include "domain/credit_line.h"
 #include "domain/date.h"
 #include "domain/error.h"
@@ -93,6 +94,7 @@ struct LedgerLine {
   Date as_of_date;
   std::int64_t version = 0;
   std::vector<MonthRecord> months;  // every monthly record, oldest first
+  MonthFacts state;                 // the facts of its current state (the report of as_of_date)
 };
 
 // kStale: older than the stored state, so only that month's record may change.
@@ -108,6 +110,9 @@ struct ReportPlan {
   std::vector<MonthRecord> months;        // the line's records after the report, oldest first
   std::vector<NegativeEpisode> episodes;  // computed from `months`
   std::optional<Date> retention_review;   // RetentionReviewDate(episodes)
+  // What the change tells other members with the borrower (LineEvents), for a report that
+  // becomes the line's current state.
+  std::vector<AlertEvent> events;
 };
 
 // Reports apply by as-of date: an older report never overwrites the line's newer current state

@@ -15,10 +15,7 @@ char MonthlyStatusCode(const LineReport& r) {
       case SettlementType::kUnspecified: return 'C';
     }
   }
-  if (r.days_past_due > 0) {
-    if (r.days_past_due > 180) return '7';
-    return static_cast<char>('1' + (r.days_past_due - 1) / 30);
-  }
+  if (r.days_past_due > 0) return static_cast<char>('0' + DelinquencyBucket(r.days_past_due));
   if (r.status == LineStatus::kChargedOff) return 'G';
   if (r.outstanding_balance_minor == 0 && r.scheduled_payment_minor == 0) return '*';
   return 'N';

@@ -17,6 +17,13 @@ inline constexpr int kHistoryMonths = 60;
 //   charged off and not past due: G; nothing owed or due: *; otherwise N.
 char MonthlyStatusCode(const LineReport& report);
 
+// The 30-day bucket of days past due: 0 when current, 1..7 for 1-30, 31-60, ..., over 180 days
+// (the digit of the monthly code).
+inline int DelinquencyBucket(int days_past_due) {
+  if (days_past_due <= 0) return 0;
+  return days_past_due > 180 ? 7 : 1 + (days_past_due - 1) / 30;
+}
+
 struct MonthStatus {
   Date month;  // first day of the month
   char code = '#';

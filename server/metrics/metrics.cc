@@ -119,7 +119,26 @@ Metrics::Metrics(int pool_size)
                                 .Name("creditshare_group_commit_records")
                                 .Help("Calls whose audit (and inquiry) records shared one group commit")
                                 .Register(*registry_)
-                                .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64})) {
+                                .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64})),
+      alerts_written_(BuildCounter()
+                          .Name("creditshare_alerts_written_total")
+                          .Help("Alerts committed to the feed (sequenced), by kind")
+                          .Register(*registry_)),
+      alerts_delivered_(BuildCounter()
+                            .Name("creditshare_alerts_delivered_total")
+                            .Help("Alerts sent to members by WatchAlerts and ListAlerts, by kind")
+                            .Register(*registry_)),
+      alert_delay_(BuildHistogram()
+                       .Name("creditshare_alert_delivery_delay_seconds")
+                       .Help("From an alert's commit to its delivery: how far consumers lag behind the feed")
+                       .Register(*registry_)
+                       .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60,
+                                                                        600, 3600, 86400})),
+      alert_streams_(BuildGauge()
+                         .Name("creditshare_alert_streams_open")
+                         .Help("WatchAlerts streams open now")
+                         .Register(*registry_)
+                         .Add({})) {
   pool_size_.Set(pool_size);
   BuildGauge()
       .Name("creditshare_build_info")
@@ -177,6 +196,14 @@ void Metrics::ReservationEvent(std::string_view result) {
   reservations_.Add({{"result", std::string(result)}}).Increment();
 }
 void Metrics::AuditRecordsWritten(int n) { audit_written_.Increment(n); }
+void Metrics::AlertsWritten(std::string_view kind, int n) {
+  alerts_written_.Add({{"kind", std::string(kind)}}).Increment(n);
+}
+void Metrics::AlertsDelivered(std::string_view kind, int n) {
+  alerts_delivered_.Add({{"kind", std::string(kind)}}).Increment(n);
+}
+void Metrics::AlertDelay(double seconds) { alert_delay_.Observe(seconds); }
+void Metrics::SetAlertStreams(int streams) { alert_streams_.Set(streams); }
 void Metrics::AuditRecordsSealed(int n) { audit_sealed_.Increment(n); }
 void Metrics::GroupCommitted(int records) { group_commit_records_.Observe(records); }
 void Metrics::SetDatabaseUp(bool up) { db_up_.Set(up ? 1 : 0); }

@@ -53,6 +53,12 @@ class Metrics final : public storage::PoolObserver {
   void GroupCommitted(int records);  // one group commit of audit and inquiry records
   void SetDatabaseUp(bool up);
   void SetActiveReservations(std::int64_t n);
+  // Post-loan monitoring, by alert kind (new_line, past_due, ...).
+  void AlertsWritten(std::string_view kind, int n);  // sequenced into the feed
+  void AlertsDelivered(std::string_view kind, int n);  // sent by WatchAlerts or ListAlerts
+  // From the alert's commit to its delivery: the consumer's lag behind the feed.
+  void AlertDelay(double seconds);
+  void SetAlertStreams(int streams);
 
   // storage::PoolObserver
   void OnAcquired(std::chrono::steady_clock::duration waited) override;
@@ -84,6 +90,10 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Gauge& pool_in_use_;
   prometheus::Histogram& pool_wait_;
   prometheus::Histogram& group_commit_records_;
+  prometheus::Family<prometheus::Counter>& alerts_written_;
+  prometheus::Family<prometheus::Counter>& alerts_delivered_;
+  prometheus::Histogram& alert_delay_;
+  prometheus::Gauge& alert_streams_;
 };
 
 }  // namespace creditshare::metrics

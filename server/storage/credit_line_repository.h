@@ -39,6 +39,7 @@ struct Restructuring {
   std::int64_t new_scheduled_payment_minor = 0;
   std::int32_t new_interest_rate_bps = 0;
   std::int64_t principal_forgiven_minor = 0;
+  std::int64_t now_us = 0;  // when the change is made (alerts it raises carry it)
 };
 
 // One record of a bulk report, validated, with its audit record prepared.

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "storage/alert_repository.h"
 #include "storage/audit_repository.h"
 #include "storage/credit_line_repository.h"
 #include "storage/line_rows.h"
@@ -56,6 +57,12 @@ domain::Result<int> CreditLineRepository::Restructure(std::uint64_t member_id, c
     count.setUInt64(1, line->second.id);
     std::unique_ptr<sql::ResultSet> rs(count.executeQuery());
     rs->next();
+    domain::AlertEvent event{domain::AlertKind::kRestructured, {}};
+    event.figures.product_type = line->second.product_type;
+    event.figures.currency = line->second.ledger.currency;
+    event.figures.amount_minor = r.principal_forgiven_minor;
+    event.figures.event_date = r.restructure_date;
+    AlertRepository::Raise(conn, member_id, {{line->second.ledger.borrower_id, event, 0}}, r.now_us);
     AuditRepository::InsertForBorrower(conn, audit(), line->second.ledger.borrower_id);
     return std::to_string(rs->getInt(1));
   });

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "domain/clock.h"
+#include "storage/alert_repository.h"
 #include "storage/audit_repository.h"
 #include "storage/public_id.h"
 
@@ -51,13 +52,17 @@ domain::Result<IdempotentOutcome> DisputeRepository::File(std::uint64_t member_i
                                                           const AuditOnChange& audit, const Encoder& encode) {
   return RunIdempotent(pool_, member_id, idempotency, "FileDispute", [&](Connection& conn) -> domain::Result<std::string> {
     auto& find = conn.Prepare(
-        "SELECT l.id, l.disputed FROM credit_lines l JOIN borrowers b ON b.id = l.borrower_id "
+        "SELECT l.id, l.disputed, l.borrower_id, l.product_type, l.currency FROM credit_lines l JOIN borrowers b ON b.id = l.borrower_id "
         "WHERE l.public_id = ? AND b.borrower_key = ? AND l.deleted_at IS NULL FOR UPDATE");
     find.setString(1, line_id);
     find.setString(2, borrower_key);
     std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
     if (!rs->next()) return Error{ErrorCode::kNotFound, "line_id", "no line with this id for this borrower"};
     const std::uint64_t line = rs->getUInt64(1);
+    domain::AlertEvent event{domain::AlertKind::kDisputeFiled, {}};
+    const std::uint64_t borrower = rs->getUInt64(3);
+    event.figures.product_type = static_cast<domain::ProductType>(rs->getInt(4));
+    event.figures.currency = rs->getString(5);
     if (rs->getBoolean(2)) return Error::FailedPrecondition("line_id", "the line already has an open dispute");
 
     DisputeRecord d;
@@ -78,6 +83,8 @@ domain::Result<IdempotentOutcome> DisputeRepository::File(std::uint64_t member_i
     insert.setInt64(6, d.due_at_us);
     insert.executeUpdate();
     SetDisputed(conn, line, true);
+    event.figures.expires_at_us = d.due_at_us;
+    AlertRepository::Raise(conn, member_id, {{borrower, event, line}}, now_us);
     AuditRepository::Insert(conn, audit());
     return encode(d);
   });

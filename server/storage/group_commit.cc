@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "storage/audit_repository.h"
+#include "storage/alert_repository.h"
 #include "storage/inquiry_repository.h"
 #include "storage/transaction.h"
 
@@ -108,7 +109,13 @@ void GroupCommitWriter::Commit(const std::vector<Pending*>& batch) {
       if (p->inquiry != nullptr) inquiries.push_back(p->inquiry);
     }
     return [audits = std::move(audits), inquiries = std::move(inquiries)](Connection& conn) -> domain::Result<int> {
-      if (!inquiries.empty()) InquiryRepository::RecordMany(conn, inquiries);
+      if (!inquiries.empty()) {
+        InquiryRepository::RecordMany(conn, inquiries);
+        std::vector<const domain::Alert*> alerts;
+        for (const auto* i : inquiries)
+          for (const auto& a : i->alerts) alerts.push_back(&a);
+        AlertRepository::Enqueue(conn, alerts);
+      }
       AuditRepository::InsertMany(conn, audits);
       return static_cast<int>(audits.size());
     };

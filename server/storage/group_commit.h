@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "domain/alert.h"
 #include "domain/audit.h"
 #include "domain/types.h"
 #include "posix_semaphore.h"
@@ -25,6 +26,8 @@ struct InquiryRecord {
   std::string consent_reference;
   std::string method;
   std::int64_t at_us = 0;
+  // What an application inquiry tells the borrower's other lenders, written with the inquiry.
+  std::vector<domain::Alert> alerts;
 };
 
 // Writes the records a call leaves behind when it changes nothing else (its audit record, and

@@ -100,11 +100,22 @@ domain::Result<BorrowerSnapshot> InquiryRepository::Inquire(
     const std::function<domain::AuditEvent()>& audit) {
   // Read committed data in one statement; the inquiry is recorded afterwards, and the caller
   // gets the data only once the record is durable.
+  domain::MemberType caller_type = domain::MemberType::kUnspecified;
   auto snapshot = WithConnection(pool_, [&](Connection& conn) {
+    caller_type = members_.Get(conn, inquiry.member_id).type;
     return ReadSnapshot(conn, inquiry.borrower_key, inquiry.member_id, inquiry.at_us);
   });
   if (auto refused = permit(snapshot)) return *refused;
-  writer_.Write(audit(), &inquiry);
+  if (!domain::IsApplicationPurpose(inquiry.purpose)) {
+    writer_.Write(audit(), &inquiry);
+    return snapshot;
+  }
+  InquiryRecord with_alerts = inquiry;
+  domain::AlertEvent event{domain::AlertKind::kApplicationInquiry, {}};
+  event.figures.purpose = inquiry.purpose;
+  with_alerts.alerts = domain::FanOut(event, inquiry.member_id, caller_type,
+                                      domain::RelationsOf(snapshot.lines, snapshot.reservations), inquiry.at_us);
+  writer_.Write(audit(), &with_alerts);
   return snapshot;
 }
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "domain/repayment.h"
+#include "storage/alert_repository.h"
 #include "storage/line_rows.h"
 #include "storage/public_id.h"
 #include "storage/sql_text.h"
@@ -227,7 +228,8 @@ std::map<std::string, LockedLine, std::less<>> LockLines(Connection& conn, std::
   std::map<std::string, LockedLine, std::less<>> out;
   if (refs.empty()) return out;
   auto stmt = conn.PrepareRows(
-      "SELECT account_reference, id, borrower_id, currency, as_of_date, version, ledger_months FROM credit_lines "
+      "SELECT account_reference, id, borrower_id, currency, as_of_date, version, ledger_months, days_past_due, "
+      "status, collections_stage, charged_off_amount_minor, product_type FROM credit_lines "
       "WHERE member_id = ? AND account_reference IN (" + Placeholders(refs.size()) + ") FOR UPDATE",
       refs.size());
   stmt->setUInt64(1, member_id);
@@ -242,6 +244,13 @@ std::map<std::string, LockedLine, std::less<>> LockLines(Connection& conn, std::
     line.ledger.as_of_date = line_rows::ReadDate(*rs, 5);
     line.ledger.version = rs->getInt64(6);
     if (!rs->isNull(7)) line.ledger.months = line_rows::UnpackMonths(rs->getString(7));
+    auto& state = line.ledger.state;
+    state.as_of_date = line.ledger.as_of_date;
+    state.days_past_due = rs->getInt(8);
+    state.status = static_cast<domain::LineStatus>(rs->getInt(9));
+    state.collections_stage = static_cast<domain::CollectionsStage>(rs->getInt(10));
+    state.charged_off_amount_minor = rs->getInt64(11);
+    line.product_type = static_cast<domain::ProductType>(rs->getInt(12));
     out.emplace(std::string(rs->getString(1)), std::move(line));
   }
   return out;
@@ -272,6 +281,10 @@ void ExecutePlans(Connection& conn, std::uint64_t member_id, std::vector<Planned
   UpdateLedgers(conn, history_only);
   UpsertMonths(conn, months);
   EndReservations(conn, member_id, created, now_us);
+  std::vector<RaisedEvent> events;
+  for (const auto& p : plans)
+    for (const auto& e : p.plan->events) events.push_back({p.borrower_id, e, 0});
+  AlertRepository::Raise(conn, member_id, events, now_us);
 }
 
 }  // namespace creditshare::storage

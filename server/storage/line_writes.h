@@ -18,6 +18,7 @@ namespace creditshare::storage {
 struct LockedLine {
   std::uint64_t id = 0;
   domain::LedgerLine ledger;
+  domain::ProductType product_type = domain::ProductType::kUnspecified;
 };
 
 // The member's lines among `account_references`, locked (FOR UPDATE), by account reference.

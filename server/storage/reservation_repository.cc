@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "storage/alert_repository.h"
 #include "storage/audit_repository.h"
 #include "storage/public_id.h"
 
@@ -81,6 +82,12 @@ domain::Result<ReservationResult> ReservationRepository::Reserve(std::uint64_t m
     insert.setInt64(9, request.now_us);
     insert.setInt64(10, request.expires_at_us);
     insert.executeUpdate();
+    domain::AlertEvent event{domain::AlertKind::kNewReservation, {}};
+    event.figures.product_type = request.credit.product_type;
+    event.figures.currency = request.credit.currency;
+    event.figures.amount_minor = request.credit.limit_minor;
+    event.figures.expires_at_us = request.expires_at_us;
+    AlertRepository::Raise(conn, member_id, {{borrower_id, event, 0}}, request.now_us);
     AuditRepository::Insert(conn, audit());
     return Encode(out);
   });

@@ -31,8 +31,11 @@ struct Line {
     auto plan = PlanReport(stored ? &*stored : nullptr, kBorrower, r, "line.");
     EXPECT_TRUE(plan.ok()) << plan.error().message;
     const auto& p = plan.value();
-    if (!stored) stored = LedgerLine{kBorrower, r.currency, r.as_of_date, 0, {}};
-    if (p.write_line) stored->as_of_date = r.as_of_date;
+    if (!stored) stored = LedgerLine{kBorrower, r.currency, r.as_of_date, 0, {}, FactsOf(r)};
+    if (p.write_line) {
+      stored->as_of_date = r.as_of_date;
+      stored->state = FactsOf(r);
+    }
     stored->version = p.result.version;
     stored->months = p.months;
     return p;
@@ -112,7 +115,7 @@ TEST(PlanReportTest, OlderReportThanTheMonthsRecordChangesNothing) {
 }
 
 TEST(PlanReportTest, RefusesAnotherBorrowerOrCurrencyForAnExistingLine) {
-  const LedgerLine stored{kBorrower, "CNY", {2026, 10, 31}, 1, {}};
+  const LedgerLine stored{kBorrower, "CNY", {2026, 10, 31}, 1, {}, {}};
   const auto other_borrower = PlanReport(&stored, kBorrower + 1, Report({2026, 11, 30}), "line.");
   ASSERT_FALSE(other_borrower.ok());
   EXPECT_EQ(other_borrower.error().code, ErrorCode::kFailedPrecondition);
