@@ -1,5 +1,6 @@
 #include "creditshare_client.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -41,7 +42,8 @@ Client::Client(const ClientOptions& options) : deadline_(options.deadline), repo
   // with exponential backoff.
   args.SetServiceConfigJSON(R"({"methodConfig": [{"name": [{"service": "creditshare.v1.ReportingService"},
       {"service": "creditshare.v1.InquiryService"}, {"service": "creditshare.v1.CreditService"},
-      {"service": "creditshare.v1.DisputeService"}, {"service": "creditshare.v1.RegulatorService"}],
+      {"service": "creditshare.v1.DisputeService"}, {"service": "creditshare.v1.RegulatorService"},
+      {"service": "creditshare.v1.AlertService"}],
     "retryPolicy": {"maxAttempts": 4, "initialBackoff": "0.2s", "maxBackoff": "2s", "backoffMultiplier": 2,
       "retryableStatusCodes": ["UNAVAILABLE"]}}]})");
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
@@ -52,6 +54,56 @@ Client::Client(const ClientOptions& options) : deadline_(options.deadline), repo
   credit_ = v1::CreditService::NewStub(channel_);
   dispute_ = v1::DisputeService::NewStub(channel_);
   regulator_ = v1::RegulatorService::NewStub(channel_);
+  alerts_ = v1::AlertService::NewStub(channel_);
+}
+
+grpc::Status Client::WatchAlerts(grpc::ClientContext& context, const v1::WatchAlertsRequest& request,
+                                 const std::function<bool(const v1::WatchAlertsResponse&)>& on_message) {
+  Prepare(context, std::chrono::milliseconds(0));  // a watch has no deadline
+  auto reader = alerts_->WatchAlerts(&context, request);
+  v1::WatchAlertsResponse message;
+  while (reader->Read(&message)) {
+    if (!on_message(message)) {
+      context.TryCancel();
+      while (reader->Read(&message)) {
+      }
+      break;
+    }
+  }
+  return reader->Finish();
+}
+
+grpc::Status Client::FollowAlerts(v1::WatchAlertsRequest request,
+                                  const std::function<bool(const v1::WatchAlertsResponse&)>& on_message,
+                                  const std::function<void(const grpc::Status&)>& on_resume) {
+  auto backoff = std::chrono::milliseconds(200);
+  for (;;) {
+    bool stopped = false, progressed = false;
+    grpc::ClientContext context;
+    const auto status = WatchAlerts(context, request, [&](const v1::WatchAlertsResponse& m) {
+      if (!m.cursor().empty()) request.set_cursor(m.cursor());
+      progressed = true;
+      stopped = !on_message(m);
+      return !stopped;
+    });
+    if (stopped) return grpc::Status::OK;
+    const auto code = status.error_code();
+    if (code != grpc::StatusCode::UNAVAILABLE && code != grpc::StatusCode::ABORTED) return status;
+    if (on_resume) on_resume(status);
+    if (progressed) backoff = std::chrono::milliseconds(200);
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+grpc::Status Client::ListAlerts(const v1::ListAlertsRequest& r, v1::ListAlertsResponse* out) {
+  return Call(*alerts_, &v1::AlertService::Stub::ListAlerts, r, out);
+}
+grpc::Status Client::GetAlertSettings(v1::AlertSettings* out) {
+  return Call(*alerts_, &v1::AlertService::Stub::GetAlertSettings, v1::GetAlertSettingsRequest(), out);
+}
+grpc::Status Client::UpdateAlertSettings(const v1::UpdateAlertSettingsRequest& r, v1::AlertSettings* out) {
+  return Call(*alerts_, &v1::AlertService::Stub::UpdateAlertSettings, r, out);
 }
 
 grpc::Status Client::ReportCreditLine(const v1::ReportCreditLineRequest& r, v1::ReportCreditLineResponse* out) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "creditshare/v1/alert_service.grpc.pb.h"
 #include "creditshare/v1/credit_service.grpc.pb.h"
 #include "creditshare/v1/dispute_service.grpc.pb.h"
 #include "creditshare/v1/inquiry_service.grpc.pb.h"
@@ -60,6 +61,22 @@ class Client {
   grpc::Status GetMultiLendingReport(const v1::GetMultiLendingReportRequest& request,
                                      std::vector<v1::GetMultiLendingReportResponse>* responses);
 
+  // Post-loan alerts. WatchAlerts runs one stream on `context` (the caller may TryCancel it from
+  // another thread) and hands every message to `on_message` (a batch of alerts, or a heartbeat
+  // with the cursor); returning false cancels the stream. Returns the stream's status.
+  grpc::Status WatchAlerts(grpc::ClientContext& context, const v1::WatchAlertsRequest& request,
+                           const std::function<bool(const v1::WatchAlertsResponse&)>& on_message);
+  // Follows alerts from `request.cursor()` until `on_message` returns false (then OK) or the
+  // stream fails for good. A stream that ends UNAVAILABLE (server restart, shutdown, network) or
+  // ABORTED (fell behind) is resumed from the last cursor received, backing off up to 5 s;
+  // `on_resume` (optional) hears of each such end.
+  grpc::Status FollowAlerts(v1::WatchAlertsRequest request,
+                            const std::function<bool(const v1::WatchAlertsResponse&)>& on_message,
+                            const std::function<void(const grpc::Status&)>& on_resume = {});
+  grpc::Status ListAlerts(const v1::ListAlertsRequest& request, v1::ListAlertsResponse* response);
+  grpc::Status GetAlertSettings(v1::AlertSettings* response);
+  grpc::Status UpdateAlertSettings(const v1::UpdateAlertSettingsRequest& request, v1::AlertSettings* response);
+
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
  private:
@@ -92,6 +109,7 @@ class Client {
   std::unique_ptr<v1::CreditService::Stub> credit_;
   std::unique_ptr<v1::DisputeService::Stub> dispute_;
   std::unique_ptr<v1::RegulatorService::Stub> regulator_;
+  std::unique_ptr<v1::AlertService::Stub> alerts_;
 };
 
 }  // namespace creditshare::client

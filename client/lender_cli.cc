@@ -5,7 +5,11 @@
 #include <CLI/CLI.hpp>
 #include <google/protobuf/util/json_util.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <cctype>
 #include <iomanip>
 #include <fstream>
@@ -114,6 +118,83 @@ int RpcFailed(const grpc::Status& status) {
   std::cerr << "creditshare: " << (code >= 0 && code <= 16 ? kNames[code] : "ERROR") << ": " << status.error_message()
             << "\n";
   return kExitRpcError;
+}
+
+// "new_line,past_due" -> ALERT_KIND_NEW_LINE, ALERT_KIND_PAST_DUE.
+std::vector<v1::AlertKind> ParseAlertKinds(const std::string& text) {
+  std::vector<v1::AlertKind> out;
+  std::istringstream in(text);
+  for (std::string name; std::getline(in, name, ',');)
+    if (!name.empty()) out.push_back(ParseEnum<v1::AlertKind>(name, "ALERT_KIND_", v1::AlertKind_Parse, "--kinds"));
+  return out;
+}
+
+// One readable line per alert: when (China time), severity, kind, your account or reservation,
+// the other lender as your exposure shows it, and the figures.
+std::string AlertLine(const v1::Alert& a) {
+  const std::time_t china = static_cast<std::time_t>(a.occurred_at_unix_micros() / 1'000'000) + 8 * 3600;
+  std::tm tm{};
+  gmtime_r(&china, &tm);
+  std::ostringstream out;
+  out << std::put_time(&tm, "%Y-%m-%d %H:%M:%S") << "  " << std::left << std::setw(8)
+      << Upper(EnumName(a.severity(), "ALERT_SEVERITY_", v1::AlertSeverity_Name<v1::AlertSeverity>)) << std::setw(20)
+      << EnumName(a.kind(), "ALERT_KIND_", v1::AlertKind_Name<v1::AlertKind>) << std::right;
+  std::string yours;
+  for (const auto& r : a.account_references()) yours += (yours.empty() ? "" : ",") + r;
+  for (const auto& r : a.reservation_ids()) yours += (yours.empty() ? "" : ",") + ("reservation " + r);
+  out << "your " << (yours.empty() ? "-" : yours) << "  ";
+  const std::string type = EnumName(a.lender_type(), "MEMBER_TYPE_", v1::MemberType_Name<v1::MemberType>);
+  out << (a.lender_ordinal() > 0 ? "lender #" + std::to_string(a.lender_ordinal()) + " (" + type + ")"
+                                 : "a " + type + " without credit to the borrower");
+  if (a.product_type() != v1::PRODUCT_TYPE_UNSPECIFIED)
+    out << "  " << EnumName(a.product_type(), "PRODUCT_TYPE_", v1::ProductType_Name<v1::ProductType>);
+  switch (a.kind()) {
+    case v1::ALERT_KIND_NEW_LINE: out << "  limit " << FormatAmount(a.amount_minor()) << " " << a.currency(); break;
+    case v1::ALERT_KIND_NEW_RESERVATION:
+      out << "  amount " << FormatAmount(a.amount_minor()) << " " << a.currency();
+      break;
+    case v1::ALERT_KIND_APPLICATION_INQUIRY:
+      out << "  purpose " << EnumName(a.purpose(), "PURPOSE_", v1::Purpose_Name<v1::Purpose>);
+      break;
+    case v1::ALERT_KIND_PAST_DUE:
+      out << "  " << a.days_past_due() << " days past due (was " << a.previous_days_past_due() << "), overdue "
+          << FormatAmount(a.overdue_amount_minor()) << " " << a.currency();
+      break;
+    case v1::ALERT_KIND_CHARGED_OFF:
+      out << "  charged off " << FormatAmount(a.amount_minor()) << " " << a.currency();
+      break;
+    case v1::ALERT_KIND_COLLECTIONS:
+      out << "  stage " << EnumName(a.collections_stage(), "COLLECTIONS_STAGE_", v1::CollectionsStage_Name<v1::CollectionsStage>);
+      break;
+    default: break;
+  }
+  out << "  cursor " << a.cursor();
+  return out.str();
+}
+
+std::string CompactJson(const google::protobuf::Message& m) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &json, opts);
+  return json;
+}
+
+// The cursor file holds one cursor; it is replaced atomically (write, fsync, rename) so a crash
+// leaves the old cursor or the new one, never a torn one.
+std::string ReadCursorFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string cursor;
+  if (in) in >> cursor;
+  return cursor;
+}
+void WriteCursorFile(const std::string& path, const std::string& cursor) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) throw std::runtime_error("cannot write " + tmp);
+  const bool ok = std::fputs((cursor + "\n").c_str(), f) >= 0 && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+  if (std::fclose(f) != 0 || !ok) throw std::runtime_error("cannot write " + tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot replace " + path);
 }
 
 // Both GetBorrowerExposureResponse and CheckNewCreditResponse carry these fields.
@@ -383,6 +464,30 @@ int main(int argc, char** argv) {
   dispute_list->add_option("--filter", filter, "open, overdue or all")
       ->check(CLI::IsMember({"open", "overdue", "all"}))->capture_default_str();
 
+  // alerts
+  auto* alerts = app.add_subcommand("alerts", "Post-loan alerts: your borrowers took credit or fell behind elsewhere");
+  alerts->require_subcommand(1);
+  auto* alerts_watch = alerts->add_subcommand(
+      "watch", "Follow alerts as they are committed; resumes by itself after a server restart");
+  std::string alert_cursor, cursor_file, alert_kinds;
+  int alert_count = 0;
+  constexpr const char* kKindsHelp =
+      "Comma-separated: new_line, new_reservation, application_inquiry, past_due, restructured, collections, "
+      "charged_off, dispute_filed";
+  auto* from_opt = alerts_watch->add_option("--from", alert_cursor, "Start after this cursor (default: the oldest alert kept)");
+  alerts_watch->add_option("--cursor-file", cursor_file,
+                           "Start after the cursor in this file and write each new cursor to it, so a restart resumes")
+      ->excludes(from_opt);
+  alerts_watch->add_option("--kinds", alert_kinds, kKindsHelp);
+  alerts_watch->add_option("--count", alert_count, "Stop after this many alerts (default: run until stopped)")
+      ->check(CLI::NonNegativeNumber);
+  auto* alerts_list = alerts->add_subcommand("list", "One page of alerts after a cursor (for polling and catch-up)");
+  alerts_list->add_option("--from", alert_cursor, "After this cursor (default: the oldest alert kept)");
+  alerts_list->add_option("--page-size", page_size, "1..1000")->capture_default_str();
+  alerts_list->add_option("--kinds", alert_kinds, kKindsHelp);
+  auto* alerts_settings = alerts->add_subcommand("settings", "The kinds of alert you receive; --kinds changes them");
+  alerts_settings->add_option("--kinds", alert_kinds, std::string(kKindsHelp) + ", or all");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -619,6 +724,58 @@ int main(int argc, char** argv) {
             out << "\n";
           }
         }
+      }
+    } else if (alerts_watch->parsed()) {
+      v1::WatchAlertsRequest req;
+      req.set_cursor(cursor_file.empty() ? alert_cursor : ReadCursorFile(cursor_file));
+      for (const auto k : ParseAlertKinds(alert_kinds)) req.add_kinds(k);
+      int seen = 0;
+      const auto st = client.FollowAlerts(
+          req,
+          [&](const v1::WatchAlertsResponse& m) {
+            for (const auto& a : m.alerts()) {
+              std::cout << (output == "json" ? CompactJson(a) : AlertLine(a)) << "\n";
+              ++seen;
+            }
+            std::cout.flush();
+            // After the alerts are out: a restart repeats at most this message, never skips one.
+            if (!cursor_file.empty() && !m.cursor().empty()) WriteCursorFile(cursor_file, m.cursor());
+            return alert_count == 0 || seen < alert_count;
+          },
+          [](const grpc::Status& s) { std::cerr << "creditshare: stream ended (" << s.error_message() << "); resuming\n"; });
+      if (!st.ok()) return RpcFailed(st);
+    } else if (alerts_list->parsed()) {
+      v1::ListAlertsRequest req;
+      req.set_cursor(alert_cursor);
+      req.set_page_size(page_size);
+      for (const auto k : ParseAlertKinds(alert_kinds)) req.add_kinds(k);
+      v1::ListAlertsResponse resp;
+      const auto st = client.ListAlerts(req, &resp);
+      if (!st.ok()) return RpcFailed(st);
+      for (const auto& a : resp.alerts()) std::cout << (output == "json" ? CompactJson(a) : AlertLine(a)) << "\n";
+      if (output != "json")
+        std::cerr << "next cursor: " << resp.next_cursor() << (resp.more() ? " (more waiting)" : "") << "\n";
+    } else if (alerts_settings->parsed()) {
+      v1::AlertSettings resp;
+      grpc::Status st;
+      if (alert_kinds.empty()) {
+        st = client.GetAlertSettings(&resp);
+      } else {
+        v1::UpdateAlertSettingsRequest req;
+        const auto kinds = alert_kinds == "all" ? std::vector<v1::AlertKind>{} : ParseAlertKinds(alert_kinds);
+        if (alert_kinds == "all")
+          for (int k = v1::AlertKind_MIN + 1; k <= v1::AlertKind_MAX; ++k) req.add_kinds(static_cast<v1::AlertKind>(k));
+        for (const auto k : kinds) req.add_kinds(k);
+        st = client.UpdateAlertSettings(req, &resp);
+      }
+      if (!st.ok()) return RpcFailed(st);
+      if (output == "json") {
+        std::cout << ToJson(resp);
+      } else {
+        std::string names;
+        for (const int k : resp.kinds())
+          names += (names.empty() ? "" : ",") + EnumName(static_cast<v1::AlertKind>(k), "ALERT_KIND_", v1::AlertKind_Name<v1::AlertKind>);
+        std::cout << "alert kinds: " << names << "\n";
       }
     } else if (dispute_file->parsed() || dispute_resolve->parsed() || dispute_list->parsed()) {
       auto print = [&](const v1::Dispute& d) {

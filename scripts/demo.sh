@@ -95,6 +95,25 @@ as_member tj-bank reserve --resident-id $borrower --purpose loan_approval --cons
 step "The lender that owns lines sees them in full"
 as_member tj-bank exposure --resident-id $borrower --purpose post_loan_management --consent TJB-PL-2026-11
 
+step "Post-loan monitoring: what tj-bank was told about its borrower so far (never who, only lender #N)"
+as_member tj-bank alerts list 2>"$work/alerts-list.err"
+cursor=$(sed -n 's/^next cursor: \(a[0-9]*\).*/\1/p' "$work/alerts-list.err")
+echo "next cursor: $cursor"
+echo "$cursor" >"$work/tj-bank.alerts.cursor"
+
+step "tj-bank follows its alerts; weili-micro reports a new line for the borrower and tj-bank hears of it"
+as_member tj-bank alerts watch --cursor-file "$work/tj-bank.alerts.cursor" --count 1 &
+watcher=$!
+sleep 1
+as_member weili-micro report --account-ref WL-89 --resident-id $borrower --product online_micro_loan \
+  --limit 20000 --balance 20000 --opened 2026-11-02 --status open --as-of 2026-11-02 >/dev/null
+for _ in $(seq 1 300); do kill -0 $watcher 2>/dev/null || break; sleep 0.1; done
+if kill -0 $watcher 2>/dev/null; then
+  kill $watcher; echo "demo: the alert did not arrive within 30 s" >&2; exit 1
+fi
+wait $watcher
+echo "cursor file now holds $(cat "$work/tj-bank.alerts.cursor"): a restarted watcher resumes after it"
+
 step "Bad input is refused with the field named"
 as_member bohai-cf exposure --resident-id 120101199003071236 --purpose loan_approval --consent X || true
 

@@ -216,6 +216,12 @@ int main(int argc, char** argv) {
   member_show->add_option("member", code, "Member code")->required();
   auto* member_suspend = member->add_subcommand("suspend", "Refuse every call of a member (within the auth cache time)");
   member_suspend->add_option("member", code, "Member code")->required();
+  auto* member_alerts = member->add_subcommand("alerts", "The kinds of post-loan alert a lender receives; --kinds sets them");
+  std::string alert_kinds;
+  member_alerts->add_option("member", code, "Member code")->required();
+  member_alerts->add_option("--kinds", alert_kinds,
+                            "all, or comma-separated: new_line, new_reservation, application_inquiry, past_due, "
+                            "restructured, collections, charged_off, dispute_filed");
   auto* member_resume = member->add_subcommand("resume", "Let a suspended member call again");
   member_resume->add_option("member", code, "Member code")->required();
 
@@ -254,7 +260,10 @@ int main(int argc, char** argv) {
   auto* retention_purge =
       retention->add_subcommand("purge", "Delete negative information whose retention ran out (run daily, e.g. a CronJob)");
   std::string purge_today;
+  int alert_retention_days = creditshare::domain::kDefaultAlertRetentionDays;
   retention_purge->add_option("--today", purge_today, "Business date to purge as of (default: today, China time)");
+  retention_purge->add_option("--alert-retention-days", alert_retention_days, "Alerts older than this are deleted")
+      ->envname("CREDITSHARE_ALERT_RETENTION_DAYS")->check(CLI::Range(1, 3650))->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   const bool as_json = output == "json";
@@ -314,19 +323,24 @@ int main(int argc, char** argv) {
         today = *d;
       }
       using Counts = creditshare::storage::RetentionRepository::PurgeCounts;
-      const auto counts = creditshare::storage::RetentionRepository(pool).Purge(
+      creditshare::storage::RetentionRepository retention_repo(pool);
+      const long alerts_deleted = retention_repo.PurgeAlerts(creditshare::domain::AlertRetentionCutoff(
+          creditshare::domain::SystemClock().NowMicros(), alert_retention_days));
+      const auto counts = retention_repo.Purge(
           today, [&](creditshare::storage::Connection& conn, const Counts& c) {
             creditshare::storage::AdminActionRepository::Record(
                 conn, actor, "retention.purge", today.ToString(),
-                "months=" + std::to_string(c.months_deleted) + " lines=" + std::to_string(c.lines_cleared));
+                "months=" + std::to_string(c.months_deleted) + " lines=" + std::to_string(c.lines_cleared) +
+                    " alerts=" + std::to_string(alerts_deleted));
           });
       if (as_json) {
         std::cout << json{{"today", today.ToString()}, {"lines_reviewed", counts.lines_reviewed},
                           {"months_deleted", counts.months_deleted},
-                          {"lines_cleared", counts.lines_cleared}}.dump() << "\n";
+                          {"lines_cleared", counts.lines_cleared}, {"alerts_deleted", alerts_deleted}}.dump() << "\n";
       } else {
         std::cout << "purged negative information as of " << today.ToString() << ": " << counts.months_deleted
-                  << " monthly records deleted, " << counts.lines_cleared << " lines cleared\n";
+                  << " monthly records deleted, " << counts.lines_cleared << " lines cleared; " << alerts_deleted
+                  << " alerts older than " << alert_retention_days << " days deleted\n";
       }
       return 0;
     }
@@ -398,6 +412,19 @@ int main(int argc, char** argv) {
         PrintMembers({details.member}, false);
         std::cout << "\n";
         PrintCredentials(details.credentials, false);
+      }
+    } else if (member_alerts->parsed()) {
+      std::optional<creditshare::domain::AlertKindSet> kinds;
+      if (!alert_kinds.empty()) {
+        auto parsed = creditshare::domain::ParseAlertKinds(alert_kinds, "--kinds");
+        if (!parsed.ok()) throw AdminError(parsed.error().field + ": " + parsed.error().message);
+        kinds = parsed.value();
+      }
+      const auto now = Require(onboarding.MemberAlertKinds(code, kinds));
+      if (as_json) {
+        std::cout << json{{"member", code}, {"alert_kinds", creditshare::domain::FormatAlertKinds(now)}}.dump() << "\n";
+      } else {
+        std::cout << "member " << code << " receives alerts: " << creditshare::domain::FormatAlertKinds(now) << "\n";
       }
     } else if (member_suspend->parsed() || member_resume->parsed()) {
       const auto m = Require(onboarding.SetMemberStatus(

@@ -1,5 +1,6 @@
 #include "admin/onboarding.h"
 
+#include "storage/alert_repository.h"
 #include "storage/member_repository.h"
 #include "storage/transaction.h"
 
@@ -48,6 +49,21 @@ domain::Result<MemberDetails> Onboarding::ShowMember(const std::string& code) {
     auto member = MemberRepository::Lookup(conn, code, MemberRepository::RowLock::kNone);
     if (!member) return UnknownMember(code);
     return MemberDetails{*member, CredentialRepository::ListForMember(conn, member->id)};
+  });
+}
+
+domain::Result<domain::AlertKindSet> Onboarding::MemberAlertKinds(const std::string& code,
+                                                                  std::optional<domain::AlertKindSet> kinds) {
+  return storage::RunTransaction(pool_, [&](Connection& conn) -> domain::Result<domain::AlertKindSet> {
+    auto member = MemberRepository::Lookup(conn, code, MemberRepository::RowLock::kForUpdate);
+    if (!member) return UnknownMember(code);
+    if (!domain::IsLender(member->type))
+      return Error::FailedPrecondition("member", "member " + code + " is a regulator: it receives no alerts");
+    if (kinds) {
+      storage::AlertRepository::SetKinds(conn, member->id, *kinds);
+      AdminActionRepository::Record(conn, actor_, "member.alerts", code, domain::FormatAlertKinds(*kinds));
+    }
+    return storage::AlertRepository::KindsOf(conn, member->id);
   });
 }
 

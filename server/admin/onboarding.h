@@ -1,9 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "domain/alert.h"
 #include "domain/error.h"
 #include "domain/member.h"
 #include "security/pki.h"
@@ -31,6 +33,9 @@ class Onboarding {
   domain::Result<domain::Member> CreateMember(const domain::Member& member);
   domain::Result<domain::Member> SetMemberStatus(const std::string& code, domain::MemberStatus status);
   domain::Result<MemberDetails> ShowMember(const std::string& code);
+  // The alert kinds a lender receives; with `kinds`, sets them first (recorded as an admin action).
+  domain::Result<domain::AlertKindSet> MemberAlertKinds(const std::string& code,
+                                                        std::optional<domain::AlertKindSet> kinds);
   std::vector<domain::Member> ListMembers();
 
   // Generates a key and certificate (CN = member code) signed by `ca` and records it.

@@ -9,6 +9,7 @@
 
 #include "domain/credit_line.h"
 #include "domain/alert_event.h"
+#include "domain/clock.h"
 #include "domain/date.h"
 #include "domain/error.h"
 #include "domain/exposure.h"
@@ -108,5 +109,8 @@ std::optional<Alert> DisputeAlert(const AlertEvent& event, std::uint64_t filer, 
 
 // Alerts are kept this long after they were raised (--alert-retention-days), then purged.
 inline constexpr int kDefaultAlertRetentionDays = 90;
+inline std::int64_t AlertRetentionCutoff(std::int64_t now_us, int retention_days) {
+  return now_us - static_cast<std::int64_t>(retention_days) * kMicrosPerDay;
+}
 
 }  // namespace creditshare::domain

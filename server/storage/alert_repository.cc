@@ -296,14 +296,16 @@ std::uint64_t AlertRepository::NewestForMember(std::uint64_t member, domain::Ale
   });
 }
 
+domain::AlertKindSet AlertRepository::KindsOf(Connection& conn, std::uint64_t member) {
+  auto& stmt = conn.Prepare("SELECT alert_kinds FROM members WHERE id = ?");
+  stmt.setUInt64(1, member);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  if (!rs->next() || rs->isNull(1)) return domain::kAllAlertKinds;
+  return static_cast<domain::AlertKindSet>(rs->getUInt(1)) & domain::kAllAlertKinds;
+}
+
 domain::AlertKindSet AlertRepository::KindsOf(std::uint64_t member) {
-  return WithConnection(pool_, [&](Connection& conn) {
-    auto& stmt = conn.Prepare("SELECT alert_kinds FROM members WHERE id = ?");
-    stmt.setUInt64(1, member);
-    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
-    if (!rs->next() || rs->isNull(1)) return domain::kAllAlertKinds;
-    return static_cast<domain::AlertKindSet>(rs->getUInt(1)) & domain::kAllAlertKinds;
-  });
+  return WithConnection(pool_, [&](Connection& conn) { return KindsOf(conn, member); });
 }
 
 void AlertRepository::SetKinds(Connection& conn, std::uint64_t member, domain::AlertKindSet kinds) {

@@ -57,6 +57,7 @@ class AlertRepository {
 
   // The kinds the member chose (every kind unless it chose).
   domain::AlertKindSet KindsOf(std::uint64_t member);
+  static domain::AlertKindSet KindsOf(Connection& conn, std::uint64_t member);
   // Sets them, with the change's audit record, in one transaction.
   void SetKinds(std::uint64_t member, domain::AlertKindSet kinds, const std::function<domain::AuditEvent()>& audit);
   static void SetKinds(Connection& conn, std::uint64_t member, domain::AlertKindSet kinds);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "domain/ledger.h"
+#include "storage/alert_repository.h"
 #include "storage/line_rows.h"
 #include "storage/transaction.h"
 
@@ -41,6 +42,16 @@ std::vector<DueLine> LockDueLines(Connection& conn, const domain::Date& today) {
   return out;
 }
 }  // namespace
+
+long RetentionRepository::PurgeAlerts(std::int64_t before_us) {
+  constexpr int kBatch = 10000;
+  long total = 0;
+  for (;;) {
+    const long n = WithConnection(pool_, [&](Connection& conn) { return AlertRepository::PurgeBefore(conn, before_us, kBatch); });
+    total += n;
+    if (n < kBatch) return total;
+  }
+}
 
 RetentionRepository::PurgeCounts RetentionRepository::Purge(
     const domain::Date& today, const std::function<void(Connection&, const PurgeCounts&)>& record) {

@@ -21,6 +21,9 @@ class RetentionRepository {
   };
   // In one transaction; `record` writes the operator's action inside it.
   PurgeCounts Purge(const domain::Date& today, const std::function<void(Connection&, const PurgeCounts&)>& record);
+  // Alerts raised before `before_us`, in batches that are each their own transaction (a purge
+  // never holds locks long); returns how many went.
+  long PurgeAlerts(std::int64_t before_us);
 
  private:
   ConnectionPool& pool_;
