@@ -280,7 +280,7 @@ struct AsyncCall {
 
 int Load(const std::string& target, const std::string& ca, const std::string& members_file, const std::string& ids_file,
          const std::string& method, int concurrency, int client_threads, double duration_s, double warmup_s,
-         double rate, const std::string& label, const std::string& json_out, const Burst& burst) {
+         double rate, const std::string& label, const std::string& json_out, const Burst& burst, bool watch) {
   const auto members = ReadMembers(members_file);
   const auto ids = ReadIds(ids_file);
   // One channel per member, as each lender would have.
@@ -393,12 +393,50 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     }
   };
 
+  // --watch: every member follows its alerts from now on, each on a channel of its own, and the
+  // delay from each alert's commit (its occurred_at, the server's clock: this machine's) to its
+  // arrival is recorded for alerts raised in the measured window.
+  struct Watch {
+    std::unique_ptr<creditshare::client::Client> client;
+    grpc::ClientContext context;
+    std::thread thread;
+  };
+  std::vector<std::unique_ptr<Watch>> watches;
+  std::mutex watch_mu;
+  std::vector<double> alert_delays_ms;
+  std::atomic<std::int64_t> window_from_us{INT64_MAX}, window_to_us{INT64_MAX};
+  const auto wall_us = [] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  if (watch) {
+    for (const auto& m : members) {
+      auto w = std::make_unique<Watch>();
+      w->client = std::make_unique<creditshare::client::Client>(Options(target, ca, m));
+      auto* raw = w.get();
+      w->thread = std::thread([&, raw] {
+        v1::WatchAlertsRequest req;
+        req.set_from_now(true);
+        raw->client->WatchAlerts(raw->context, req, [&](const v1::WatchAlertsResponse& r) {
+          const auto now = wall_us();
+          std::lock_guard lock(watch_mu);
+          for (const auto& a : r.alerts())
+            if (a.occurred_at_unix_micros() >= window_from_us && a.occurred_at_unix_micros() < window_to_us)
+              alert_delays_ms.push_back(static_cast<double>(now - a.occurred_at_unix_micros()) / 1000);
+          return true;
+        });
+      });
+      watches.push_back(std::move(w));
+    }
+  }
+
   // Calls due in the warm-up (caches, pools and connections filling) are made but not counted.
   const auto start = Clock::now();
   const auto measured_from =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup_s));
   const auto end =
       measured_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+  window_from_us = wall_us() + static_cast<std::int64_t>(warmup_s * 1e6);
   std::mutex mu;  // open loop: the scheduler and the completion thread both issue and count
   std::condition_variable slot_free;
   long in_flight = 0;
@@ -480,6 +518,12 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     completions.join();
   }
   const double secs = std::chrono::duration<double>(Clock::now() - measured_from).count();
+  if (watch) {
+    window_to_us = wall_us();
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // the last alerts' delivery
+    for (auto& w : watches) w->context.TryCancel();
+    for (auto& w : watches) w->thread.join();
+  }
   std::vector<double> latencies_ms;
   long errors = 0;
   std::map<int, long> errors_by_code;
@@ -503,6 +547,13 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
          {"p99_ms", Percentile(latencies_ms, 99)},
          {"p999_ms", Percentile(latencies_ms, 99.9)}};
   for (const auto& [code, n] : errors_by_code) j["errors_by_code"][std::to_string(code)] = n;
+  if (watch) {
+    j["alerts_received"] = alert_delays_ms.size();
+    j["alerts_per_s"] = static_cast<double>(alert_delays_ms.size()) / secs;
+    j["alert_p50_ms"] = Percentile(alert_delays_ms, 50);
+    j["alert_p99_ms"] = Percentile(alert_delays_ms, 99);
+    j["alert_max_ms"] = Percentile(alert_delays_ms, 100);
+  }
   if (burst.rate > 0) {
     // Latency before the burst (the baseline), in it, and when it is back: the start of the first
     // 100 ms bucket after the burst from which every bucket's p99 stays within twice the baseline.
@@ -850,6 +901,8 @@ int main(int argc, char** argv) {
   int client_threads = 1;
   load->add_option("--client-threads", client_threads, "Completion-queue threads of the closed loop")
       ->check(CLI::Range(1, 64))->capture_default_str();
+  bool watch = false;
+  load->add_flag("--watch", watch, "Every member follows its alerts meanwhile; reports commit-to-client delays");
 
   auto* dbb = app.add_subcommand("db-baseline", "Raw point SELECTs and multi-row INSERTs through Connector/C++");
   auto* inproc = app.add_subcommand(
@@ -882,7 +935,7 @@ int main(int argc, char** argv) {
     if (ingest->parsed()) return Ingest(target, ca, members, borrowers, ids, json_out, seed);
     if (load->parsed())
       return Load(target, ca, members, ids, method, concurrency, client_threads, duration, warmup, rate, label, json_out,
-                  burst);
+                  burst, watch);
     if (dbb->parsed() || inproc->parsed()) {
       std::string pw = ReadFile(password_file);
       while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();

@@ -474,7 +474,8 @@ int main(int argc, char** argv) {
   constexpr const char* kKindsHelp =
       "Comma-separated: new_line, new_reservation, application_inquiry, past_due, restructured, collections, "
       "charged_off, dispute_filed";
-  auto* from_opt = alerts_watch->add_option("--from", alert_cursor, "Start after this cursor (default: the oldest alert kept)");
+  auto* from_opt = alerts_watch->add_option(
+      "--from", alert_cursor, "Start after this cursor, or 'now' for new alerts only (default: the oldest alert kept)");
   alerts_watch->add_option("--cursor-file", cursor_file,
                            "Start after the cursor in this file and write each new cursor to it, so a restart resumes")
       ->excludes(from_opt);
@@ -728,6 +729,10 @@ int main(int argc, char** argv) {
     } else if (alerts_watch->parsed()) {
       v1::WatchAlertsRequest req;
       req.set_cursor(cursor_file.empty() ? alert_cursor : ReadCursorFile(cursor_file));
+      if (req.cursor() == "now") {
+        req.clear_cursor();
+        req.set_from_now(true);
+      }
       for (const auto k : ParseAlertKinds(alert_kinds)) req.add_kinds(k);
       int seen = 0;
       const auto st = client.FollowAlerts(

@@ -105,6 +105,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* AlertServiceImpl::WatchAlerts(grpc::
     const StreamCount open(streams_, metrics_);
     const std::uint64_t member = call.member.id;
     std::uint64_t cursor = start.value().cursor;
+    if (request->cursor().empty() && request->from_now()) cursor = alerts_.NewestForMember(member, kinds.value());
     auto resume = [&] { return "; resume from cursor " + PageToken(kCursorTag, cursor); };
     using Clock = std::chrono::steady_clock;
     auto next_heartbeat = Clock::now() + options_.heartbeat;
