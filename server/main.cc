@@ -69,6 +69,9 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--alert-max-lag-ms", c.alert_max_lag,
                  "A WatchAlerts consumer that stays behind the feed this long is ended with ABORTED (it resumes from its cursor)")
       ->envname("CREDITSHARE_ALERT_MAX_LAG_MS")->check(CLI::Range(1000, 86400000))->capture_default_str();
+  app.add_option("--alert-connections", c.alert_connections,
+                 "Database connections (besides the pool) for sequencing alerts and the watchers' reads")
+      ->envname("CREDITSHARE_ALERT_CONNECTIONS")->check(CLI::Range(1, 64))->capture_default_str();
   app.add_option("--group-commit-writers", c.group_commit_writers,
                  "Database connections that group-commit audit and inquiry records (besides the pool)")
       ->envname("CREDITSHARE_GROUP_COMMIT_WRITERS")->check(CLI::Range(1, 64))->capture_default_str();

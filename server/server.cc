@@ -56,6 +56,13 @@ storage::DbConfig ReportPoolConfig(storage::DbConfig db, int connections, std::c
   return db;
 }
 
+// The alert feed's sequencer and the watchers read on connections of their own: on the pool
+// they queued behind every busy worker, and an alert's delivery waited for a free connection.
+storage::DbConfig AlertPoolConfig(storage::DbConfig db, int connections) {
+  db.pool_size = connections;
+  return db;
+}
+
 api::GuardOptions GuardOptionsOf(const ServerConfig& config) {
   api::GuardOptions options;
   options.limits.defaults = {config.member_max_calls, config.member_max_queued, config.member_max_streams};
@@ -99,7 +106,8 @@ struct Server::Components {
         reservations(pool),
         disputes(pool),
         reports(report_pool),
-        alerts(pool),
+        alert_pool(AlertPoolConfig(config.db, config.alert_connections)),
+        alerts(alert_pool),
         alert_feed(alerts, clock, {config.alert_poll, 1000},
                    [this](const storage::AlertRepository::Sequenced& s) {
                      for (const auto& [kind, n] : s.by_kind) metrics.AlertsWritten(domain::ToString(kind), n);
@@ -133,6 +141,7 @@ struct Server::Components {
   storage::ReservationRepository reservations;
   storage::DisputeRepository disputes;
   storage::ReportRepository reports;
+  storage::ConnectionPool alert_pool;
   storage::AlertRepository alerts;
   api::AlertFeed alert_feed;
   audit::Sealer sealer;

@@ -47,6 +47,8 @@ struct ServerConfig {
   std::chrono::milliseconds alert_poll{50};
   std::chrono::milliseconds alert_heartbeat{30000};
   std::chrono::milliseconds alert_max_lag{60000};
+  // Connections (besides the pool) for the alert feed and the watchers' reads.
+  int alert_connections = 4;
   // Concurrent group commits of audit and inquiry records, each on a database connection of its own.
   int group_commit_writers = 2;
   // Regulator reports run on connections of their own: a report scans a month of records for
