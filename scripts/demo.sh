@@ -38,7 +38,8 @@ admin member create --code tj-bank --name "Tianjin Example Bank" --type bank --r
 admin member create --code weili-micro --name "Example Online Micro-lender" --type micro_lender --region 440300
 admin member create --code bohai-cf --name "Bohai Example Consumer Finance" --type consumer_finance --region 120100
 admin member create --code pboc-tj --name "Regulator, Tianjin office" --type regulator --region 120000
-for m in tj-bank weili-micro bohai-cf pboc-tj; do admin credential issue "$m" --ca-dir "$work/pki" --out "$work/creds"; done
+admin member create --code quiet-micro --name "Example Micro-lender that never reports" --type micro_lender --region 120000
+for m in tj-bank weili-micro bohai-cf pboc-tj quiet-micro; do admin credential issue "$m" --ca-dir "$work/pki" --out "$work/creds"; done
 admin member list
 
 step "Start creditshare-server"
@@ -138,6 +139,16 @@ as_member tj-bank report --account-ref TJB-0001 --resident-id $borrower --produc
   --first-delinquency 2026-08-26 --request-id tjb-2026-09-0001
 as_member tj-bank exposure --resident-id $borrower --purpose post_loan_management --consent TJB-PL-2026-11 |
   grep TJB-0001
+
+step "Reciprocity: quiet-micro was onboarded 90 days ago and never reported, so it may not inquire"
+echo "(the demo backdates its onboarding in the database; the policy gives 60 days' grace, then 45 days after each report)"
+mariadb --no-defaults -uroot --socket="$CREDITSHARE_TESTDB_SOCKET" creditshare \
+  -e "UPDATE members SET created_at = NOW() - INTERVAL 90 DAY WHERE code = 'quiet-micro'"
+as_member quiet-micro exposure --resident-id $borrower --purpose loan_approval --consent QM-1 || true
+echo "An operator exempts it (recorded), and the same inquiry is answered:"
+admin member reciprocity quiet-micro --exempt on
+sleep 1.1  # the server's --auth-cache-ms
+as_member quiet-micro exposure --resident-id $borrower --purpose loan_approval --consent QM-1 | head -3
 
 step "A regulator may not look at individual borrowers"
 as_member pboc-tj exposure --resident-id $borrower --purpose loan_approval --consent X || true

@@ -44,8 +44,14 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--member-max-streams", c.member_max_streams,
                  "Streams (bulk reporting, regulator reports) one member may have open")
       ->envname("CREDITSHARE_MEMBER_MAX_STREAMS")->check(CLI::Range(1, 4096))->capture_default_str();
+  app.add_option("--member-inquiries-per-minute", c.member_inquiries_per_minute,
+                 "Borrower inquiries (exposures, checks, reservations) one member may make a minute, per replica (0: no bound)")
+      ->envname("CREDITSHARE_MEMBER_INQUIRIES_PER_MINUTE")->check(CLI::Range(0, 10000000))->capture_default_str();
+  app.add_option("--member-reports-per-minute", c.member_reports_per_minute,
+                 "Unary line reports and restructurings one member may make a minute, per replica (0: no bound)")
+      ->envname("CREDITSHARE_MEMBER_REPORTS_PER_MINUTE")->check(CLI::Range(0, 10000000))->capture_default_str();
   app.add_option("--member-limit", c.member_limits,
-                 "Bounds for a member type or member: KEY:calls=N,queued=N,streams=N with KEY bank, "
+                 "Bounds for a member type or member: KEY:calls=N,queued=N,streams=N,inquiries=N,reports=N with KEY bank, "
                  "consumer_finance, micro_lender, regulator or member=CODE (repeatable)")
       ->envname("CREDITSHARE_MEMBER_LIMITS")->delimiter(';');
   app.add_option("--grpc-memory-mb", c.grpc_memory_mb,

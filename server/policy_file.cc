@@ -97,7 +97,7 @@ domain::CreditPolicy ParseCreditPolicy(const std::string& text) {
   static const std::set<std::string> kKeys = {
       "cap_currency", "product_caps_minor", "overall_cap_minor", "max_lenders", "duplicate_window_days",
       "multi_lender_inquiry_threshold", "reservation_default_ttl_hours", "reservation_max_ttl_hours",
-      "caps_by_currency", "plausibility"};
+      "caps_by_currency", "plausibility", "reciprocity"};
   for (const auto& [key, value] : j.items())
     if (!kKeys.contains(key)) throw std::runtime_error("unknown key \"" + key + "\"");
   domain::CreditPolicy p;
@@ -136,6 +136,19 @@ domain::CreditPolicy ParseCreditPolicy(const std::string& text) {
     p.reservation_default_ttl = std::chrono::hours(positive_int("reservation_default_ttl_hours"));
   if (j.contains("reservation_max_ttl_hours"))
     p.reservation_max_ttl = std::chrono::hours(positive_int("reservation_max_ttl_hours"));
+  if (j.contains("reciprocity")) {
+    const auto& r = j["reciprocity"];
+    RequireObjectWithKeys(r, {"report_window_days", "grace_days"}, "reciprocity");
+    p.reciprocity.enabled = true;
+    for (const auto& [key, target] : {std::pair{"report_window_days", &p.reciprocity.report_window_days},
+                                      std::pair{"grace_days", &p.reciprocity.grace_days}}) {
+      if (!r.contains(key)) continue;
+      const auto& v = r[key];
+      if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() > 3650)
+        throw std::runtime_error(std::string("reciprocity.") + key + " must be an integer number of days from 0 to 3650");
+      *target = v.get<int>();
+    }
+  }
   if (p.reservation_default_ttl > p.reservation_max_ttl)
     throw std::runtime_error("reservation_default_ttl_hours exceeds reservation_max_ttl_hours");
   return p;

@@ -21,6 +21,7 @@
 #include "storage/audit_repository.h"
 #include "storage/group_commit.h"
 #include "storage/member_directory.h"
+#include "storage/member_repository.h"
 #include "storage/transaction.h"
 #include "api/credit_service.h"
 #include "api/dispute_service.h"
@@ -56,8 +57,8 @@ storage::DbConfig ReportPoolConfig(storage::DbConfig db, int connections, std::c
   return db;
 }
 
-// The alert feed's sequencer and the watchers read on connections of their own: on the pool
-// they queued behind every busy worker, and an alert's delivery waited for a free connection.
+// The alert feed's sequencer and the watchers read on connections of their own, so delivery
+// never waits for a busy worker's connection, and the sequencer never for a reader's.
 storage::DbConfig AlertPoolConfig(storage::DbConfig db, int connections) {
   db.pool_size = connections;
   return db;
@@ -65,7 +66,8 @@ storage::DbConfig AlertPoolConfig(storage::DbConfig db, int connections) {
 
 api::GuardOptions GuardOptionsOf(const ServerConfig& config) {
   api::GuardOptions options;
-  options.limits.defaults = {config.member_max_calls, config.member_max_queued, config.member_max_streams};
+  options.limits.defaults = {config.member_max_calls, config.member_max_queued, config.member_max_streams,
+                             config.member_inquiries_per_minute, config.member_reports_per_minute};
   for (const auto& spec : config.member_limits)
     if (auto error = api::AddMemberLimit(spec, options.limits)) throw std::runtime_error("--member-limit: " + error->message);
   auto check = [&](const api::MemberBounds& b, const std::string& who) {
@@ -106,9 +108,13 @@ struct Server::Components {
         reservations(pool),
         disputes(pool),
         reports(report_pool),
+        member_records(pool),
+        reciprocity(member_records, policy.reciprocity, clock, config.auth_cache_ttl),
         alert_pool(AlertPoolConfig(config.db, config.alert_connections)),
         alerts(alert_pool),
-        alert_feed(alerts, clock, {config.alert_poll, 1000},
+        feed_pool(AlertPoolConfig(config.db, 1)),
+        feed_alerts(feed_pool),
+        alert_feed(feed_alerts, clock, {config.alert_poll, 1000},
                    [this](const storage::AlertRepository::Sequenced& s) {
                      for (const auto& [kind, n] : s.by_kind) metrics.AlertsWritten(domain::ToString(kind), n);
                    }),
@@ -118,7 +124,7 @@ struct Server::Components {
         guard(authenticator, writer, metrics, clock, scheduler, GuardOptionsOf(config)),
         bulk_slots(static_cast<unsigned>(BulkSlots(config.db))),
         deps{guard,     clock,       keyer, policy, lines, inquiries, reservations, disputes, BulkSlots(config.db),
-             &bulk_slots, &draining, config.stream_idle_timeout},
+             &bulk_slots, &draining, config.stream_idle_timeout, &reciprocity},
         reporting(deps),
         inquiry(deps),
         credit(deps),
@@ -141,8 +147,12 @@ struct Server::Components {
   storage::ReservationRepository reservations;
   storage::DisputeRepository disputes;
   storage::ReportRepository reports;
+  storage::MemberRepository member_records;
+  api::ReciprocityGate reciprocity;
   storage::ConnectionPool alert_pool;
-  storage::AlertRepository alerts;
+  storage::AlertRepository alerts;  // watchers' reads and settings
+  storage::ConnectionPool feed_pool;  // the sequencer's one connection: it never waits behind readers
+  storage::AlertRepository feed_alerts;
   api::AlertFeed alert_feed;
   audit::Sealer sealer;
   api::Authenticator authenticator;

@@ -33,6 +33,8 @@ struct ServerConfig {
   int member_max_calls = 8;
   int member_max_queued = 256;
   int member_max_streams = 4;
+  int member_inquiries_per_minute = 0;  // 0: no bound
+  int member_reports_per_minute = 0;
   std::vector<std::string> member_limits;
   // Memory gRPC may hold for calls' messages, all together; past it, transfers slow down and,
   // under pressure, the largest transfers are refused.

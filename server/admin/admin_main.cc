@@ -222,6 +222,11 @@ int main(int argc, char** argv) {
   member_alerts->add_option("--kinds", alert_kinds,
                             "all, or comma-separated: new_line, new_reservation, application_inquiry, past_due, "
                             "restructured, collections, charged_off, dispute_filed");
+  auto* member_reciprocity = member->add_subcommand(
+      "reciprocity", "Exempt a member from reciprocity (--exempt on) or require it again (--exempt off)");
+  std::string exempt;
+  member_reciprocity->add_option("member", code, "Member code")->required();
+  member_reciprocity->add_option("--exempt", exempt, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
   auto* member_resume = member->add_subcommand("resume", "Let a suspended member call again");
   member_resume->add_option("member", code, "Member code")->required();
 
@@ -412,6 +417,14 @@ int main(int argc, char** argv) {
         PrintMembers({details.member}, false);
         std::cout << "\n";
         PrintCredentials(details.credentials, false);
+      }
+    } else if (member_reciprocity->parsed()) {
+      const auto m = Require(onboarding.SetReciprocityExempt(code, exempt == "on"));
+      if (as_json) {
+        std::cout << json{{"member", m.code}, {"reciprocity_exempt", exempt == "on"}}.dump() << "\n";
+      } else {
+        std::cout << "member " << m.code << (exempt == "on" ? " is exempt from reciprocity" : " must report to inquire")
+                  << "\n";
       }
     } else if (member_alerts->parsed()) {
       std::optional<creditshare::domain::AlertKindSet> kinds;

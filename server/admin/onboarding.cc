@@ -52,6 +52,17 @@ domain::Result<MemberDetails> Onboarding::ShowMember(const std::string& code) {
   });
 }
 
+domain::Result<domain::Member> Onboarding::SetReciprocityExempt(const std::string& code, bool exempt) {
+  return storage::RunTransaction(pool_, [&](Connection& conn) -> domain::Result<domain::Member> {
+    auto member = MemberRepository::Lookup(conn, code, MemberRepository::RowLock::kForUpdate);
+    if (!member) return UnknownMember(code);
+    MemberRepository::SetReciprocityExempt(conn, member->id, exempt);
+    AdminActionRepository::Record(conn, actor_, exempt ? "member.reciprocity_exempt" : "member.reciprocity_required",
+                                  code, "");
+    return *member;
+  });
+}
+
 domain::Result<domain::AlertKindSet> Onboarding::MemberAlertKinds(const std::string& code,
                                                                   std::optional<domain::AlertKindSet> kinds) {
   return storage::RunTransaction(pool_, [&](Connection& conn) -> domain::Result<domain::AlertKindSet> {

@@ -34,6 +34,8 @@ class Onboarding {
   domain::Result<domain::Member> SetMemberStatus(const std::string& code, domain::MemberStatus status);
   domain::Result<MemberDetails> ShowMember(const std::string& code);
   // The alert kinds a lender receives; with `kinds`, sets them first (recorded as an admin action).
+  // Exempts a member from reciprocity, or ends the exemption (recorded as an admin action).
+  domain::Result<domain::Member> SetReciprocityExempt(const std::string& code, bool exempt);
   domain::Result<domain::AlertKindSet> MemberAlertKinds(const std::string& code,
                                                         std::optional<domain::AlertKindSet> kinds);
   std::vector<domain::Member> ListMembers();

@@ -260,7 +260,22 @@ grpc::Status CallGuard::Execute(grpc::CallbackServerContext* context, const Meth
       return ToStatus({ErrorCode::kPermissionDenied, "",
                        "members of type " + std::string(domain::ToString(type)) + " may not call " +
                            std::string(policy.name)});
-    const int bound = options_.limits.For(call.member.code, type).streams;
+    const auto bounds = options_.limits.For(call.member.code, type);
+    if (policy.rate != RateClass::kNone) {
+      const bool inquiry = policy.rate == RateClass::kInquiry;
+      const int per_minute = inquiry ? bounds.inquiries_per_minute : bounds.reports_per_minute;
+      if (per_minute > 0) {
+        if (const auto wait = (inquiry ? inquiry_rate_ : report_rate_).TryTake(call.member.id, per_minute)) {
+          metrics_.CallThrottled(policy.name, inquiry ? "inquiry_rate" : "report_rate");
+          return RetryLater(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                            "member " + call.member.code + " reached its bound of " + std::to_string(per_minute) +
+                                (inquiry ? " inquiries" : " reports") +
+                                " a minute; retry after the delay in RetryInfo",
+                            std::chrono::duration_cast<std::chrono::milliseconds>(*wait));
+        }
+      }
+    }
+    const int bound = bounds.streams;
     // Holds the member's stream slot through the handler.
     const auto ticket = stream ? streams_.TryAdmit(call.member.id, bound) : std::nullopt;
     if (stream) {

@@ -37,12 +37,16 @@ inline constexpr int kMaxMessageBytes = 4 << 20;
 // worth parsing.
 inline constexpr std::size_t kMaxUnaryRequestBytes = 64 << 10;
 
+// Which of a member's per-minute rate bounds a call spends a token of.
+enum class RateClass { kNone, kInquiry, kReport };
+
 struct MethodPolicy {
   std::string_view name;
   bool lenders = false;
   bool regulators = false;
   void (*record_business)(metrics::Metrics&, const CallContext&, grpc::StatusCode) = nullptr;
   std::size_t max_request_bytes = kMaxUnaryRequestBytes;  // streams: per message
+  RateClass rate = RateClass::kNone;
 };
 
 // One call as the wrapper sees it. Handlers add what they learn (purpose, consent, borrower
@@ -181,6 +185,8 @@ class CallGuard {
   Scheduler& scheduler_;
   const GuardOptions options_;
   StreamAdmission streams_;
+  RateBuckets inquiry_rate_;
+  RateBuckets report_rate_;
 
   std::mutex mu_;
   std::condition_variable streams_ended_;

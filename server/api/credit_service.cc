@@ -17,7 +17,8 @@ void RecordRelease(metrics::Metrics& m, const CallContext&, grpc::StatusCode cod
   if (code == grpc::StatusCode::OK) m.ReservationEvent("released");
 }
 
-constexpr MethodPolicy kReserveCredit{"ReserveCredit", /*lenders=*/true, /*regulators=*/false, RecordReserve};
+constexpr MethodPolicy kReserveCredit{"ReserveCredit", /*lenders=*/true, /*regulators=*/false, RecordReserve,
+                                      kMaxUnaryRequestBytes, RateClass::kInquiry};
 constexpr MethodPolicy kReleaseReservation{"ReleaseReservation", /*lenders=*/true, /*regulators=*/false, RecordRelease};
 }  // namespace
 

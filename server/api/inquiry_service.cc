@@ -20,8 +20,9 @@ void RecordCheck(metrics::Metrics& m, const CallContext& call, grpc::StatusCode 
 }
 
 constexpr MethodPolicy kGetBorrowerExposure{"GetBorrowerExposure", /*lenders=*/true, /*regulators=*/false,
-                                            RecordInquiry};
-constexpr MethodPolicy kCheckNewCredit{"CheckNewCredit", /*lenders=*/true, /*regulators=*/false, RecordCheck};
+                                            RecordInquiry, kMaxUnaryRequestBytes, RateClass::kInquiry};
+constexpr MethodPolicy kCheckNewCredit{"CheckNewCredit", /*lenders=*/true, /*regulators=*/false, RecordCheck,
+                                       kMaxUnaryRequestBytes, RateClass::kInquiry};
 constexpr MethodPolicy kListMyInquiries{"ListMyInquiries", /*lenders=*/true, /*regulators=*/false};
 
 std::string_view SignalName(domain::SignalCode code) {
@@ -50,6 +51,8 @@ domain::Result<storage::BorrowerSnapshot> InquiryServiceImpl::Inquire(CallContex
   if (!id.ok()) return id.error();
   auto purpose = PurposeFromProto(q.purpose, "purpose");
   if (!purpose.ok()) return purpose.error();
+  if (deps_.reciprocity != nullptr)
+    if (auto lapsed = deps_.reciprocity->Check(call.member.id, purpose.value())) return *lapsed;
   if (auto e = ValidateToken(q.consent_reference, kMaxConsentReferenceLength, "consent_reference")) return *e;
   call.audit.borrower_key = deps_.keyer.BorrowerKey(id.value());
 

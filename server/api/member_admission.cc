@@ -1,5 +1,6 @@
 #include "api/member_admission.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace creditshare::api {
@@ -26,7 +27,7 @@ MemberBounds MemberLimits::For(std::string_view code, std::optional<domain::Memb
 domain::MaybeError AddMemberLimit(std::string_view spec, MemberLimits& limits) {
   const auto colon = spec.find(':');
   if (colon == std::string_view::npos || colon == 0)
-    return Error::InvalidArgument("member-limit", "expected KEY:calls=N,queued=N,streams=N, got '" + std::string(spec) + "'");
+    return Error::InvalidArgument("member-limit", "expected KEY:calls=N,queued=N,streams=N,inquiries=N,reports=N, got '" + std::string(spec) + "'");
   const std::string_view key = spec.substr(0, colon);
   MemberBounds bounds = limits.defaults;
   std::string_view rest = spec.substr(colon + 1);
@@ -49,8 +50,13 @@ domain::MaybeError AddMemberLimit(std::string_view spec, MemberLimits& limits) {
       bounds.queued = value;
     } else if (name == "streams") {
       bounds.streams = value;
+    } else if (name == "inquiries") {
+      bounds.inquiries_per_minute = value;
+    } else if (name == "reports") {
+      bounds.reports_per_minute = value;
     } else {
-      return Error::InvalidArgument("member-limit", "unknown bound '" + std::string(name) + "' (calls, queued, streams)");
+      return Error::InvalidArgument("member-limit", "unknown bound '" + std::string(name) +
+                                                        "' (calls, queued, streams, inquiries, reports)");
     }
   }
   if (key.starts_with("member=")) {
@@ -80,6 +86,24 @@ void StreamAdmission::Release(std::uint64_t member) {
   const auto it = open_.find(member);
   if (it == open_.end()) return;
   if (--it->second == 0) open_.erase(it);
+}
+
+std::optional<RateBuckets::Clock::duration> RateBuckets::TryTake(std::uint64_t member, int per_minute,
+                                                                 Clock::time_point now) {
+  const double capacity = per_minute;
+  const double per_second = capacity / 60;
+  std::lock_guard lock(mu_);
+  auto [it, fresh] = buckets_.try_emplace(member, Bucket{capacity, now});
+  auto& b = it->second;
+  if (!fresh) {
+    b.tokens = std::min(capacity, b.tokens + std::chrono::duration<double>(now - b.refilled).count() * per_second);
+    b.refilled = now;
+  }
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>((1 - b.tokens) / per_second));
 }
 
 }  // namespace creditshare::api

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -23,10 +24,27 @@ struct MemberLimits {
   MemberBounds For(std::string_view code, std::optional<domain::MemberType> type) const;
 };
 
-// Adds one override in the form `KEY:calls=N,queued=N,streams=N` (any of the three; the rest come
-// from the defaults). KEY is a member type (bank, consumer_finance, micro_lender, regulator) or
+// Adds one override in the form `KEY:calls=N,queued=N,streams=N,inquiries=N,reports=N` (any of
+// them; the rest come from the defaults; inquiries and reports are per minute). KEY is a member type (bank, consumer_finance, micro_lender, regulator) or
 // `member=CODE`. Errors name the part that is wrong.
 domain::MaybeError AddMemberLimit(std::string_view spec, MemberLimits& limits);
+
+// A token bucket per member and kind of call: `per_minute` tokens, refilled evenly over the
+// minute, all of which may be spent at once. State is per replica.
+class RateBuckets {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // Takes a token of `member`'s bucket; when there is none, how long until there is one.
+  std::optional<Clock::duration> TryTake(std::uint64_t member, int per_minute, Clock::time_point now = Clock::now());
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    Clock::time_point refilled;
+  };
+  std::mutex mu_;
+  std::map<std::uint64_t, Bucket> buckets_;
+};
 
 // Counts each member's open streams and admits a new one only under its bound.
 class StreamAdmission {

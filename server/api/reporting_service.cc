@@ -34,8 +34,10 @@ std::string_view OutcomeName(domain::ReportOutcome outcome, bool replayed) {
   return "unknown";
 }
 
-constexpr MethodPolicy kReportCreditLine{"ReportCreditLine", /*lenders=*/true, /*regulators=*/false, RecordReport};
-constexpr MethodPolicy kRestructureCreditLine{"RestructureCreditLine", /*lenders=*/true, /*regulators=*/false};
+constexpr MethodPolicy kReportCreditLine{"ReportCreditLine", /*lenders=*/true, /*regulators=*/false, RecordReport,
+                                         kMaxUnaryRequestBytes, RateClass::kReport};
+constexpr MethodPolicy kRestructureCreditLine{"RestructureCreditLine", /*lenders=*/true, /*regulators=*/false, nullptr,
+                                              kMaxUnaryRequestBytes, RateClass::kReport};
 
 void RecordBulk(metrics::Metrics& m, const CallContext& call, grpc::StatusCode) {
   for (const auto& [outcome, n] : call.record_outcomes) {

@@ -18,6 +18,10 @@ struct MemberBounds {
   int running = 8;    // its calls on workers at once; the rest wait in its queue
   int queued = 256;   // its calls waiting; beyond it its new calls are refused
   int streams = 4;    // its open streams (each runs on a thread of its own, not on a worker)
+  // Borrower inquiries (exposures, checks, reservations) and unary line reports a minute, on each
+  // replica; 0: no bound.
+  int inquiries_per_minute = 0;
+  int reports_per_minute = 0;
 };
 
 // Why a call did not run.

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "api/call_guard.h"
+#include "api/reciprocity_gate.h"
 #include "domain/clock.h"
 #include "domain/decision.h"
 #include "security/borrower_keyer.h"
@@ -34,6 +35,8 @@ struct ServiceDeps {
   const std::atomic<bool>* draining = nullptr;
   // A bulk stream that neither sends a chunk nor has one in flight for this long is cancelled.
   std::chrono::milliseconds stream_idle_timeout{60000};
+  // Reciprocity on application inquiries.
+  ReciprocityGate* reciprocity = nullptr;
 };
 
 }  // namespace creditshare::api

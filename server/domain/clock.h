@@ -10,6 +10,14 @@ namespace creditshare::domain {
 // Timestamps are microseconds since the Unix epoch (Clock::NowMicros).
 inline constexpr std::int64_t kMicrosPerDay = 86'400'000'000LL;
 
+// Business dates follow China Standard Time (UTC+8, no daylight saving), the jurisdiction
+// whose rules the service implements.
+inline Date BusinessDate(std::int64_t micros_since_epoch) {
+  constexpr std::int64_t kChinaOffsetMicros = 8LL * 3600 * 1'000'000;
+  const std::int64_t local = micros_since_epoch + kChinaOffsetMicros;
+  return Date::FromDaysSinceEpoch(local >= 0 ? local / kMicrosPerDay : (local - kMicrosPerDay + 1) / kMicrosPerDay);
+}
+
 // Source of "now", injectable so tests can move time (retention, deadlines, date checks).
 class Clock {
  public:
@@ -20,12 +28,7 @@ class Clock {
     return std::chrono::duration_cast<std::chrono::microseconds>(Now().time_since_epoch()).count();
   }
 
-  // Business dates follow China Standard Time (UTC+8, no daylight saving), the jurisdiction
-  // whose rules the service implements.
-  Date Today() const {
-    const auto local = Now() + std::chrono::hours(8);
-    return Date::FromDaysSinceEpoch(std::chrono::floor<std::chrono::days>(local).time_since_epoch().count());
-  }
+  Date Today() const { return BusinessDate(NowMicros()); }
 };
 
 class SystemClock final : public Clock {

@@ -11,6 +11,7 @@
 #include "domain/error.h"
 #include "domain/exposure.h"
 #include "domain/money.h"
+#include "domain/reciprocity.h"
 #include "domain/plausibility.h"
 
 namespace creditshare::domain {
@@ -36,6 +37,7 @@ struct CreditPolicy {
   int multi_lender_inquiry_threshold = 3;  // distinct other members inquiring within 30 days
   std::chrono::seconds reservation_default_ttl{std::chrono::hours(24)};
   std::chrono::seconds reservation_max_ttl{std::chrono::hours(24 * 7)};
+  ReciprocityPolicy reciprocity;  // off unless the policy file has "reciprocity"
 };
 
 struct NewCredit {

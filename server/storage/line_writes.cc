@@ -12,6 +12,7 @@
 
 #include "domain/repayment.h"
 #include "storage/alert_repository.h"
+#include "storage/member_repository.h"
 #include "storage/line_rows.h"
 #include "storage/public_id.h"
 #include "storage/sql_text.h"
@@ -285,6 +286,8 @@ void ExecutePlans(Connection& conn, std::uint64_t member_id, std::vector<Planned
   for (const auto& p : plans)
     for (const auto& e : p.plan->events) events.push_back({p.borrower_id, e, 0});
   AlertRepository::Raise(conn, member_id, events, now_us);
+  // Last: the day's row is shared by every report of the member that day (reciprocity).
+  if (!plans.empty()) MemberRepository::RecordReportDay(conn, member_id, domain::BusinessDate(now_us));
 }
 
 }  // namespace creditshare::storage

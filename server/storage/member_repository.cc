@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "domain/clock.h"
+#include "storage/line_rows.h"
 #include "storage/sql_errors.h"
 #include "storage/transaction.h"
 
@@ -60,6 +62,37 @@ void MemberRepository::SetStatus(Connection& conn, std::uint64_t id, domain::Mem
   auto& stmt = conn.Prepare("UPDATE members SET status = ? WHERE id = ?");
   stmt.setInt(1, static_cast<int>(status));
   stmt.setUInt64(2, id);
+  stmt.executeUpdate();
+}
+
+domain::ReciprocityStanding MemberRepository::Standing(std::uint64_t member_id) {
+  return WithConnection(pool_, [&](Connection& conn) {
+    auto& stmt = conn.Prepare(
+        "SELECT CAST(UNIX_TIMESTAMP(m.created_at) * 1000000 AS SIGNED), m.reciprocity_exempt, "
+        "(SELECT MAX(d.day) FROM member_report_days d WHERE d.member_id = m.id) FROM members m WHERE m.id = ?");
+    stmt.setUInt64(1, member_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+    domain::ReciprocityStanding s;
+    if (!rs->next()) return s;
+    s.onboarded = domain::BusinessDate(rs->getInt64(1));
+    s.exempt = rs->getBoolean(2);
+    s.last_report = line_rows::ReadOptionalDate(*rs, 3);
+    return s;
+  });
+}
+
+void MemberRepository::SetReciprocityExempt(Connection& conn, std::uint64_t id, bool exempt) {
+  auto& stmt = conn.Prepare("UPDATE members SET reciprocity_exempt = ? WHERE id = ?");
+  stmt.setBoolean(1, exempt);
+  stmt.setUInt64(2, id);
+  stmt.executeUpdate();
+}
+
+void MemberRepository::RecordReportDay(Connection& conn, std::uint64_t member_id, const domain::Date& day) {
+  // A key that exists is only read (a shared lock, which other reports of the day share).
+  auto& stmt = conn.Prepare("INSERT IGNORE INTO member_report_days (member_id, day) VALUES (?, ?)");
+  stmt.setUInt64(1, member_id);
+  stmt.setString(2, day.ToString());
   stmt.executeUpdate();
 }
 

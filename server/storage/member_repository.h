@@ -6,6 +6,7 @@
 
 #include "domain/error.h"
 #include "domain/member.h"
+#include "domain/reciprocity.h"
 #include "storage/connection_pool.h"
 
 namespace creditshare::storage {
@@ -23,6 +24,12 @@ class MemberRepository {
   // False when the code is taken.
   static bool Insert(Connection& conn, const domain::Member& member);
   static void SetStatus(Connection& conn, std::uint64_t id, domain::MemberStatus status);
+
+  // Reciprocity: the member's onboarding day, latest report day and exemption.
+  domain::ReciprocityStanding Standing(std::uint64_t member_id);
+  static void SetReciprocityExempt(Connection& conn, std::uint64_t id, bool exempt);
+  // Inside a report's transaction: the member reported on `day`.
+  static void RecordReportDay(Connection& conn, std::uint64_t member_id, const domain::Date& day);
 
  private:
   ConnectionPool& pool_;

@@ -93,3 +93,20 @@ TEST(PolicyFileTest, RejectsTyposUnknownProductsAndBadAmounts) {
 
 }  // namespace
 }  // namespace creditshare
+
+namespace creditshare {
+namespace {
+
+TEST(PolicyFileTest, ReciprocityIsOnWhenConfiguredAndItsDaysAreChecked) {
+  EXPECT_FALSE(ParseCreditPolicy("{}").reciprocity.enabled);
+  const auto p = ParseCreditPolicy(R"({"reciprocity": {"report_window_days": 30}})");
+  EXPECT_TRUE(p.reciprocity.enabled);
+  EXPECT_EQ(p.reciprocity.report_window_days, 30);
+  EXPECT_EQ(p.reciprocity.grace_days, 60);
+  EXPECT_THROW(ParseCreditPolicy(R"({"reciprocity": {"report_window_days": -1}})"), std::runtime_error);
+  EXPECT_THROW(ParseCreditPolicy(R"({"reciprocity": {"window": 45}})"), std::runtime_error);
+  EXPECT_THROW(ParseCreditPolicy(R"({"reciprocity": 45})"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace creditshare

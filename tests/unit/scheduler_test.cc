@@ -158,5 +158,31 @@ TEST(MemberLimitsTest, OverridesByTypeAndByMemberAndClearErrors) {
   }
 }
 
+TEST(MemberLimitsTest, RateBoundsPerMinuteByTypeAndMember) {
+  MemberLimits limits;
+  EXPECT_FALSE(AddMemberLimit("micro_lender:inquiries=120,reports=600", limits));
+  const auto micro = limits.For("m-1", domain::MemberType::kMicroLender);
+  EXPECT_EQ(micro.inquiries_per_minute, 120);
+  EXPECT_EQ(micro.reports_per_minute, 600);
+  EXPECT_EQ(limits.For("b-1", domain::MemberType::kBank).inquiries_per_minute, 0) << "no bound by default";
+  EXPECT_TRUE(AddMemberLimit("bank:inquiries=0", limits));
+}
+
+TEST(RateBucketsTest, AMinutesTokensAtOnceThenRefilledEvenly) {
+  RateBuckets buckets;
+  const auto t0 = RateBuckets::Clock::time_point{} + std::chrono::hours(1);
+  for (int i = 0; i < 6; ++i) EXPECT_FALSE(buckets.TryTake(1, 6, t0).has_value()) << i;
+  const auto wait = buckets.TryTake(1, 6, t0);
+  ASSERT_TRUE(wait.has_value());
+  EXPECT_NEAR(std::chrono::duration<double>(*wait).count(), 10.0, 0.01) << "6 a minute: one every 10 s";
+  EXPECT_TRUE(buckets.TryTake(1, 6, t0 + std::chrono::seconds(9)).has_value());
+  EXPECT_FALSE(buckets.TryTake(1, 6, t0 + std::chrono::seconds(10)).has_value());
+  EXPECT_FALSE(buckets.TryTake(2, 6, t0).has_value()) << "each member has its own bucket";
+  // Idle for an hour: the bucket holds a minute's worth, no more.
+  const auto later = t0 + std::chrono::hours(1);
+  for (int i = 0; i < 6; ++i) EXPECT_FALSE(buckets.TryTake(1, 6, later).has_value()) << i;
+  EXPECT_TRUE(buckets.TryTake(1, 6, later).has_value());
+}
+
 }  // namespace
 }  // namespace creditshare::api
