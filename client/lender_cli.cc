@@ -544,6 +544,8 @@ int main(int argc, char** argv) {
                   << EnumName(resp.outcome(), "REPORT_OUTCOME_", v1::ReportOutcome_Name<v1::ReportOutcome>)
                   << " (as of " << FormatDate(resp.stored_as_of_date()) << ", version " << resp.version()
                   << ", request " << req.request_id() << ")\n";
+        for (const auto& w : resp.warnings())
+          std::cout << "  quality warning " << w.rule() << " (" << w.field() << "): " << w.message() << "\n";
       }
     } else if (exposure->parsed()) {
       v1::GetBorrowerExposureRequest req;

@@ -77,6 +77,15 @@ domain::PlausibilityBound ParseBound(const nlohmann::json& j, const std::string&
   return b;
 }
 
+// object[key], when present, into *days: 0 to 3650; `what` names the object in errors.
+void ReadDays(const nlohmann::json& object, const char* key, const std::string& what, int* days) {
+  if (!object.contains(key)) return;
+  const auto& v = object[key];
+  if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() > 3650)
+    throw std::runtime_error(what + "." + key + " must be an integer number of days from 0 to 3650");
+  *days = v.get<int>();
+}
+
 // {"default": {...}, "<product>": {...}}
 domain::PlausibilityBounds ParsePlausibility(const nlohmann::json& j) {
   if (!j.is_object()) throw std::runtime_error("plausibility must be a JSON object");
@@ -97,7 +106,7 @@ domain::CreditPolicy ParseCreditPolicy(const std::string& text) {
   static const std::set<std::string> kKeys = {
       "cap_currency", "product_caps_minor", "overall_cap_minor", "max_lenders", "duplicate_window_days",
       "multi_lender_inquiry_threshold", "reservation_default_ttl_hours", "reservation_max_ttl_hours",
-      "caps_by_currency", "plausibility", "reciprocity"};
+      "caps_by_currency", "plausibility", "reciprocity", "quality"};
   for (const auto& [key, value] : j.items())
     if (!kKeys.contains(key)) throw std::runtime_error("unknown key \"" + key + "\"");
   domain::CreditPolicy p;
@@ -140,14 +149,27 @@ domain::CreditPolicy ParseCreditPolicy(const std::string& text) {
     const auto& r = j["reciprocity"];
     RequireObjectWithKeys(r, {"report_window_days", "grace_days"}, "reciprocity");
     p.reciprocity.enabled = true;
-    for (const auto& [key, target] : {std::pair{"report_window_days", &p.reciprocity.report_window_days},
-                                      std::pair{"grace_days", &p.reciprocity.grace_days}}) {
-      if (!r.contains(key)) continue;
-      const auto& v = r[key];
-      if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() > 3650)
-        throw std::runtime_error(std::string("reciprocity.") + key + " must be an integer number of days from 0 to 3650");
-      *target = v.get<int>();
+    ReadDays(r, "report_window_days", "reciprocity", &p.reciprocity.report_window_days);
+    ReadDays(r, "grace_days", "reciprocity", &p.reciprocity.grace_days);
+  }
+  if (j.contains("quality")) {
+    const auto& q = j["quality"];
+    std::set<std::string> keys = {"stale_as_of_days", "tolerance_days"};
+    for (int r = 1; r <= domain::kMaxQualityRule; ++r) keys.insert(std::string(domain::ToString(static_cast<domain::QualityRule>(r))));
+    RequireObjectWithKeys(q, keys, "quality");
+    for (int r = 1; r <= domain::kMaxQualityRule; ++r) {
+      const std::string name(domain::ToString(static_cast<domain::QualityRule>(r)));
+      if (!q.contains(name)) continue;
+      const auto& v = q[name];
+      const std::string action = v.is_string() ? v.get<std::string>() : "";
+      if (action != "off" && action != "warn" && action != "refuse")
+        throw std::runtime_error("quality." + name + " must be \"off\", \"warn\" or \"refuse\"");
+      p.quality.actions[static_cast<std::size_t>(r)] = action == "refuse" ? domain::QualityAction::kRefuse
+                                                       : action == "warn" ? domain::QualityAction::kWarn
+                                                                          : domain::QualityAction::kOff;
     }
+    ReadDays(q, "stale_as_of_days", "quality", &p.quality.stale_as_of_days);
+    ReadDays(q, "tolerance_days", "quality", &p.quality.tolerance_days);
   }
   if (p.reservation_default_ttl > p.reservation_max_ttl)
     throw std::runtime_error("reservation_default_ttl_hours exceeds reservation_max_ttl_hours");

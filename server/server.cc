@@ -103,7 +103,7 @@ struct Server::Components {
         writer(config.db, {config.group_commit_writers, 64}, [this](int n) { metrics.GroupCommitted(n); }),
         report_pool(ReportPoolConfig(config.db, config.report_connections, config.report_queue_timeout)),
         credentials(pool),
-        lines(pool),
+        lines(pool, &policy.quality),
         inquiries(pool, members, writer),
         reservations(pool),
         disputes(pool),

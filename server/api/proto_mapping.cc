@@ -97,6 +97,13 @@ void ToProto(const domain::ReportResult& result, const std::string& account_refe
   ToProto(result.stored_as_of_date, out->mutable_stored_as_of_date());
   out->set_version(result.version);
   out->set_month_corrected(result.month_corrected);
+  for (const auto& w : result.warnings) ToProto(w, out->add_warnings());
+}
+
+void ToProto(const domain::QualityWarning& w, v1::QualityWarning* out) {
+  out->set_rule(std::string(domain::ToString(w.rule)));
+  out->set_field(w.field);
+  out->set_message(std::string(domain::Describe(w.rule)));
 }
 
 namespace {

@@ -44,6 +44,7 @@ domain::Result<domain::NewCredit> NewCreditFromProto(int product_type, const std
 
 void ToProto(const domain::ReportResult& result, const std::string& account_reference,
              v1::ReportCreditLineResponse* out);
+void ToProto(const domain::QualityWarning& w, v1::QualityWarning* out);
 void ToProto(const domain::Exposure& exposure, v1::GetBorrowerExposureResponse* out);
 void ToProto(const domain::Exposure& exposure, v1::CheckNewCreditResponse* out);
 void ToProto(const std::vector<domain::Signal>& signals, v1::CheckNewCreditResponse* out);

@@ -18,6 +18,8 @@ namespace {
 void RecordReport(metrics::Metrics& m, const CallContext& call, grpc::StatusCode code) {
   if (code == grpc::StatusCode::OK) {
     m.LineReported(call.outcome);
+    for (const auto& [outcome, n] : call.record_outcomes)
+      if (outcome.starts_with("warning:")) m.QualityWarned(outcome.substr(8), n);
   } else if (code == grpc::StatusCode::INVALID_ARGUMENT || code == grpc::StatusCode::FAILED_PRECONDITION) {
     m.ReportRejected(CodeName(code));
   }
@@ -43,6 +45,8 @@ void RecordBulk(metrics::Metrics& m, const CallContext& call, grpc::StatusCode) 
   for (const auto& [outcome, n] : call.record_outcomes) {
     if (outcome.starts_with("rejected:")) {
       m.ReportRejected(outcome.substr(9), n);
+    } else if (outcome.starts_with("warning:")) {
+      m.QualityWarned(outcome.substr(8), n);
     } else {
       m.LineReported(outcome, n);
     }
@@ -103,6 +107,8 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReportCreditLine(grpc::CallbackS
                                           [&call] { return call.AuditForTransaction(); }, &replayed);
     if (!result.ok()) return result.error();
     call.outcome = OutcomeName(result.value().outcome, replayed);
+    if (!replayed)
+      for (const auto& w : result.value().warnings) ++call.record_outcomes["warning:" + std::string(domain::ToString(w.rule))];
     ToProto(result.value(), report.value().account_reference, response);
     return std::nullopt;
   });
@@ -199,6 +205,10 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImp
             result->set_status(o.replayed ? v1::BULK_RECORD_STATUS_REPLAYED : v1::BULK_RECORD_STATUS_ACCEPTED);
             result->set_outcome(static_cast<v1::ReportOutcome>(o.result->outcome));
             ++call.record_outcomes[std::string(OutcomeName(o.result->outcome, o.replayed))];
+            for (const auto& w : o.result->warnings) {
+              ToProto(w, result->add_warnings());
+              if (!o.replayed) ++call.record_outcomes["warning:" + std::string(domain::ToString(w.rule))];
+            }
           } else {
             const auto code = ToStatus(o.error).error_code();
             result->set_status(v1::BULK_RECORD_STATUS_REJECTED);

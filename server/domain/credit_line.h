@@ -4,10 +4,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/date.h"
 #include "domain/error.h"
 #include "domain/plausibility.h"
+#include "domain/quality_rule.h"
 #include "domain/types.h"
 
 namespace creditshare::domain {
@@ -62,6 +64,7 @@ struct ReportResult {
   Date stored_as_of_date;
   std::int64_t version = 0;
   bool month_corrected = false;
+  std::vector<QualityWarning> warnings{};  // rules the report broke that only warn
 
   bool operator==(const ReportResult&) const = default;
 };

@@ -11,6 +11,7 @@
 #include "domain/error.h"
 #include "domain/exposure.h"
 #include "domain/money.h"
+#include "domain/quality.h"
 #include "domain/reciprocity.h"
 #include "domain/plausibility.h"
 
@@ -38,6 +39,7 @@ struct CreditPolicy {
   std::chrono::seconds reservation_default_ttl{std::chrono::hours(24)};
   std::chrono::seconds reservation_max_ttl{std::chrono::hours(24 * 7)};
   ReciprocityPolicy reciprocity;  // off unless the policy file has "reciprocity"
+  QualityPolicy quality;          // every rule off unless the policy file's "quality" sets it
 };
 
 struct NewCredit {

@@ -93,8 +93,16 @@ void ClearNegativeFields(LineReport& l) {
 }
 
 Result<ReportPlan> PlanReport(const LedgerLine* stored, std::uint64_t borrower_id,
-                              const LineReport& report, const std::string& p) {
+                              const LineReport& report, const std::string& p, const QualityGate& gate) {
   ReportPlan plan;
+  std::vector<QualityWarning> warnings;
+  if (gate.policy != nullptr) {
+    for (auto& f : QualityFindings(report, stored ? &stored->state : nullptr, *gate.policy, gate.today, p)) {
+      if (gate.policy->ActionFor(f.rule) == QualityAction::kRefuse)
+        return Error::InvalidArgument(f.field, f.message + " (quality rule " + std::string(ToString(f.rule)) + ")");
+      warnings.push_back({f.rule, f.field});
+    }
+  }
   const MonthRecord incoming = RecordOf(report);
   if (!stored) {
     plan.update = LineUpdate::kCreate;
@@ -132,6 +140,7 @@ Result<ReportPlan> PlanReport(const LedgerLine* stored, std::uint64_t borrower_i
     }
   }
   if (plan.write_line) plan.events = LineEvents(stored ? &stored->state : nullptr, report);
+  plan.result.warnings = std::move(warnings);
   plan.episodes = NegativeEpisodes(plan.months);
   plan.retention_review = RetentionReviewDate(plan.episodes);
   return plan;

@@ -9,6 +9,7 @@
 #include "domain/credit_line.h"
 #include "domain/date.h"
 #include "domain/error.h"
+#include "domain/quality.h"
 
 // The ledger: every rule that decides what a report does to a stored line, and what retention
 // removes from it. Both write paths (the unary report and each record of a bulk stream) and the
@@ -119,7 +120,12 @@ struct ReportPlan {
 // (it can still write its own month, unless a later report of that month is on record); one
 // with the same as-of date is a correction and replaces it. A line's borrower and currency are
 // fixed by its first report. `stored` is null for a line not reported before.
+// The data-quality gates a report passes through (domain/quality.h): none without a policy.
+struct QualityGate {
+  const QualityPolicy* policy = nullptr;
+  Date today;  // business date of arrival
+};
 Result<ReportPlan> PlanReport(const LedgerLine* stored, std::uint64_t borrower_id,
-                              const LineReport& report, const std::string& prefix);
+                              const LineReport& report, const std::string& prefix, const QualityGate& gate = {});
 
 }  // namespace creditshare::domain

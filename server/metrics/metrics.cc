@@ -120,6 +120,10 @@ Metrics::Metrics(int pool_size)
                                 .Help("Calls whose audit (and inquiry) records shared one group commit")
                                 .Register(*registry_)
                                 .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64})),
+      quality_warnings_(BuildCounter()
+                            .Name("creditshare_quality_warnings_total")
+                            .Help("Accepted line records that broke a data-quality rule set to warn, by rule")
+                            .Register(*registry_)),
       alerts_written_(BuildCounter()
                           .Name("creditshare_alerts_written_total")
                           .Help("Alerts committed to the feed (sequenced), by kind")
@@ -196,6 +200,9 @@ void Metrics::ReservationEvent(std::string_view result) {
   reservations_.Add({{"result", std::string(result)}}).Increment();
 }
 void Metrics::AuditRecordsWritten(int n) { audit_written_.Increment(n); }
+void Metrics::QualityWarned(std::string_view rule, int n) {
+  quality_warnings_.Add({{"rule", std::string(rule)}}).Increment(n);
+}
 void Metrics::AlertsWritten(std::string_view kind, int n) {
   alerts_written_.Add({{"kind", std::string(kind)}}).Increment(n);
 }

@@ -45,6 +45,7 @@ class Metrics final : public storage::PoolObserver {
   // Business events.
   void LineReported(std::string_view outcome, int n = 1);  // created, updated, stale_ignored, replayed
   void ReportRejected(std::string_view reason, int n = 1);  // the gRPC code name
+  void QualityWarned(std::string_view rule, int n = 1);     // accepted records that broke a warning rule
   void Inquiry(std::string_view purpose);
   void SignalRaised(std::string_view signal);  // CheckNewCredit decision signals, by code
   void ReservationEvent(std::string_view result);  // created, refused_cap, released
@@ -90,6 +91,7 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Gauge& pool_in_use_;
   prometheus::Histogram& pool_wait_;
   prometheus::Histogram& group_commit_records_;
+  prometheus::Family<prometheus::Counter>& quality_warnings_;
   prometheus::Family<prometheus::Counter>& alerts_written_;
   prometheus::Family<prometheus::Counter>& alerts_delivered_;
   prometheus::Histogram& alert_delay_;

@@ -31,8 +31,9 @@ using domain::Error;
 
 class ChunkApplier {
  public:
-  ChunkApplier(Connection& conn, std::uint64_t member_id, const std::vector<BulkItem>& items, std::int64_t now_us)
-      : conn_(conn), member_id_(member_id), items_(items), now_us_(now_us), out_(items.size()) {}
+  ChunkApplier(Connection& conn, std::uint64_t member_id, const std::vector<BulkItem>& items, std::int64_t now_us,
+               const domain::QualityGate& gate)
+      : conn_(conn), member_id_(member_id), items_(items), now_us_(now_us), gate_(gate), out_(items.size()) {}
 
   std::vector<BulkItemOutcome> Apply() {
     ReadReplays();
@@ -148,7 +149,7 @@ class ChunkApplier {
     for (const auto i : todo_) {
       const auto& report = items_[i].report;
       const std::uint64_t borrower_id = BorrowerIdOf(items_[i]);
-      auto planned_line = PlanAgainst(lines_, borrower_id, report);
+      auto planned_line = PlanAgainst(lines_, borrower_id, report, gate_);
       if (!planned_line.plan.ok()) {
         out_[i].error = planned_line.plan.error();
         continue;
@@ -188,6 +189,7 @@ class ChunkApplier {
   const std::uint64_t member_id_;
   const std::vector<BulkItem>& items_;
   const std::int64_t now_us_;
+  const domain::QualityGate gate_;
   std::vector<BulkItemOutcome> out_;
   std::vector<std::size_t> todo_;  // items that are not replays
   std::map<std::string, std::uint64_t, std::less<>> borrower_ids_;
@@ -199,8 +201,8 @@ class ChunkApplier {
 }  // namespace
 
 std::vector<BulkItemOutcome> ApplyChunk(Connection& conn, std::uint64_t member_id, const std::vector<BulkItem>& items,
-                                        std::int64_t now_us) {
-  return ChunkApplier(conn, member_id, items, now_us).Apply();
+                                        std::int64_t now_us, const domain::QualityGate& gate) {
+  return ChunkApplier(conn, member_id, items, now_us, gate).Apply();
 }
 
 }  // namespace creditshare::storage

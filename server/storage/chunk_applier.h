@@ -22,6 +22,6 @@ bool EachKeyOnce(const std::vector<BulkItem>& items);
 // (ExecutePlans), then store idempotency keys and audit records with one statement each. Throws
 // SetConflict when another stream got in first.
 std::vector<BulkItemOutcome> ApplyChunk(Connection& conn, std::uint64_t member_id, const std::vector<BulkItem>& items,
-                                        std::int64_t now_us);
+                                        std::int64_t now_us, const domain::QualityGate& gate);
 
 }  // namespace creditshare::storage

@@ -17,9 +17,11 @@ namespace creditshare::storage {
 
 domain::Result<domain::ReportResult> CreditLineRepository::ApplyOne(Connection& conn, std::uint64_t member_id,
                                                                     const BorrowerIdentity& borrower,
-                                                                    const domain::LineReport& report, std::int64_t now_us) {
+                                                                    const domain::LineReport& report,
+                                                                    std::int64_t now_us) const {
   const std::uint64_t borrower_id = UpsertBorrower(conn, borrower);
-  const auto planned_line = PlanAgainst(LockLines(conn, member_id, {report.account_reference}), borrower_id, report);
+  const auto planned_line =
+      PlanAgainst(LockLines(conn, member_id, {report.account_reference}), borrower_id, report, GateAt(now_us));
   const auto& plan = planned_line.plan;
   if (!plan.ok()) return plan.error();
   std::vector<PlannedReport> planned{{&report, &plan.value(), borrower_id, planned_line.line_id}};
@@ -89,7 +91,7 @@ std::vector<BulkItemOutcome> CreditLineRepository::ApplyPart(std::uint64_t membe
                                                              std::int64_t now_us) {
   try {
     auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<std::vector<BulkItemOutcome>> {
-      return ApplyChunk(conn, member_id, items, now_us);
+      return ApplyChunk(conn, member_id, items, now_us, GateAt(now_us));
     });
     return std::move(result).value();
   } catch (const SetConflict&) {

@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "domain/audit.h"
+#include "domain/clock.h"
 #include "domain/credit_line.h"
 #include "domain/error.h"
 #include "domain/exposure.h"
+#include "domain/ledger.h"
 #include "storage/connection_pool.h"
 #include "storage/idempotency.h"
 
@@ -58,7 +60,9 @@ struct BulkItemOutcome {
 
 class CreditLineRepository {
  public:
-  explicit CreditLineRepository(ConnectionPool& pool) : pool_(pool) {}
+  // `quality`: the data-quality gates every report passes (none when null).
+  explicit CreditLineRepository(ConnectionPool& pool, const domain::QualityPolicy* quality = nullptr)
+      : pool_(pool), quality_(quality) {}
 
   // Applies one monthly report in a single transaction with its idempotency and audit records,
   // as the ledger plans it (domain::PlanReport): the line's current state (unless the report is
@@ -86,9 +90,10 @@ class CreditLineRepository {
   static std::vector<domain::BorrowerLine> LockLinesForCaps(Connection& conn, std::uint64_t borrower_id);
 
   // One report's effect inside the caller's transaction (after its idempotency key was claimed).
-  static domain::Result<domain::ReportResult> ApplyOne(Connection& conn, std::uint64_t member_id,
-                                                       const BorrowerIdentity& borrower,
-                                                       const domain::LineReport& report, std::int64_t now_us);
+  domain::Result<domain::ReportResult> ApplyOne(Connection& conn, std::uint64_t member_id,
+                                                const BorrowerIdentity& borrower, const domain::LineReport& report,
+                                                std::int64_t now_us) const;
+  domain::QualityGate GateAt(std::int64_t now_us) const { return {quality_, domain::BusinessDate(now_us)}; }
 
  private:
   static constexpr std::size_t kBorrowerShards = 4;
@@ -101,6 +106,7 @@ class CreditLineRepository {
                                          std::int64_t now_us);
 
   ConnectionPool& pool_;
+  const domain::QualityPolicy* quality_;
   std::array<std::mutex, kBorrowerShards> shard_locks_;  // this process's chunks, per borrower shard
 };
 

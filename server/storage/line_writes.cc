@@ -258,10 +258,10 @@ std::map<std::string, LockedLine, std::less<>> LockLines(Connection& conn, std::
 }
 
 LinePlan PlanAgainst(const std::map<std::string, LockedLine, std::less<>>& locked, std::uint64_t borrower_id,
-                     const domain::LineReport& report) {
+                     const domain::LineReport& report, const domain::QualityGate& gate) {
   const auto it = locked.find(report.account_reference);
   const LockedLine* stored = it == locked.end() ? nullptr : &it->second;
-  return {domain::PlanReport(stored ? &stored->ledger : nullptr, borrower_id, report, "line."),
+  return {domain::PlanReport(stored ? &stored->ledger : nullptr, borrower_id, report, "line.", gate),
           stored ? stored->id : 0};
 }
 

@@ -32,7 +32,7 @@ struct LinePlan {
   std::uint64_t line_id = 0;
 };
 LinePlan PlanAgainst(const std::map<std::string, LockedLine, std::less<>>& locked, std::uint64_t borrower_id,
-                     const domain::LineReport& report);
+                     const domain::LineReport& report, const domain::QualityGate& gate);
 
 // One report with the plan the ledger made for it.
 struct PlannedReport {

@@ -155,5 +155,59 @@ TEST(MemberRateTest, AMemberPastItsInquiriesOrReportsAMinuteGetsRetryInfoAndOthe
   EXPECT_NE(metrics.find(R"(bound="report_rate")"), std::string::npos);
 }
 
+TEST(QualityGateTest, RulesRefuseOrWarnOnBothWritePathsAndAReplayRepeatsTheWarnings) {
+  TestService svc(std::nullopt, /*metrics_endpoint=*/true, 10, [](ServerConfig& c) {
+    c.policy_file = (std::filesystem::path(c.tls_cert_file).parent_path() / "quality-policy.json").string();
+    std::ofstream(c.policy_file) << R"({"quality": {"overdue_without_days_past_due": "warn",
+        "stale_as_of": "refuse", "stale_as_of_days": 60}})";
+  });
+  auto& bank = svc.ClientFor(TestService::kBankA);
+  auto warned = LineRequest("q-1", "Q-1", kBorrower, 100'000, 50'000);
+  warned.mutable_line()->set_overdue_amount_minor(1'000);
+  v1::ReportCreditLineResponse resp;
+  ASSERT_TRUE(bank.ReportCreditLine(warned, &resp).ok());
+  ASSERT_EQ(resp.warnings_size(), 1);
+  EXPECT_EQ(resp.warnings(0).rule(), "overdue_without_days_past_due");
+  EXPECT_EQ(resp.warnings(0).field(), "line.days_past_due");
+  EXPECT_FALSE(resp.warnings(0).message().empty());
+  v1::ReportCreditLineResponse replay;
+  ASSERT_TRUE(bank.ReportCreditLine(warned, &replay).ok());
+  EXPECT_EQ(replay.warnings_size(), 1) << "a replay answers what the first call answered";
+
+  const auto stale = bank.ReportCreditLine(LineRequest("q-2", "Q-2", kBorrower, 100'000, 0, MakeDate(2026, 9, 1)), &resp);
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(stale.error_message().find("line.as_of_date"), std::string::npos) << stale.error_message();
+  EXPECT_NE(stale.error_message().find("quality rule stale_as_of"), std::string::npos) << stale.error_message();
+  EXPECT_EQ(svc.db().Count("credit_lines"), 1) << "a refused record changes nothing";
+
+  int n = 0;
+  std::vector<v1::BulkRecordResult> results;
+  const auto st = bank.BulkReportCreditLines(
+      [&](v1::BulkLineRecord* r) {
+        if (n >= 3) return false;
+        auto line = LineRequest("", "QB-" + std::to_string(n), kBorrower, 100'000, 50'000,
+                                n == 2 ? MakeDate(2026, 8, 31) : MakeDate(2026, 10, 31));
+        if (n == 1) line.mutable_line()->set_overdue_amount_minor(500);
+        r->set_sequence(n);
+        r->set_request_id("qb-" + std::to_string(n));
+        *r->mutable_line() = line.line();
+        ++n;
+        return true;
+      },
+      3, [&](const v1::BulkRecordResult& r) { results.push_back(r); });
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].status(), v1::BULK_RECORD_STATUS_ACCEPTED);
+  EXPECT_EQ(results[0].warnings_size(), 0);
+  EXPECT_EQ(results[1].status(), v1::BULK_RECORD_STATUS_ACCEPTED);
+  ASSERT_EQ(results[1].warnings_size(), 1);
+  EXPECT_EQ(results[1].warnings(0).rule(), "overdue_without_days_past_due");
+  EXPECT_EQ(results[2].status(), v1::BULK_RECORD_STATUS_REJECTED);
+  EXPECT_EQ(results[2].field(), "line.as_of_date");
+  const auto metrics = HttpGet(svc.server().metrics_port(), "/metrics");
+  EXPECT_NE(metrics.find(R"(creditshare_quality_warnings_total{rule="overdue_without_days_past_due"} 2)"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace creditshare::testing
