@@ -197,45 +197,34 @@ AlertRepository::Sequenced AlertRepository::SequencePending(int max, std::int64_
     if (!last->next()) throw std::runtime_error("alert_sequence has no row: is schema 11 applied?");
     out.last_sequence = last->getUInt64(1);
     // Sessions read committed (the pool's isolation), and only a sequencer deletes outbox rows,
-    // under the lock above: every row read here is committed and still there.
-    auto& read = conn.Prepare(std::string("SELECT id, ") + kColumns + " FROM alert_outbox ORDER BY id LIMIT ?");
+    // under the lock above: every row read here is committed and still there. The rows are
+    // named by id in both statements below: a row that commits meanwhile is left for the next
+    // round, never deleted uncopied. The values stay in the database (an earlier version read
+    // them out and bound them back, row by row: the sequencer fell behind under load).
+    auto& read = conn.Prepare("SELECT id, kind, recipient_member_id FROM alert_outbox ORDER BY id LIMIT ?");
     read.setInt(1, max);
     std::unique_ptr<sql::ResultSet> rs(read.executeQuery());
-    struct Row {
-      std::uint64_t id;
-      std::vector<std::optional<std::string>> values;
-    };
-    std::vector<Row> rows;
+    std::vector<std::uint64_t> ids;
     while (rs->next()) {
-      Row row{rs->getUInt64(1), {}};
-      for (int c = 2; c <= kColumnCount + 1; ++c)
-        row.values.push_back(rs->isNull(c) ? std::nullopt : std::optional<std::string>(rs->getString(c)));
-      ++out.by_kind[static_cast<domain::AlertKind>(std::stoi(*row.values[2]))];
-      out.recipients.insert(std::stoull(*row.values[1]));
-      rows.push_back(std::move(row));
+      ids.push_back(rs->getUInt64(1));
+      ++out.by_kind[static_cast<domain::AlertKind>(rs->getInt(2))];
+      out.recipients.insert(rs->getUInt64(3));
     }
-    if (rows.empty()) return out;
-    const auto n = rows.size();
+    if (ids.empty()) return out;
+    const auto n = ids.size();
     auto insert = conn.PrepareRows(std::string("INSERT INTO alerts (sequence, ") + kColumns +
-                                       ", sequenced_at_us) VALUES " +
-                                       RowsOf("(?, " + Placeholders(kColumnCount) + ", ?)", n),
+                                       ", sequenced_at_us) SELECT ? + ROW_NUMBER() OVER (ORDER BY id), " + kColumns +
+                                       ", ? FROM alert_outbox WHERE id IN (" + Placeholders(n) + ")",
                                    n);
     int p = 1;
-    for (const auto& row : rows) {
-      insert->setUInt64(p++, ++out.last_sequence);
-      for (const auto& v : row.values) {
-        if (v) {
-          insert->setString(p++, *v);
-        } else {
-          insert->setNull(p++, 0);
-        }
-      }
-      insert->setInt64(p++, now_us);
-    }
-    insert->executeUpdate();
+    insert->setUInt64(p++, out.last_sequence);
+    insert->setInt64(p++, now_us);
+    for (const auto id : ids) insert->setUInt64(p++, id);
+    if (insert->executeUpdate() != static_cast<int>(n)) throw std::runtime_error("outbox rows vanished while sequenced");
     auto remove = conn.PrepareRows("DELETE FROM alert_outbox WHERE id IN (" + Placeholders(n) + ")", n);
-    for (std::size_t i = 0; i < n; ++i) remove->setUInt64(static_cast<int>(i) + 1, rows[i].id);
+    for (std::size_t i = 0; i < n; ++i) remove->setUInt64(static_cast<int>(i) + 1, ids[i]);
     remove->executeUpdate();
+    out.last_sequence += n;
     auto& advance = conn.Prepare("UPDATE alert_sequence SET last_sequence = ? WHERE id = ?");
     advance.setUInt64(1, out.last_sequence);
     advance.setInt(2, kSequenceRow);
