@@ -1,11 +1,8 @@
 // Alert delivery across failures: two replicas sequencing one feed, kill -9 of the server and of
 // MariaDB while reports flow and a consumer follows, and a consumer that falls behind.
-#include <arpa/inet.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,18 +20,6 @@ namespace creditshare::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::uint64_t Sequence(const std::string& cursor) { return std::stoull(cursor.substr(1)); }
 

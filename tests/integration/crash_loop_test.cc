@@ -3,10 +3,7 @@
 // what was not acknowledged (same request ids) never create a second copy.
 //
 // CREDITSHARE_CRASH_CYCLES sets the number of kills (default 3: one of each kind).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,18 +25,6 @@ namespace creditshare::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 int CrashCycles() {
   const char* v = std::getenv("CREDITSHARE_CRASH_CYCLES");

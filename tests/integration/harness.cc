@@ -22,6 +22,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "storage/line_rows.h"
 #include "storage/member_repository.h"
 #include "storage/migrations.h"
@@ -119,6 +121,30 @@ std::shared_ptr<grpc::Channel> NoRetryChannel(const std::string& target, const s
   tls.pem_cert_chain = ReadFileOrThrow(cert_file, "certificate");
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   return grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args);
+}
+
+// The google.rpc.RetryInfo of a status, if it carries one.
+std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return std::nullopt;
+  for (const auto& any : details.details()) {
+    google::rpc::RetryInfo retry;
+    if (any.UnpackTo(&retry))
+      return std::chrono::milliseconds(retry.retry_delay().seconds() * 1000 + retry.retry_delay().nanos() / 1'000'000);
+  }
+  return std::nullopt;
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
 }
 
 std::string HttpGet(int port, const std::string& path) {

@@ -167,6 +167,13 @@ std::shared_ptr<grpc::Channel> NoRetryChannel(const std::string& target, const s
                                               const std::string& cert_file, const std::string& key_file,
                                               grpc::ChannelArguments args = {});
 
+// The google.rpc.RetryInfo delay of a status, if it carries one.
+std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status);
+
+// A loopback TCP port free at the moment of the call (for a server that must come back on the
+// same address after a restart).
+int FreePort();
+
 // GET http://127.0.0.1:port/path; returns the body ("" when the request fails).
 std::string HttpGet(int port, const std::string& path);
 

@@ -6,8 +6,6 @@
 
 #include <fstream>
 
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "harness.h"
 #include "requests.h"
 
@@ -101,17 +99,6 @@ TEST_F(ReciprocityTest, BulkReportsCountAndPostLoanManagementIsNeverRefused) {
   Sql("DELETE d FROM member_report_days d JOIN members m ON m.id = d.member_id WHERE m.code = 'bank-a'");
   EXPECT_EQ(Exposure(TestService::kBankA).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(Exposure(TestService::kBankA, v1::PURPOSE_POST_LOAN_MANAGEMENT).ok()) << "it holds lines: post-loan";
-}
-
-std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return std::nullopt;
-  for (const auto& any : details.details()) {
-    google::rpc::RetryInfo retry;
-    if (any.UnpackTo(&retry))
-      return std::chrono::milliseconds(retry.retry_delay().seconds() * 1000 + retry.retry_delay().nanos() / 1'000'000);
-  }
-  return std::nullopt;
 }
 
 TEST(MemberRateTest, AMemberPastItsInquiriesOrReportsAMinuteGetsRetryInfoAndOthersAreUntouched) {

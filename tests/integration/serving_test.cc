@@ -17,8 +17,6 @@
 
 #include "creditshare/v1/inquiry_service.grpc.pb.h"
 #include "creditshare/v1/reporting_service.grpc.pb.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "harness.h"
 #include "requests.h"
 
@@ -78,18 +76,6 @@ RawAnswer RawExchange(const std::shared_ptr<grpc::Channel>& channel, const std::
   if (auto it = trailers.find("x-request-id"); it != trailers.end())
     answer.request_id = std::string(it->second.data(), it->second.size());
   return answer;
-}
-
-// The google.rpc.RetryInfo of a status, if it carries one.
-std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status) {
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return std::nullopt;
-  for (const auto& any : details.details()) {
-    google::rpc::RetryInfo retry;
-    if (any.UnpackTo(&retry))
-      return std::chrono::milliseconds(retry.retry_delay().seconds() * 1000 + retry.retry_delay().nanos() / 1'000'000);
-  }
-  return std::nullopt;
 }
 
 // Holds the tables a credit-line report writes, from a session of its own, so a report that
