@@ -164,8 +164,8 @@ std::map<std::uint64_t, int> LenderOrdinals(std::vector<LenderLineKey> lines,
 BorrowerRelations RelationsOf(const std::vector<BorrowerLine>& lines, const std::vector<ActiveReservation>& reservations) {
   BorrowerRelations r;
   for (const auto& l : lines)
-    r.lines.push_back({l.member_id, l.member_type, l.line.account_reference, l.line.opened_date, l.line.status});
-  for (const auto& v : reservations) r.reservations.push_back({v.member_id, v.member_type, v.public_id});
+    r.lines.push_back({l.member_id, l.line.account_reference, l.line.opened_date, l.line.status});
+  for (const auto& v : reservations) r.reservations.push_back({v.member_id, v.public_id});
   return r;
 }
 

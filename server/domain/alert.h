@@ -39,14 +39,12 @@ std::vector<AlertEvent> LineEvents(const MonthFacts* before, const LineReport& a
 // A borrower's lines and active reservations, as far as relationships and ordinals need them.
 struct RelationLine {
   std::uint64_t member_id = 0;
-  MemberType member_type = MemberType::kUnspecified;
   std::string account_reference;
   Date opened_date;
   LineStatus status = LineStatus::kUnspecified;
 };
 struct RelationReservation {
   std::uint64_t member_id = 0;
-  MemberType member_type = MemberType::kUnspecified;
   std::string public_id;
 };
 struct BorrowerRelations {

@@ -93,13 +93,11 @@ std::map<std::uint64_t, domain::BorrowerRelations> ReadRelations(Connection& con
                                                                   std::int64_t now_us) {
   const auto n = borrowers.size();
   auto stmt = conn.PrepareRows(
-      "SELECT l.borrower_id, 1, l.member_id, m.member_type, l.account_reference, l.opened_date, l.status "
-      "FROM credit_lines l JOIN members m ON m.id = l.member_id "
-      "WHERE l.borrower_id IN (" + Placeholders(n) + ") AND l.deleted_at IS NULL "
+      "SELECT l.borrower_id, 1, l.member_id, l.account_reference, l.opened_date, l.status "
+      "FROM credit_lines l WHERE l.borrower_id IN (" + Placeholders(n) + ") AND l.deleted_at IS NULL "
       "UNION ALL "
-      "SELECT r.borrower_id, 2, r.member_id, m.member_type, r.public_id, NULL, NULL "
-      "FROM reservations r FORCE INDEX (ix_reservations_borrower) JOIN members m ON m.id = r.member_id "
-      "WHERE r.borrower_id IN (" + Placeholders(n) + ") AND r.status = ? AND r.expires_at_us > ?",
+      "SELECT r.borrower_id, 2, r.member_id, r.public_id, NULL, NULL "
+      "FROM reservations r FORCE INDEX (ix_reservations_borrower) WHERE r.borrower_id IN (" + Placeholders(n) + ") AND r.status = ? AND r.expires_at_us > ?",
       2 * n);
   int p = 1;
   for (int round = 0; round < 2; ++round)
@@ -111,12 +109,11 @@ std::map<std::uint64_t, domain::BorrowerRelations> ReadRelations(Connection& con
   while (rs->next()) {
     auto& r = out[rs->getUInt64(1)];
     const auto member = rs->getUInt64(3);
-    const auto type = static_cast<domain::MemberType>(rs->getInt(4));
     if (rs->getInt(2) == 1) {
-      r.lines.push_back({member, type, rs->getString(5), line_rows::ReadDate(*rs, 6),
-                         static_cast<domain::LineStatus>(rs->getInt(7))});
+      r.lines.push_back({member, rs->getString(4), line_rows::ReadDate(*rs, 5),
+                         static_cast<domain::LineStatus>(rs->getInt(6))});
     } else {
-      r.reservations.push_back({member, type, rs->getString(5)});
+      r.reservations.push_back({member, rs->getString(4)});
     }
   }
   return out;
@@ -163,6 +160,14 @@ void AlertRepository::Raise(Connection& conn, std::uint64_t actor, const std::ve
     auto fanned = domain::FanOut(e.event, actor, actor_type, r, now_us);
     alerts.insert(alerts.end(), std::make_move_iterator(fanned.begin()), std::make_move_iterator(fanned.end()));
   }
+  std::vector<const domain::Alert*> pointers;
+  for (const auto& a : alerts) pointers.push_back(&a);
+  Enqueue(conn, pointers);
+}
+
+void AlertRepository::RaiseAmong(Connection& conn, std::uint64_t actor, const domain::AlertEvent& event,
+                                 const domain::BorrowerRelations& relations, std::int64_t now_us) {
+  const auto alerts = domain::FanOut(event, actor, TypeOf(conn, actor), relations, now_us);
   std::vector<const domain::Alert*> pointers;
   for (const auto& a : alerts) pointers.push_back(&a);
   Enqueue(conn, pointers);

@@ -33,6 +33,10 @@ class AlertRepository {
   // `actor` is the member whose change raised the events.
   static void Raise(Connection& conn, std::uint64_t actor, const std::vector<RaisedEvent>& events,
                     std::int64_t now_us);
+  // The same for one event whose borrower's relationships the caller has read in this
+  // transaction already (under the borrower row lock), so they are not read again.
+  static void RaiseAmong(Connection& conn, std::uint64_t actor, const domain::AlertEvent& event,
+                         const domain::BorrowerRelations& relations, std::int64_t now_us);
   // Writes alerts already fanned out (an inquiry's, from the snapshot its query read).
   static void Enqueue(Connection& conn, const std::vector<const domain::Alert*>& alerts);
 

@@ -87,7 +87,9 @@ domain::Result<ReservationResult> ReservationRepository::Reserve(std::uint64_t m
     event.figures.currency = request.credit.currency;
     event.figures.amount_minor = request.credit.limit_minor;
     event.figures.expires_at_us = request.expires_at_us;
-    AlertRepository::Raise(conn, member_id, {{borrower_id, event, 0}}, request.now_us);
+    auto relations = domain::RelationsOf(lines, reservations);
+    relations.reservations.push_back({member_id, out.reservation_id});
+    AlertRepository::RaiseAmong(conn, member_id, event, relations, request.now_us);
     AuditRepository::Insert(conn, audit());
     return Encode(out);
   });

@@ -99,12 +99,12 @@ constexpr std::uint64_t kActor = 10, kHolder = 20, kClosedHolder = 30, kReserver
 
 BorrowerRelations Relations() {
   BorrowerRelations r;
-  r.lines.push_back({kHolder, MemberType::kBank, "H-2", {2025, 3, 1}, LineStatus::kOpen});
-  r.lines.push_back({kHolder, MemberType::kBank, "H-1", {2024, 5, 1}, LineStatus::kChargedOff});
-  r.lines.push_back({kClosedHolder, MemberType::kMicroLender, "C-1", {2020, 1, 1}, LineStatus::kClosed});
-  r.lines.push_back({kActor, MemberType::kConsumerFinance, "A-1", {2026, 10, 1}, LineStatus::kOpen});
-  r.reservations.push_back({kReserver, MemberType::kMicroLender, "rzzz"});
-  r.reservations.push_back({kActor, MemberType::kConsumerFinance, "raaa"});
+  r.lines.push_back({kHolder, "H-2", {2025, 3, 1}, LineStatus::kOpen});
+  r.lines.push_back({kHolder, "H-1", {2024, 5, 1}, LineStatus::kChargedOff});
+  r.lines.push_back({kClosedHolder, "C-1", {2020, 1, 1}, LineStatus::kClosed});
+  r.lines.push_back({kActor, "A-1", {2026, 10, 1}, LineStatus::kOpen});
+  r.reservations.push_back({kReserver, "rzzz"});
+  r.reservations.push_back({kActor, "raaa"});
   return r;
 }
 
@@ -137,7 +137,7 @@ TEST(FanOutTest, TheActorIsNamedByTheOrdinalTheRecipientsExposureShowsIt) {
     for (const auto& l : relations.lines) {
       BorrowerLine b;
       b.member_id = l.member_id;
-      b.member_type = l.member_type;
+      b.member_type = l.member_id == kActor ? MemberType::kConsumerFinance : MemberType::kBank;
       b.line.account_reference = l.account_reference;
       b.line.opened_date = l.opened_date;
       b.line.status = l.status;
@@ -148,7 +148,7 @@ TEST(FanOutTest, TheActorIsNamedByTheOrdinalTheRecipientsExposureShowsIt) {
     for (const auto& v : relations.reservations) {
       ActiveReservation r;
       r.member_id = v.member_id;
-      r.member_type = v.member_type;
+      r.member_type = v.member_id == kActor ? MemberType::kConsumerFinance : MemberType::kMicroLender;
       r.public_id = v.public_id;
       r.currency = "CNY";
       reservations.push_back(r);
@@ -171,7 +171,7 @@ TEST(FanOutTest, AnInquirerWithoutCreditHasOrdinalZero) {
 TEST(FanOutTest, NamesAtMostSixteenReferencesOfTheRecipient) {
   BorrowerRelations r;
   for (int i = 0; i < 40; ++i)
-    r.lines.push_back({kHolder, MemberType::kBank, "L-" + std::to_string(100 + i), {2025, 1, 1}, LineStatus::kOpen});
+    r.lines.push_back({kHolder, "L-" + std::to_string(100 + i), {2025, 1, 1}, LineStatus::kOpen});
   const auto alerts = FanOut({AlertKind::kNewLine, {}}, kActor, MemberType::kBank, r, 1);
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].account_references.size(), kMaxReferencesPerAlert);
