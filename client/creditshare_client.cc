@@ -96,6 +96,9 @@ grpc::Status Client::FollowAlerts(v1::WatchAlertsRequest request,
   }
 }
 
+grpc::Status Client::GetMemberScorecard(const v1::GetMemberScorecardRequest& r, v1::MemberScorecard* out) {
+  return Call(*reporting_, &v1::ReportingService::Stub::GetMemberScorecard, r, out);
+}
 grpc::Status Client::ListAlerts(const v1::ListAlertsRequest& r, v1::ListAlertsResponse* out) {
   return Call(*alerts_, &v1::AlertService::Stub::ListAlerts, r, out);
 }

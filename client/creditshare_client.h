@@ -39,6 +39,7 @@ class Client {
   grpc::Status ReportCreditLine(const v1::ReportCreditLineRequest& request, v1::ReportCreditLineResponse* response);
   grpc::Status RestructureCreditLine(const v1::RestructureCreditLineRequest& request,
                                      v1::RestructureCreditLineResponse* response);
+  grpc::Status GetMemberScorecard(const v1::GetMemberScorecardRequest& request, v1::MemberScorecard* response);
   grpc::Status GetBorrowerExposure(const v1::GetBorrowerExposureRequest& request,
                                    v1::GetBorrowerExposureResponse* response);
   grpc::Status CheckNewCredit(const v1::CheckNewCreditRequest& request, v1::CheckNewCreditResponse* response);

@@ -20,6 +20,7 @@
 
 #include "bulk_file.h"
 #include "creditshare_client.h"
+#include "scorecard_format.h"
 
 namespace {
 
@@ -418,6 +419,10 @@ int main(int argc, char** argv) {
   release->add_option("--request-id", request_id, "Idempotency key (default: random)");
 
   // inquiries
+  auto* scorecard = app.add_subcommand("scorecard", "Your feed's data-quality scorecard, per month (csv or json too)");
+  std::string scorecard_from, scorecard_to;
+  scorecard->add_option("--from", scorecard_from, "First month, YYYY-MM (default: 5 months before --to)");
+  scorecard->add_option("--to", scorecard_to, "Last month, YYYY-MM (default: the current month)");
   auto* inquiries = app.add_subcommand("inquiries", "Your own past inquiries, newest first");
   int page_size = 100;
   std::string page_token;
@@ -612,6 +617,19 @@ int main(int argc, char** argv) {
       const auto st = client.ReleaseReservation(req, &resp);
       if (!st.ok()) return RpcFailed(st);
       std::cout << (output == "json" ? ToJson(resp) : "reservation " + resp.reservation_id() + " released\n");
+    } else if (scorecard->parsed()) {
+      v1::GetMemberScorecardRequest req;
+      auto set_month = [](const std::string& text, const char* option, v1::YearMonth* m) {
+        const v1::Date d = ParseDate(text + "-01", option);
+        m->set_year(d.year());
+        m->set_month(d.month());
+      };
+      if (!scorecard_from.empty()) set_month(scorecard_from, "--from", req.mutable_from_month());
+      if (!scorecard_to.empty()) set_month(scorecard_to, "--to", req.mutable_to_month());
+      v1::MemberScorecard resp;
+      const auto st = client.GetMemberScorecard(req, &resp);
+      if (!st.ok()) return RpcFailed(st);
+      creditshare::client::WriteScorecards({resp}, output, std::cout);
     } else if (inquiries->parsed()) {
       v1::ListMyInquiriesRequest req;
       req.set_page_size(page_size);

@@ -108,6 +108,7 @@ struct Server::Components {
         reservations(pool),
         disputes(pool),
         reports(report_pool),
+        scorecard(pool, report_pool),
         member_records(pool),
         reciprocity(member_records, policy.reciprocity, clock, config.auth_cache_ttl),
         alert_pool(AlertPoolConfig(config.db, config.alert_connections)),
@@ -123,7 +124,8 @@ struct Server::Components {
         scheduler_metrics{metrics},
         guard(authenticator, writer, metrics, clock, scheduler, GuardOptionsOf(config)),
         bulk_slots(static_cast<unsigned>(BulkSlots(config.db))),
-        deps{guard,     clock,       keyer, policy, lines, inquiries, reservations, disputes, BulkSlots(config.db),
+        deps{guard,     clock,       keyer, policy, lines, inquiries, reservations, disputes, scorecard,
+             BulkSlots(config.db),
              &bulk_slots, &draining, config.stream_idle_timeout, &reciprocity},
         reporting(deps),
         inquiry(deps),
@@ -147,6 +149,7 @@ struct Server::Components {
   storage::ReservationRepository reservations;
   storage::DisputeRepository disputes;
   storage::ReportRepository reports;
+  storage::ScorecardRepository scorecard;
   storage::MemberRepository member_records;
   api::ReciprocityGate reciprocity;
   storage::ConnectionPool alert_pool;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/onboarding.h"
+#include "api/proto_mapping.h"
 #include "audit/audit_chain.h"
 #include "domain/clock.h"
 #include "domain/resident_id.h"
@@ -20,7 +21,9 @@
 #include "storage/audit_repository.h"
 #include "storage/credit_line_repository.h"
 #include "storage/retention_repository.h"
+#include "storage/scorecard_repository.h"
 #include "cli_options.h"
+#include "scorecard_format.h"
 #include "security/pki.h"
 #include "storage/migrations.h"
 #include "storage/sql_time.h"
@@ -170,7 +173,8 @@ int main(int argc, char** argv) {
   database.AddTo(app);
   std::string output = "table";
   std::string actor = DefaultActor();
-  app.add_option("--output", output, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
+  app.add_option("--output", output, "table or json (csv: member scorecard only)")
+      ->check(CLI::IsMember({"table", "json", "csv"}))->capture_default_str();
   app.add_option("--actor", actor, "Operator name recorded with every change")
       ->envname("CREDITSHARE_ADMIN_ACTOR")->capture_default_str();
 
@@ -227,6 +231,12 @@ int main(int argc, char** argv) {
   std::string exempt;
   member_reciprocity->add_option("member", code, "Member code")->required();
   member_reciprocity->add_option("--exempt", exempt, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  auto* member_scorecard = member->add_subcommand(
+      "scorecard", "Data-quality scorecards of every lender, or of one (table, --output csv or json)");
+  std::string scorecard_code, scorecard_from, scorecard_to;
+  member_scorecard->add_option("member", scorecard_code, "Member code (default: every lender)");
+  member_scorecard->add_option("--from", scorecard_from, "First month, YYYY-MM (default: 5 months before --to)");
+  member_scorecard->add_option("--to", scorecard_to, "Last month, YYYY-MM (default: the current month)");
   auto* member_resume = member->add_subcommand("resume", "Let a suspended member call again");
   member_resume->add_option("member", code, "Member code")->required();
 
@@ -426,6 +436,36 @@ int main(int argc, char** argv) {
         std::cout << "member " << m.code << (exempt == "on" ? " is exempt from reciprocity" : " must report to inquire")
                   << "\n";
       }
+    } else if (member_scorecard->parsed()) {
+      namespace domain = creditshare::domain;
+      auto month = [](const std::string& text, const char* option) -> std::optional<domain::Date> {
+        if (text.empty()) return std::nullopt;
+        const auto d = domain::Date::Parse(text + "-01");
+        if (!d) throw AdminError(std::string(option) + ": must be a month, YYYY-MM");
+        return *d;
+      };
+      const domain::Date today = domain::SystemClock().Today();
+      auto range = domain::ScorecardRange(month(scorecard_from, "--from"), month(scorecard_to, "--to"), today,
+                                          "--from", "--to");
+      if (!range.ok()) throw AdminError(range.error().field + ": " + range.error().message);
+      std::vector<Member> lenders;
+      if (scorecard_code.empty()) {
+        for (auto& m : onboarding.ListMembers())
+          if (domain::IsLender(m.type)) lenders.push_back(std::move(m));
+      } else {
+        lenders.push_back(Require(onboarding.ShowMember(scorecard_code)).member);
+        if (!domain::IsLender(lenders.back().type)) throw AdminError("member " + scorecard_code + " is not a lender");
+      }
+      creditshare::storage::ScorecardRepository scorecards(pool, pool);
+      std::vector<creditshare::v1::MemberScorecard> cards;
+      for (const auto& m : lenders) {
+        auto& card = cards.emplace_back();
+        card.set_member_code(m.code);
+        const auto facts = scorecards.Facts(m.id, range.value(), today);
+        for (const auto& month_figures : domain::BuildScorecard(facts, range.value().first, range.value().last, today))
+          creditshare::api::ToProto(month_figures, card.add_months());
+      }
+      creditshare::client::WriteScorecards(cards, output, std::cout);
     } else if (member_alerts->parsed()) {
       std::optional<creditshare::domain::AlertKindSet> kinds;
       if (!alert_kinds.empty()) {

@@ -238,4 +238,44 @@ domain::MaybeError ValidateToken(const std::string& value, std::size_t max_lengt
   return std::nullopt;
 }
 
+domain::Result<domain::Date> MonthFromProto(const v1::YearMonth& m, const std::string& field) {
+  const domain::Date d{m.year(), m.month(), 1};
+  if (!d.IsValid()) return domain::Error::InvalidArgument(field, "is required: a year and a month 1-12");
+  return d;
+}
+
+void ToProto(const domain::Date& month, v1::YearMonth* out) {
+  out->set_year(month.year);
+  out->set_month(month.month);
+}
+
+void ToProto(const domain::ScorecardMonth& m, v1::ScorecardMonth* out) {
+  ToProto(m.month, out->mutable_month());
+  out->set_records_received(m.received);
+  out->set_records_accepted(m.accepted);
+  out->set_records_refused(m.refused);
+  for (const auto& [reason, n] : m.refused_by_reason) {
+    auto* c = out->add_refused_by_reason();
+    c->set_key(reason);
+    c->set_records(n);
+  }
+  for (const auto& [rule, n] : m.warnings_by_rule) {
+    auto* c = out->add_warnings_by_rule();
+    c->set_key(std::string(domain::ToString(rule)));
+    c->set_records(n);
+  }
+  out->set_accepted_with_warnings(m.accepted_with_warnings);
+  if (m.has_timeliness) {
+    out->set_timeliness_median_days(m.timeliness_median_days);
+    out->set_timeliness_p95_days(m.timeliness_p95_days);
+  }
+  ToProto(m.freshness_on, out->mutable_freshness_date());
+  out->set_open_lines(m.open_lines);
+  out->set_fresh_lines(m.fresh_lines);
+  out->set_application_inquiries(m.application_inquiries);
+  out->set_inquiries_booked(m.inquiries_booked);
+  out->set_inquiries_not_booked(m.inquiries_not_booked);
+  out->set_inquiries_pending(m.inquiries_pending);
+}
+
 }  // namespace creditshare::api

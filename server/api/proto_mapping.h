@@ -13,6 +13,7 @@
 #include "domain/dispute.h"
 #include "domain/error.h"
 #include "domain/exposure.h"
+#include "domain/scorecard.h"
 #include "domain/types.h"
 
 // Conversions between creditshare.v1 messages and domain values. Enum values out of range are
@@ -27,6 +28,9 @@ domain::Date FromProto(const v1::Date& d);
 // An all-zero date is "not given".
 std::optional<domain::Date> OptionalFromProto(const v1::Date& d);
 void ToProto(const domain::Date& d, v1::Date* out);
+// A calendar month as its first day; INVALID_ARGUMENT naming `field` unless year and month are valid.
+domain::Result<domain::Date> MonthFromProto(const v1::YearMonth& m, const std::string& field);
+void ToProto(const domain::Date& month, v1::YearMonth* out);
 
 // Range-checks a proto enum value into its domain enum, naming `field` when out of range.
 template <typename E>
@@ -48,6 +52,7 @@ void ToProto(const domain::QualityWarning& w, v1::QualityWarning* out);
 void ToProto(const domain::Exposure& exposure, v1::GetBorrowerExposureResponse* out);
 void ToProto(const domain::Exposure& exposure, v1::CheckNewCreditResponse* out);
 void ToProto(const std::vector<domain::Signal>& signals, v1::CheckNewCreditResponse* out);
+void ToProto(const domain::ScorecardMonth& month, v1::ScorecardMonth* out);
 void ToProto(const domain::DisputeRecord& dispute, std::int64_t now_us, v1::Dispute* out);
 
 // Page size (1..1000, default 100) and the cursor a page token carries ("<tag><id>"; 0 = start).

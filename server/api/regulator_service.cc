@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "api/proto_mapping.h"
 #include "domain/credit_line.h"
 #include "domain/currency.h"
 #include "domain/types.h"
@@ -33,12 +34,6 @@ auto OnReportConnection(Run&& run) -> domain::Result<decltype(run())> {
 constexpr MethodPolicy kGetAggregateReport{"GetAggregateReport", /*lenders=*/false, /*regulators=*/true};
 constexpr MethodPolicy kGetMultiLendingReport{"GetMultiLendingReport", /*lenders=*/false, /*regulators=*/true};
 constexpr int kMaxSeriesMonths = 60;
-
-domain::Result<domain::Date> MonthFromProto(const v1::YearMonth& m, const std::string& field) {
-  const domain::Date d{m.year(), m.month(), 1};
-  if (!d.IsValid()) return Error::InvalidArgument(field, "is required: a year and a month 1-12");
-  return d;
-}
 
 domain::Result<std::string> Currency(const std::string& c) {
   if (c.empty()) return std::string("CNY");

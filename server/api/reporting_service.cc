@@ -10,6 +10,7 @@
 #include "api/proto_mapping.h"
 #include "api/streams.h"
 #include "domain/resident_id.h"
+#include "domain/scorecard.h"
 
 namespace creditshare::api {
 
@@ -56,6 +57,7 @@ void RecordBulk(metrics::Metrics& m, const CallContext& call, grpc::StatusCode) 
 constexpr MethodPolicy kBulkReportCreditLines{"BulkReportCreditLines", /*lenders=*/true, /*regulators=*/false,
                                               RecordBulk, /*max_request_bytes=*/kMaxMessageBytes};
 constexpr int kMaxRecordsPerMessage = 1000;
+constexpr MethodPolicy kGetMemberScorecard{"GetMemberScorecard", /*lenders=*/true, /*regulators=*/false};
 
 // A validated report ready to apply, or the reason it cannot be.
 struct Prepared {
@@ -95,17 +97,24 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReportCreditLine(grpc::CallbackS
   return deps_.guard.Unary<v1::ReportCreditLineRequest, v1::ReportCreditLineResponse>(
       context, raw_request, raw_response, kReportCreditLine,
       [this](CallContext& call, const v1::ReportCreditLineRequest* request, v1::ReportCreditLineResponse* response) -> domain::MaybeError {
-    if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return e;
-    if (!request->has_line()) return domain::Error::InvalidArgument("line", "is required");
+    // A refused record leaves its receipt for the member's scorecard (an accepted one is
+    // recorded in the report's transaction).
+    auto refuse = [&](domain::Error e) -> domain::MaybeError {
+      if (auto r = domain::ReceiptFor({}, nullptr, &e, false, deps_.clock.Today()))
+        deps_.scorecard.Record(call.member.id, domain::Tally(deps_.clock.Today(), {*r}));
+      return e;
+    };
+    if (auto e = ValidateToken(request->request_id(), kMaxRequestIdLength, "request_id")) return refuse(*e);
+    if (!request->has_line()) return refuse(domain::Error::InvalidArgument("line", "is required"));
     auto prepared = PrepareReport(request->request_id(), request->line(), deps_);
-    if (!prepared.report.ok()) return prepared.report.error();
+    if (!prepared.report.ok()) return refuse(prepared.report.error());
     const auto& report = prepared.report;
     call.audit.borrower_key = prepared.borrower.key;
     bool replayed = false;
     auto result = deps_.lines.ApplyReport(call.member.id, {request->request_id(), prepared.fingerprint},
                                           prepared.borrower, report.value(), deps_.clock.NowMicros(),
                                           [&call] { return call.AuditForTransaction(); }, &replayed);
-    if (!result.ok()) return result.error();
+    if (!result.ok()) return refuse(result.error());
     call.outcome = OutcomeName(result.value().outcome, replayed);
     if (!replayed)
       for (const auto& w : result.value().warnings) ++call.record_outcomes["warning:" + std::string(domain::ToString(w.rule))];
@@ -302,6 +311,7 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImp
       InFlight f;
       auto& response = f.response;
       std::vector<storage::BulkItem> items;
+      std::vector<domain::Receipt> refusals;  // of records refused before the commit
       for (const auto& record : chunk.records()) {
         auto* result = response.add_results();
         result->set_sequence(record.sequence());
@@ -313,6 +323,7 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImp
           result->set_field(e.field);
           result->set_message(e.message);
           ++f.outcomes["rejected:" + std::string(CodeName(ToStatus(e).error_code()))];
+          if (auto r = domain::ReceiptFor({}, nullptr, &e, false, deps_.clock.Today())) refusals.push_back(std::move(*r));
           continue;
         }
         storage::BulkItem item{{record.request_id(), prepared.fingerprint}, prepared.borrower,
@@ -331,11 +342,14 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImp
       }
       deps_.bulk_slots->Acquire();  // back-pressure: waits while other streams use every bulk slot
       try {
-        f.committed = std::async(std::launch::async, [this, member = call.member.id, items = std::move(items)] {
+        f.committed = std::async(std::launch::async, [this, member = call.member.id, items = std::move(items),
+                                                      refusals = std::move(refusals)] {
           struct Release {
             Semaphore* slots;
             ~Release() { slots->Release(); }
           } release{deps_.bulk_slots};
+          // Durable before the chunk is answered, like the records applied.
+          if (!refusals.empty()) deps_.scorecard.Record(member, domain::Tally(deps_.clock.Today(), refusals));
           return deps_.lines.ApplyBatch(member, items, deps_.clock.NowMicros());
         });
       } catch (...) {
@@ -361,6 +375,33 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImp
                                " ms (--stream-idle-timeout-ms) and was closed; open a new one to send more"};
     if (error) return error;
     if (client_gone) return domain::Error{domain::ErrorCode::kUnavailable, "", "the client went away"};
+    return std::nullopt;
+  });
+}
+
+grpc::ServerUnaryReactor* ReportingServiceImpl::GetMemberScorecard(grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw_request, grpc::ByteBuffer* raw_response) {
+  return deps_.guard.Unary<v1::GetMemberScorecardRequest, v1::MemberScorecard>(
+      context, raw_request, raw_response, kGetMemberScorecard,
+      [this](CallContext& call, const v1::GetMemberScorecardRequest* request, v1::MemberScorecard* response) -> domain::MaybeError {
+    std::optional<domain::Date> from, to;
+    if (request->has_from_month()) {
+      auto m = MonthFromProto(request->from_month(), "from_month");
+      if (!m.ok()) return m.error();
+      from = m.value();
+    }
+    if (request->has_to_month()) {
+      auto m = MonthFromProto(request->to_month(), "to_month");
+      if (!m.ok()) return m.error();
+      to = m.value();
+    }
+    const domain::Date today = deps_.clock.Today();
+    auto range = domain::ScorecardRange(from, to, today, "from_month", "to_month");
+    if (!range.ok()) return range.error();
+    const auto facts = deps_.scorecard.Facts(call.member.id, range.value(), today);
+    response->set_member_code(call.member.code);
+    for (const auto& m : domain::BuildScorecard(facts, range.value().first, range.value().last, today))
+      ToProto(m, response->add_months());
     return std::nullopt;
   });
 }

@@ -7,7 +7,10 @@ namespace creditshare::api {
 
 // Every method raw (bytes in, bytes out): the call guard parses, so a malformed request is
 // answered like any other bad request.
-using RawReportingService = v1::ReportingService::WithRawCallbackMethod_ReportCreditLine<v1::ReportingService::WithRawCallbackMethod_RestructureCreditLine<v1::ReportingService::WithRawCallbackMethod_BulkReportCreditLines<v1::ReportingService::Service>>>;
+using RawReportingService = v1::ReportingService::WithRawCallbackMethod_ReportCreditLine<
+    v1::ReportingService::WithRawCallbackMethod_RestructureCreditLine<
+        v1::ReportingService::WithRawCallbackMethod_BulkReportCreditLines<
+            v1::ReportingService::WithRawCallbackMethod_GetMemberScorecard<v1::ReportingService::Service>>>>;
 
 class ReportingServiceImpl final : public RawReportingService {
  public:
@@ -19,6 +22,8 @@ class ReportingServiceImpl final : public RawReportingService {
                                       grpc::ByteBuffer* raw_response) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* BulkReportCreditLines(
       grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* GetMemberScorecard(grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw_request,
+                                               grpc::ByteBuffer* raw_response) override;
 
  private:
   const ServiceDeps& deps_;

@@ -13,6 +13,7 @@
 #include "storage/dispute_repository.h"
 #include "storage/inquiry_repository.h"
 #include "storage/reservation_repository.h"
+#include "storage/scorecard_repository.h"
 
 namespace creditshare::api {
 
@@ -26,6 +27,7 @@ struct ServiceDeps {
   storage::InquiryRepository& inquiries;
   storage::ReservationRepository& reservations;
   storage::DisputeRepository& disputes;
+  storage::ScorecardRepository& scorecard;
   int bulk_parallelism = 1;  // chunk transactions of one bulk stream committed at once
   // Chunk transactions of all bulk streams together: bulk reporting never takes more than this
   // many pooled connections, however many lenders stream at once.

@@ -12,11 +12,14 @@ inline constexpr std::int64_t kMicrosPerDay = 86'400'000'000LL;
 
 // Business dates follow China Standard Time (UTC+8, no daylight saving), the jurisdiction
 // whose rules the service implements.
+inline constexpr std::int64_t kChinaOffsetMicros = 8LL * 3600 * 1'000'000;
 inline Date BusinessDate(std::int64_t micros_since_epoch) {
-  constexpr std::int64_t kChinaOffsetMicros = 8LL * 3600 * 1'000'000;
   const std::int64_t local = micros_since_epoch + kChinaOffsetMicros;
   return Date::FromDaysSinceEpoch(local >= 0 ? local / kMicrosPerDay : (local - kMicrosPerDay + 1) / kMicrosPerDay);
 }
+
+// The first microsecond of a business date.
+inline std::int64_t StartOfBusinessDay(const Date& d) { return d.DaysSinceEpoch() * kMicrosPerDay - kChinaOffsetMicros; }
 
 // Source of "now", injectable so tests can move time (retention, deadlines, date checks).
 class Clock {

@@ -26,6 +26,7 @@ struct Error {
   ErrorCode code;
   std::string field;    // request field in question, empty when none
   std::string message;  // safe to show the caller: never contains a resident ID
+  std::string reason = {};  // a stable code of why, when the rule has one (e.g. "quality:stale_as_of")
 
   static Error InvalidArgument(std::string field, std::string message) {
     return {ErrorCode::kInvalidArgument, std::move(field), std::move(message)};

@@ -99,7 +99,11 @@ Result<ReportPlan> PlanReport(const LedgerLine* stored, std::uint64_t borrower_i
   if (gate.policy != nullptr) {
     for (auto& f : QualityFindings(report, stored ? &stored->state : nullptr, *gate.policy, gate.today, p)) {
       if (gate.policy->ActionFor(f.rule) == QualityAction::kRefuse)
-        return Error::InvalidArgument(f.field, f.message + " (quality rule " + std::string(ToString(f.rule)) + ")");
+      {
+        Error refusal = Error::InvalidArgument(f.field, f.message + " (quality rule " + std::string(ToString(f.rule)) + ")");
+        refusal.reason = "quality:" + std::string(ToString(f.rule));
+        return refusal;
+      }
       warnings.push_back({f.rule, f.field});
     }
   }

@@ -11,9 +11,26 @@
 #include "storage/line_rows.h"
 #include "storage/line_writes.h"
 #include "storage/report_result_codec.h"
+#include "storage/scorecard_repository.h"
 #include "storage/transaction.h"
 
 namespace creditshare::storage {
+
+namespace {
+// The scorecard's receipts of a chunk's outcomes, written in the chunk's transaction.
+void RecordReceipts(Connection& conn, std::uint64_t member_id, const std::vector<BulkItem>& items,
+                    const std::vector<BulkItemOutcome>& outcomes, std::int64_t now_us) {
+  const domain::Date day = domain::BusinessDate(now_us);
+  std::vector<domain::Receipt> receipts;
+  receipts.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& o = outcomes[i];
+    if (auto r = domain::ReceiptFor(items[i].report, o.result ? &*o.result : nullptr, &o.error, o.replayed, day))
+      receipts.push_back(std::move(*r));
+  }
+  ScorecardRepository::Record(conn, member_id, domain::Tally(day, receipts));
+}
+}  // namespace
 
 domain::Result<domain::ReportResult> CreditLineRepository::ApplyOne(Connection& conn, std::uint64_t member_id,
                                                                     const BorrowerIdentity& borrower,
@@ -50,6 +67,8 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyReport(
                                [&](Connection& conn) -> domain::Result<std::string> {
     auto out = ApplyOne(conn, member_id, borrower, report, now_us);
     if (!out.ok()) return out.error();
+    const domain::Date day = domain::BusinessDate(now_us);
+    ScorecardRepository::Record(conn, member_id, domain::Tally(day, {domain::AcceptedReceipt(report, out.value(), day)}));
     AuditRepository::Insert(conn, audit());
     return EncodeReportResult(out.value());
   });
@@ -91,7 +110,9 @@ std::vector<BulkItemOutcome> CreditLineRepository::ApplyPart(std::uint64_t membe
                                                              std::int64_t now_us) {
   try {
     auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<std::vector<BulkItemOutcome>> {
-      return ApplyChunk(conn, member_id, items, now_us, GateAt(now_us));
+      auto outcomes = ApplyChunk(conn, member_id, items, now_us, GateAt(now_us));
+      RecordReceipts(conn, member_id, items, outcomes, now_us);
+      return outcomes;
     });
     return std::move(result).value();
   } catch (const SetConflict&) {
@@ -141,6 +162,7 @@ std::vector<BulkItemOutcome> CreditLineRepository::ApplyEach(std::uint64_t membe
       AuditRepository::Insert(conn, item.audit);
       out.result = applied.value();
     }
+    RecordReceipts(conn, member_id, items, outcomes, now_us);
     return outcomes;
   });
   return std::move(result).value();
