@@ -172,10 +172,28 @@ regulator_report() {
     echo "$secs s"
   fi
 }
+# A lender's scorecard (six months) through the API, and every lender's through creditshare-admin
+# (the figure is per lender): prints the durations, or that it failed.
+scorecard_report() {
+  local start end secs status=0 error
+  start=$(date +%s.%N)
+  error=$("$build/client/creditshare" --target "localhost:$port" --ca "$work/pki/ca.crt" \
+    --cert "$work/creds/bank-1.crt" --key "$work/creds/bank-1.key" scorecard --output csv 2>&1 >/dev/null) || status=$?
+  end=$(date +%s.%N)
+  [ "$status" -eq 0 ] || { echo "scorecard failed: $error" >&2; echo "failed ($(echo "$error" | tail -1))"; return; }
+  secs=$(python3 -c "print(round($end - $start, 2))")
+  start=$(date +%s.%N)
+  error=$(admin member scorecard --output csv 2>&1 >/dev/null) || status=$?
+  end=$(date +%s.%N)
+  [ "$status" -eq 0 ] || { echo "admin scorecard failed: $error" >&2; echo "$secs s (admin: failed)"; return; }
+  echo "$secs s for one lender through the API, $(python3 -c "print(round(($end - $start) / 24, 2))") s per lender for all 24 through creditshare-admin"
+}
 aggregate_report=(aggregate --month 2026-10 --by province,product_type --output csv)
 multi_lending_report=(multi-lending --from 2026-10 --to 2026-10)
 aggregate_small=$(regulator_report "${aggregate_report[@]}")
 multi_lending_small=$(regulator_report "${multi_lending_report[@]}")
+export SCORECARD_SMALL SCORECARD_BIG=""
+SCORECARD_SMALL=$(scorecard_report)
 if [ "$scale_to" -gt "$borrowers" ]; then
   # The reference for the size comparison is measured right before scaling: every run adds
   # inquiries that the exposure read counts, so the first exposure run would flatter the small size.
@@ -206,6 +224,7 @@ SQL
   load --target "localhost:$port" --method exposure --concurrency "$concurrency" --label exposure-scaled
   aggregate_big=$(regulator_report "${aggregate_report[@]}")
   multi_lending_big=$(regulator_report "${multi_lending_report[@]}")
+  SCORECARD_BIG=$(scorecard_report)
 fi
 
 python3 - "$results" "$out" "$borrowers" "$scale_to" "$concurrency" "$duration" "$rss_kb" "$aggregate_small" \
@@ -293,7 +312,9 @@ lines += [
   "",
   "Regulator report (`aggregate --by province,product_type`, one month) through the CLI: "
   f"{at_sizes(aggregate_small, aggregate_big)}. Multi-lending report (`multi-lending`, one month by province; it "
-  f"groups every line by borrower): {at_sizes(multi_small, multi_big)}.",
+  f"groups every line by borrower): {at_sizes(multi_small, multi_big)}.", "",
+  "Member scorecard (six months; receipts, the lender's lines with their records, its inquiries and "
+  f"bookings): {at_sizes(os.environ.get('SCORECARD_SMALL', ''), os.environ.get('SCORECARD_BIG', ''))}.",
   "",
   "The scaled population adds borrowers, one line each and their October records in SQL (the bulk API "
   "at this machine's ingest rate would take too long for one run); exposure queries still ask for the "

@@ -183,6 +183,12 @@ step "The regulator pulls aggregates (cells under 10 borrowers are suppressed) a
 as_member pboc-tj regulator aggregate --month 2026-10 --by province,product_type
 as_member pboc-tj regulator multi-lending --from 2026-09 --to 2026-10 --output csv
 
+step "tj-bank's data-quality scorecard: what its feed sent this month, how late, how fresh, look-to-book"
+month=$(date -u -d "+8 hours" +%Y-%m)  # the business month (China Standard Time)
+as_member tj-bank scorecard --from "$month"
+echo "Operators see every lender's (here as CSV):"
+admin member scorecard --from "$month" --output csv
+
 step "An operator revokes a credential; the running server refuses it within the auth cache time"
 serial=$(admin credential list weili-micro --output json | grep '"serial"' | head -1 | cut -d'"' -f4)
 admin credential revoke "$serial" --reason "demo: key rotation"

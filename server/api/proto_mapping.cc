@@ -266,8 +266,8 @@ void ToProto(const domain::ScorecardMonth& m, v1::ScorecardMonth* out) {
   }
   out->set_accepted_with_warnings(m.accepted_with_warnings);
   if (m.has_timeliness) {
-    out->set_timeliness_median_days(m.timeliness_median_days);
-    out->set_timeliness_p95_days(m.timeliness_p95_days);
+    out->mutable_timeliness()->set_median_days(m.timeliness_median_days);
+    out->mutable_timeliness()->set_p95_days(m.timeliness_p95_days);
   }
   ToProto(m.freshness_on, out->mutable_freshness_date());
   out->set_open_lines(m.open_lines);

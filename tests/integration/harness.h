@@ -55,7 +55,8 @@ class TestDatabase {
   const storage::DbConfig& config() const { return config_; }
   storage::Connection& conn() { return *conn_; }
   // Every row of every table as text ("table|v1|v2|..."), sorted: two equal dumps mean equal
-  // data. The audit tables grow with every call, so they are left out unless asked for.
+  // data. The records of calls (the audit tables, and the scorecard's receipts, which a refused
+  // record leaves too) grow with every call, so they are left out unless asked for.
   std::vector<std::string> DumpAllTables(bool include_audit = false);
   long Count(const std::string& table);
   // Waits (up to 30 s, for a loaded CI machine) until some session waits for a table lock: a call

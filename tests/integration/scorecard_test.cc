@@ -141,8 +141,8 @@ TEST_F(ScorecardTest, EveryFigureOnAKnownDataSet) {
   EXPECT_EQ(oct.records_received(), 1);
   EXPECT_EQ(oct.records_accepted(), 1);
   EXPECT_EQ(oct.records_refused(), 0);
-  EXPECT_EQ(oct.timeliness_median_days(), 5);
-  EXPECT_EQ(oct.timeliness_p95_days(), 5);
+  EXPECT_EQ(oct.timeliness().median_days(), 5);
+  EXPECT_EQ(oct.timeliness().p95_days(), 5);
   // On Oct 31: O-1 (Sep 30) and N-3 (Oct 31) fresh; N-1, N-2 and the two bulk lines open (their
   // first records say so) but unreported; N-4 closed.
   EXPECT_EQ(oct.freshness_date().day(), 31);
@@ -162,8 +162,8 @@ TEST_F(ScorecardTest, EveryFigureOnAKnownDataSet) {
   EXPECT_EQ(Counts(nov.warnings_by_rule()), (std::map<std::string, std::int64_t>{{"overdue_without_days_past_due", 1}}));
   EXPECT_EQ(nov.accepted_with_warnings(), 1);
   // Lags 1, 1, 3, 10, 22, 23: nearest rank, the 3rd and the 6th.
-  EXPECT_EQ(nov.timeliness_median_days(), 3);
-  EXPECT_EQ(nov.timeliness_p95_days(), 23);
+  EXPECT_EQ(nov.timeliness().median_days(), 3);
+  EXPECT_EQ(nov.timeliness().p95_days(), 23);
   EXPECT_EQ(nov.freshness_date().day(), 23);
   EXPECT_EQ(nov.open_lines(), 6);
   EXPECT_EQ(nov.fresh_lines(), 5);
