@@ -21,7 +21,9 @@ buffer_pool=3G
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1; borrowers=300; scale_to=0; duration=2; concurrency=4; buffer_pool=256M
-             out=${2:-$build/benchmarks-smoke.md}; shift ;;
+             # an optional output path may follow (not another option)
+             out=$build/benchmarks-smoke.md
+             if [ $# -ge 2 ] && [ "${2#--}" = "$2" ]; then out=$2; shift; fi ;;
     --borrowers) borrowers=$2; shift ;;
     --scale-to) scale_to=$2; shift ;;
     --duration) duration=$2; shift ;;
