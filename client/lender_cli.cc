@@ -234,8 +234,8 @@ void PrintExposureTable(const Response& r) {
 
 // Streams a file through BulkReportCreditLines with a progress line on stderr; rejected records
 // (by the file parser or the service) go to the rejects file with their reasons.
-int ReportFile(Client& client, const std::string& path, std::string rejects_path, int chunk_size,
-               const std::string& output) {
+int ReportFile(Client& client, const std::string& path, std::string rejects_path, std::string warnings_path,
+               int chunk_size, const std::string& output) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
   std::size_t total_lines = 0;
@@ -249,6 +249,11 @@ int ReportFile(Client& client, const std::string& path, std::string rejects_path
   std::ofstream rejects(rejects_path, std::ios::trunc);
   if (!rejects) throw std::runtime_error("cannot write " + rejects_path);
   rejects << "line,code,field,message\n";
+  // Accepted records that broke a data-quality rule that only warns, one row per rule broken.
+  if (warnings_path.empty()) warnings_path = path + ".warnings.csv";
+  std::ofstream warnings(warnings_path, std::ios::trunc);
+  if (!warnings) throw std::runtime_error("cannot write " + warnings_path);
+  warnings << "line,rule,field,message\n";
   auto csv = [](const std::string& v) {
     std::string q = "\"";
     for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -256,7 +261,7 @@ int ReportFile(Client& client, const std::string& path, std::string rejects_path
   };
 
   std::mutex mu;  // the writer thread (parse rejects) and the reader (acknowledgements) both count
-  long accepted = 0, replayed = 0, rejected = 0, done = 0;
+  long accepted = 0, replayed = 0, rejected = 0, warned = 0, done = 0;
   auto reject = [&](long line, const std::string& code, const std::string& field, const std::string& message) {
     rejects << line << "," << code << "," << csv(field) << "," << csv(message) << "\n";
     ++rejected;
@@ -297,16 +302,22 @@ int ReportFile(Client& client, const std::string& path, std::string rejects_path
           case creditshare::v1::BULK_RECORD_STATUS_REPLAYED: ++replayed; break;
           default: reject(result.sequence(), result.code(), result.field(), result.message()); break;
         }
+        for (const auto& w : result.warnings())
+          warnings << result.sequence() << "," << w.rule() << "," << csv(w.field()) << "," << csv(w.message()) << "\n";
+        warned += result.warnings_size() > 0;
         progress(false);
       });
   progress(true);
   rejects.flush();
+  warnings.flush();
   if (output == "json") {
     std::cout << "{\"accepted\": " << accepted << ", \"replayed\": " << replayed << ", \"rejected\": " << rejected
-              << ", \"rejects_file\": \"" << rejects_path << "\"}\n";
+              << ", \"with_warnings\": " << warned << ", \"rejects_file\": \"" << rejects_path
+              << "\", \"warnings_file\": \"" << warnings_path << "\"}\n";
   } else {
     std::cout << path << ": " << accepted << " accepted, " << replayed << " already applied, " << rejected
-              << " rejected" << (rejected > 0 ? " (see " + rejects_path + ")" : "") << "\n";
+              << " rejected" << (rejected > 0 ? " (see " + rejects_path + ")" : "") << "; " << warned
+              << " with data-quality warnings" << (warned > 0 ? " (see " + warnings_path + ")" : "") << "\n";
   }
   if (!status.ok()) {
     std::cerr << "creditshare: the stream ended early; re-run the same command to resume\n";
@@ -350,10 +361,12 @@ int main(int argc, char** argv) {
   // report
   auto* report = app.add_subcommand(
       "report", "Create or update one of your credit lines, or stream a whole file of them (--file)");
-  std::string file, rejects_file;
+  std::string file, rejects_file, warnings_file;
   int chunk_size = 500;
   report->add_option("--file", file, "CSV or JSONL file of lines (see docs/file-formats.md); resumable by re-running");
   report->add_option("--rejects", rejects_file, "Where rejected records go (default: FILE.rejects.csv)");
+  report->add_option("--warnings", warnings_file,
+                     "Where data-quality warnings of accepted records go (default: FILE.warnings.csv)");
   report->add_option("--chunk", chunk_size, "Records per committed batch")->check(CLI::Range(1, 1000))->capture_default_str();
   std::string account_ref, resident_id, product, currency = "CNY", limit, balance = "0", overdue = "0", opened, status,
                                                   as_of, request_id;
@@ -503,7 +516,7 @@ int main(int argc, char** argv) {
   try {
     opts.report_deadline = std::chrono::seconds(report_timeout_s);
     Client client(opts);
-    if (report->parsed() && !file.empty()) return ReportFile(client, file, rejects_file, chunk_size, output);
+    if (report->parsed() && !file.empty()) return ReportFile(client, file, rejects_file, warnings_file, chunk_size, output);
     if (report->parsed()) {
       for (const auto& [name, value] : std::vector<std::pair<const char*, const std::string*>>{
                {"--account-ref", &account_ref}, {"--resident-id", &resident_id}, {"--product", &product},

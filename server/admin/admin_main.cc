@@ -341,21 +341,25 @@ int main(int argc, char** argv) {
       creditshare::storage::RetentionRepository retention_repo(pool);
       const long alerts_deleted = retention_repo.PurgeAlerts(creditshare::domain::AlertRetentionCutoff(
           creditshare::domain::SystemClock().NowMicros(), alert_retention_days));
+      const long receipts_deleted = retention_repo.PurgeReceipts(creditshare::domain::OldestScorecardMonth(today));
       const auto counts = retention_repo.Purge(
           today, [&](creditshare::storage::Connection& conn, const Counts& c) {
             creditshare::storage::AdminActionRepository::Record(
                 conn, actor, "retention.purge", today.ToString(),
                 "months=" + std::to_string(c.months_deleted) + " lines=" + std::to_string(c.lines_cleared) +
-                    " alerts=" + std::to_string(alerts_deleted));
+                    " alerts=" + std::to_string(alerts_deleted) + " receipts=" + std::to_string(receipts_deleted));
           });
       if (as_json) {
         std::cout << json{{"today", today.ToString()}, {"lines_reviewed", counts.lines_reviewed},
                           {"months_deleted", counts.months_deleted},
-                          {"lines_cleared", counts.lines_cleared}, {"alerts_deleted", alerts_deleted}}.dump() << "\n";
+                          {"lines_cleared", counts.lines_cleared}, {"alerts_deleted", alerts_deleted},
+                          {"receipts_deleted", receipts_deleted}}.dump() << "\n";
       } else {
         std::cout << "purged negative information as of " << today.ToString() << ": " << counts.months_deleted
                   << " monthly records deleted, " << counts.lines_cleared << " lines cleared; " << alerts_deleted
-                  << " alerts older than " << alert_retention_days << " days deleted\n";
+                  << " alerts older than " << alert_retention_days << " days deleted; " << receipts_deleted
+                  << " scorecard receipt rows before " << creditshare::domain::OldestScorecardMonth(today).ToString()
+                  << " deleted\n";
       }
       return 0;
     }

@@ -173,6 +173,8 @@ std::vector<ScorecardMonth> BuildScorecard(const ScorecardFacts& facts, const Da
   return months;
 }
 
+Date OldestScorecardMonth(const Date& today) { return today.FirstOfMonth().AddMonthsToFirst(1 - kMaxScorecardMonths); }
+
 Result<MonthRange> ScorecardRange(const std::optional<Date>& first, const std::optional<Date>& last,
                                   const Date& today, const std::string& first_field, const std::string& last_field) {
   const Date current = today.FirstOfMonth();
@@ -183,9 +185,10 @@ Result<MonthRange> ScorecardRange(const std::optional<Date>& first, const std::o
   if (first && !first->IsValid()) return Error::InvalidArgument(first_field, "must be a valid month");
   range.first = first ? first->FirstOfMonth() : range.last.AddMonthsToFirst(-5);
   if (range.first > range.last) return Error::InvalidArgument(first_field, "must not be after " + last_field);
-  if (range.last.MonthsSince(range.first) + 1 > kMaxScorecardMonths)
-    return Error::InvalidArgument(first_field, "a scorecard covers at most " + std::to_string(kMaxScorecardMonths) +
-                                                   " months");
+  if (range.first < OldestScorecardMonth(today))
+    return Error::InvalidArgument(first_field, "a scorecard reaches back at most " +
+                                                   std::to_string(kMaxScorecardMonths) + " months, to " +
+                                                   OldestScorecardMonth(today).ToString().substr(0, 7));
   return range;
 }
 

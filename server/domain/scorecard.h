@@ -128,8 +128,11 @@ struct ScorecardMonth {
 std::vector<ScorecardMonth> BuildScorecard(const ScorecardFacts& facts, const Date& first_month,
                                            const Date& last_month, const Date& today);
 
+// The oldest month a scorecard may cover on `today`; `retention purge` deletes receipts older than it.
+Date OldestScorecardMonth(const Date& today);
+
 // The range a scorecard request asks for: both months valid, in order, not after today's month,
-// at most kMaxScorecardMonths. Unset months default to the six months ending with the current one.
+// none before OldestScorecardMonth. Unset months default to the six months ending with the current one.
 struct MonthRange {
   Date first;
   Date last;

@@ -53,6 +53,21 @@ long RetentionRepository::PurgeAlerts(std::int64_t before_us) {
   }
 }
 
+long RetentionRepository::PurgeReceipts(const domain::Date& before) {
+  constexpr int kBatch = 10000;
+  long total = 0;
+  for (;;) {
+    const long n = WithConnection(pool_, [&](Connection& conn) {
+      auto& stmt = conn.Prepare("DELETE FROM report_receipts WHERE day < ? LIMIT ?");
+      stmt.setString(1, before.ToString());
+      stmt.setInt(2, kBatch);
+      return static_cast<long>(stmt.executeUpdate());
+    });
+    total += n;
+    if (n < kBatch) return total;
+  }
+}
+
 RetentionRepository::PurgeCounts RetentionRepository::Purge(
     const domain::Date& today, const std::function<void(Connection&, const PurgeCounts&)>& record) {
   auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<PurgeCounts> {

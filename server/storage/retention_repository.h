@@ -24,6 +24,8 @@ class RetentionRepository {
   // Alerts raised before `before_us`, in batches that are each their own transaction (a purge
   // never holds locks long); returns how many went.
   long PurgeAlerts(std::int64_t before_us);
+  // Scorecard receipts of days before `before` (domain::OldestScorecardMonth), the same way.
+  long PurgeReceipts(const domain::Date& before);
 
  private:
   ConnectionPool& pool_;

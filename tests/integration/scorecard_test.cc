@@ -234,10 +234,47 @@ TEST_F(ScorecardTest, OperatorsGetEveryLendersScorecardAsTableCsvAndJson) {
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("look_to_book_pct"), std::string::npos);
 
+  // Receipts older than any scorecard can reach (24 months on the real clock) go with the daily purge.
+  svc.db().conn().Execute("INSERT INTO report_receipts (member_id, day, outcome, reason, warnings, lag_days, records) "
+                          "SELECT id, '2023-05-01', 1, '', 0, 0, 5 FROM members WHERE code = 'bank-a'");
+  const long before = svc.db().Count("report_receipts");
+  const auto purged = RunProcess({CREDITSHARE_ADMIN_BINARY, "retention", "purge", "--output", "json"},
+                                 DatabaseEnv(svc.db().config(), svc.pki().dir()));
+  ASSERT_EQ(purged.exit_code, 0) << purged.err;
+  EXPECT_EQ(nlohmann::json::parse(purged.out)["receipts_deleted"], 1);
+  EXPECT_EQ(svc.db().Count("report_receipts"), before - 1);
+  EXPECT_EQ(svc.db().Count("report_receipts WHERE day < '2025-01-01'"), 0);
+
   const auto not_lender = RunProcess({CREDITSHARE_ADMIN_BINARY, "member", "scorecard", "regulator-r"},
                                      DatabaseEnv(svc.db().config(), svc.pki().dir()));
   EXPECT_EQ(not_lender.exit_code, 1);
   EXPECT_NE(not_lender.err.find("not a lender"), std::string::npos) << not_lender.err;
+}
+
+TEST_F(ScorecardTest, AFileReportListsItsWarningsAndTheScorecardCountsThem) {
+  const auto dir = svc.pki().dir();
+  const auto creds = svc.IssueCredentialFiles(TestService::kBankA, "file-bank");
+  const auto book = (dir / "warned.csv").string();
+  std::ofstream(book) << "account_reference,resident_id,product_type,currency,credit_limit_minor,"
+                         "outstanding_balance_minor,opened_date,status,days_past_due,overdue_amount_minor,as_of_date\n"
+                      << "F-1," << Borrower(20) << ",credit_card,CNY,100000,50000,2026-01-15,open,0,0,2026-11-20\n"
+                      << "F-2," << Borrower(21) << ",credit_card,CNY,100000,50000,2026-01-15,open,0,700,2026-11-20\n";
+  const auto r = RunProcess({CREDITSHARE_CLIENT_BINARY, "--target", svc.target(), "--ca", svc.pki().ca_file(), "--cert",
+                             creds.first, "--key", creds.second, "report", "--file", book});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 accepted, 0 already applied, 0 rejected; 1 with data-quality warnings"), std::string::npos)
+      << r.out;
+  std::ifstream warnings(book + ".warnings.csv");
+  std::string header, row, more;
+  std::getline(warnings, header);
+  std::getline(warnings, row);
+  EXPECT_EQ(header, "line,rule,field,message");
+  EXPECT_EQ(row.rfind("3,overdue_without_days_past_due,\"line.days_past_due\",", 0), 0u) << row;
+  EXPECT_FALSE(std::getline(warnings, more)) << "one warning: " << more;
+
+  const auto card = Scorecard(TestService::kBankA);
+  EXPECT_EQ(card.months(1).records_accepted(), 2);
+  EXPECT_EQ(Counts(card.months(1).warnings_by_rule())["overdue_without_days_past_due"], 1);
 }
 
 }  // namespace

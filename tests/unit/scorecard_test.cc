@@ -175,6 +175,9 @@ TEST(ScorecardTest, RangeDefaultsAndLimits) {
   EXPECT_EQ(ScorecardRange(Date{2026, 11, 1}, Date{2026, 10, 1}, kToday, "from", "to").error().field, "from");
   EXPECT_EQ(ScorecardRange(Date{2024, 11, 1}, std::nullopt, kToday, "from", "to").error().field, "from")
       << "more than 24 months";
+  EXPECT_EQ(ScorecardRange(Date{2024, 11, 1}, Date{2024, 12, 1}, kToday, "from", "to").error().field, "from")
+      << "receipts before the oldest month are purged";
+  EXPECT_EQ(OldestScorecardMonth(kToday), (Date{2024, 12, 1}));
   EXPECT_TRUE(ScorecardRange(Date{2024, 12, 1}, std::nullopt, kToday, "from", "to").ok()) << "exactly 24";
   EXPECT_EQ(ScorecardRange(Date{2026, 13, 1}, std::nullopt, kToday, "from", "to").error().field, "from");
 }
