@@ -448,19 +448,23 @@ int main(int argc, char** argv) {
   int report_timeout_s = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(opts.report_deadline).count());
   regulator->add_option("--timeout", report_timeout_s, "Seconds to wait for a report (a month of a large book takes minutes)")
       ->check(CLI::Range(1, 24 * 3600))->capture_default_str();
-  auto* aggregate = regulator->add_subcommand("aggregate", "One month's measures grouped by dimensions");
+  auto* aggregate = regulator->add_subcommand(
+      "aggregate", "One month's noisy measures by region level and/or one other dimension (costs ε of the month)");
   std::string month, by, out_file, from_month, to_month;
   bool prefecture = false;
   aggregate->add_option("--month", month, "YYYY-MM")->required();
   aggregate->add_option("--by", by, "Comma-separated: province, prefecture, product_type, member_type, dpd_bucket, "
                                     "classification (none: one grand-total cell)");
   aggregate->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
+  std::string report_region;
+  aggregate->add_option("--region", report_region, "Only this province (12) or prefecture (1201) of your scope");
   aggregate->add_option("--out", out_file, "Write to this file instead of stdout");
   auto* multi = regulator->add_subcommand("multi-lending", "Borrowers at 2+/3+/5+ lenders per region and month");
   multi->add_option("--from", from_month, "First month YYYY-MM")->required();
   multi->add_option("--to", to_month, "Last month YYYY-MM")->required();
   multi->add_flag("--prefecture", prefecture, "Group by prefecture instead of province");
   multi->add_option("--currency", currency, "ISO 4217 code")->capture_default_str();
+  multi->add_option("--region", report_region, "Only this province (12) or prefecture (1201) of your scope");
   multi->add_option("--out", out_file, "Write to this file instead of stdout");
 
   // disputes
@@ -678,6 +682,7 @@ int main(int argc, char** argv) {
         v1::GetAggregateReportRequest req;
         *req.mutable_month() = parse_month(month, "--month");
         req.set_currency(currency);
+        req.set_region(report_region);
         std::vector<std::string> names;
         std::stringstream list(by);
         for (std::string d; std::getline(list, d, ',');) {
@@ -719,9 +724,15 @@ int main(int argc, char** argv) {
             for (const auto& v : values(s.totals())) out << sep << v;
             out << "\n";
           }
-          if (output == "table")
-            out << "# k = " << s.min_borrowers_per_cell() << "; " << s.suppressed_cells() << " of " << s.cells()
-                << " cells suppressed" << (s.totals_withheld() ? "; totals withheld" : "") << "\n";
+          if (output == "table") {
+            const auto& p = s.privacy();
+            out << "# scope " << s.scope() << "; k = " << s.min_borrowers_per_cell() << "; " << s.suppressed_cells()
+                << " of " << s.cells() << " cells withheld (noisy borrowers under k)\n";
+            out << "# noise: 95 % of figures within borrowers ±" << p.error_bound_95().distinct_borrowers()
+                << ", lines ±" << p.error_bound_95().lines() << ", amounts ±"
+                << money(p.error_bound_95().outstanding_balance_minor()) << "; ε charged " << p.epsilon_charged()
+                << ", ε left this month " << p.budget_remaining() << "\n";
+          }
         }
       } else {
         v1::GetMultiLendingReportRequest req;
@@ -729,6 +740,7 @@ int main(int argc, char** argv) {
         *req.mutable_to_month() = parse_month(to_month, "--to");
         req.set_region_level(prefecture ? v1::REGION_LEVEL_PREFECTURE : v1::REGION_LEVEL_PROVINCE);
         req.set_currency(currency);
+        req.set_region(report_region);
         std::vector<v1::GetMultiLendingReportResponse> resp;
         const auto st = client.GetMultiLendingReport(req, &resp);
         if (!st.ok()) return RpcFailed(st);
@@ -740,6 +752,15 @@ int main(int argc, char** argv) {
           for (int n : {2, 3, 5}) out << sep << "borrowers_" << n << "plus" << sep << "balance_share_" << n << "plus";
           out << "\n";
           for (const auto& item : resp) {
+            if (item.has_summary()) {
+              if (output != "table") continue;
+              const auto& p = item.summary().privacy();
+              out << "# scope " << item.summary().scope() << "; noise: 95 % of figures within borrowers ±"
+                  << p.error_bound_95().distinct_borrowers() << ", balances ±"
+                  << money(p.error_bound_95().outstanding_balance_minor()) << "; ε charged " << p.epsilon_charged()
+                  << ", ε left " << p.budget_remaining() << "\n";
+              continue;
+            }
             const auto& r = item.row();
             out << r.month().year() << "-" << std::setw(2) << std::setfill('0') << r.month().month() << std::setfill(' ')
                 << sep << r.region() << sep << (r.suppressed() ? "yes" : "no") << sep;

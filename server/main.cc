@@ -26,8 +26,14 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--policy-file", c.policy_file, "Credit policy JSON: caps, lender limit, windows (see config/)")
       ->envname("CREDITSHARE_POLICY_FILE");
   app.add_option("--report-min-borrowers", c.report_min_borrowers,
-                 "k: regulator report cells with fewer distinct borrowers are suppressed")
+                 "k: regulator report cells whose noisy borrower count is under k are withheld")
       ->envname("CREDITSHARE_REPORT_MIN_BORROWERS")->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--report-summary-interval-s", c.report_summary_interval,
+                 "Rebuild the regulator report summaries of the current and previous month this often (0: never)")
+      ->envname("CREDITSHARE_REPORT_SUMMARY_INTERVAL_S")->check(CLI::Range(0, 86400))->capture_default_str();
+  app.add_option("--report-summary-max-age-s", c.report_summary_max_age,
+                 "A report rebuilds a summary older than this before reading it (0: always)")
+      ->envname("CREDITSHARE_REPORT_SUMMARY_MAX_AGE_S")->check(CLI::Range(0, 86400 * 31))->capture_default_str();
   app.add_option("--workers", c.workers, "Threads that run unary calls' database work")
       ->envname("CREDITSHARE_WORKERS")->check(CLI::Range(1, 1024))->capture_default_str();
   app.add_option("--queue-capacity", c.queue_capacity,

@@ -1,5 +1,6 @@
 #include "policy_file.h"
 
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -106,7 +107,7 @@ domain::CreditPolicy ParseCreditPolicy(const std::string& text) {
   static const std::set<std::string> kKeys = {
       "cap_currency", "product_caps_minor", "overall_cap_minor", "max_lenders", "duplicate_window_days",
       "multi_lender_inquiry_threshold", "reservation_default_ttl_hours", "reservation_max_ttl_hours",
-      "caps_by_currency", "plausibility", "reciprocity", "quality"};
+      "caps_by_currency", "plausibility", "reciprocity", "quality", "regulator_privacy"};
   for (const auto& [key, value] : j.items())
     if (!kKeys.contains(key)) throw std::runtime_error("unknown key \"" + key + "\"");
   domain::CreditPolicy p;
@@ -170,6 +171,35 @@ domain::CreditPolicy ParseCreditPolicy(const std::string& text) {
     }
     ReadDays(q, "stale_as_of_days", "quality", &p.quality.stale_as_of_days);
     ReadDays(q, "tolerance_days", "quality", &p.quality.tolerance_days);
+  }
+  if (j.contains("regulator_privacy")) {
+    const auto& r = j["regulator_privacy"];
+    RequireObjectWithKeys(r, {"epsilon_per_report", "monthly_budget", "max_lines_per_borrower",
+                              "max_amount_per_borrower_major"},
+                          "regulator_privacy");
+    auto epsilon = [&](const char* key, domain::MilliEpsilon* out) {
+      if (!r.contains(key)) return;
+      if (!r[key].is_number()) throw std::runtime_error(std::string("regulator_privacy.") + key + " must be a number");
+      char number[64];
+      std::snprintf(number, sizeof number, "%.3f", r[key].get<double>());
+      auto v = domain::ParseEpsilon(number, key);
+      if (!v.ok()) throw std::runtime_error("regulator_privacy." + v.error().field + ": " + v.error().message);
+      *out = v.value();
+    };
+    epsilon("epsilon_per_report", &p.privacy.epsilon_per_report);
+    epsilon("monthly_budget", &p.privacy.monthly_budget);
+    if (r.contains("max_lines_per_borrower")) {
+      if (!r["max_lines_per_borrower"].is_number_integer())
+        throw std::runtime_error("regulator_privacy.max_lines_per_borrower must be an integer");
+      p.privacy.max_lines_per_borrower = r["max_lines_per_borrower"].get<int>();
+    }
+    if (r.contains("max_amount_per_borrower_major")) {
+      if (!r["max_amount_per_borrower_major"].is_number_integer())
+        throw std::runtime_error("regulator_privacy.max_amount_per_borrower_major must be an integer");
+      p.privacy.max_amount_per_borrower_major = r["max_amount_per_borrower_major"].get<std::int64_t>();
+    }
+    if (auto e = domain::ValidatePrivacyPolicy(p.privacy))
+      throw std::runtime_error("regulator_privacy." + e->field + " " + e->message);
   }
   if (p.reservation_default_ttl > p.reservation_max_ttl)
     throw std::runtime_error("reservation_default_ttl_hours exceeds reservation_max_ttl_hours");

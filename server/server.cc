@@ -33,7 +33,8 @@
 #include "security/borrower_keyer.h"
 #include "storage/credit_line_repository.h"
 #include "storage/credential_repository.h"
-#include "storage/report_repository.h"
+#include "storage/privacy_budget_repository.h"
+#include "storage/report_summary_repository.h"
 #include "storage/migrations.h"
 
 namespace creditshare {
@@ -48,8 +49,8 @@ std::string ReadFileOrThrow(const std::string& path, const char* what) {
 }
 
 namespace {
-// Report connections: as many as reports may run at once, and a read timeout long enough for a
-// month's scan (the statement itself stops at its call's deadline; see ReportRepository).
+// Report connections: as many as reports and summary builds may run at once, and a read timeout
+// long enough for a summary build's reads.
 storage::DbConfig ReportPoolConfig(storage::DbConfig db, int connections, std::chrono::milliseconds queue_timeout) {
   db.pool_size = connections;
   db.read_timeout_seconds = storage::DbConfig::kBatchReadTimeoutSeconds;
@@ -107,7 +108,8 @@ struct Server::Components {
         inquiries(pool, members, writer),
         reservations(pool),
         disputes(pool),
-        reports(report_pool),
+        summaries(report_pool, policy.privacy, clock),
+        budgets(pool),
         scorecard(pool, report_pool),
         member_records(pool),
         reciprocity(member_records, policy.reciprocity, clock, config.auth_cache_ttl),
@@ -131,7 +133,8 @@ struct Server::Components {
         inquiry(deps),
         credit(deps),
         dispute(deps),
-        regulator(guard, reports, config.report_min_borrowers),
+        regulator(guard, summaries, budgets, member_records, keyer, clock,
+                  {config.report_min_borrowers, policy.privacy, config.report_summary_max_age}),
         alert_service(guard, alerts, alert_feed, metrics, clock, &draining,
                       {config.alert_heartbeat, config.alert_max_lag, 100}),
         scheduler({config.workers, config.queue_capacity}, &scheduler_metrics) {}
@@ -148,7 +151,8 @@ struct Server::Components {
   storage::InquiryRepository inquiries;
   storage::ReservationRepository reservations;
   storage::DisputeRepository disputes;
-  storage::ReportRepository reports;
+  storage::ReportSummaryRepository summaries;
+  storage::PrivacyBudgetRepository budgets;
   storage::ScorecardRepository scorecard;
   storage::MemberRepository member_records;
   api::ReciprocityGate reciprocity;
@@ -296,6 +300,14 @@ void Server::Start() {
       log::Warn("audit_seal_failed", {{"detail", e.what()}});
     }
   });
+  if (config_.report_summary_interval.count() > 0)
+    summary_task_ = std::make_unique<PeriodicTask>(config_.report_summary_interval, [this] {
+      try {
+        components_->summaries.RefreshRecent("CNY");
+      } catch (const std::exception& e) {
+        log::Warn("report_summary_failed", {{"detail", e.what()}});
+      }
+    });
   log::Info("server_started", {{"address", config_.listen_address},
                                {"port", std::to_string(port_)},
                                {"health_port", std::to_string(health_port_)},
@@ -309,6 +321,7 @@ void Server::Shutdown(std::chrono::milliseconds drain) {
     if (server != nullptr && server->GetHealthCheckService() != nullptr) server->GetHealthCheckService()->Shutdown();
   health_watchdog_.reset();
   health_task_.reset();
+  summary_task_.reset();  // a build in progress finishes first
   components_->draining = true;
   server_->Shutdown(std::chrono::system_clock::now() + drain);
   server_->Wait();

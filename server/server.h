@@ -22,7 +22,11 @@ struct ServerConfig {
   std::string hmac_key_file;   // at least 32 bytes; keys borrower identities
   std::string policy_file;     // credit policy JSON (caps, lender limit, windows); empty: no caps
   storage::DbConfig db;
-  int report_min_borrowers = 10;  // k: report cells with fewer distinct borrowers are suppressed
+  int report_min_borrowers = 10;  // k: report cells whose noisy borrower count is under it are withheld
+  // The summaries regulator reports read: rebuilt this often for the current and previous month
+  // (0: never in the background), and before a report finds one older than the max age.
+  std::chrono::seconds report_summary_interval{300};
+  std::chrono::seconds report_summary_max_age{900};
   // Unary calls wait in a queue for one of `workers` threads, which run their database work;
   // streams run on threads of their own, at most `max_streams`.
   int workers = 16;
@@ -99,6 +103,7 @@ class Server {
   std::unique_ptr<PeriodicTask> health_watchdog_;
   std::atomic<std::chrono::steady_clock::rep> last_healthy_{0};  // when a probe last succeeded
   std::unique_ptr<PeriodicTask> seal_task_;
+  std::unique_ptr<PeriodicTask> summary_task_;
   int port_ = 0;
   int health_port_ = 0;
 

@@ -87,8 +87,14 @@ std::string StatusName(MemberStatus s) { return s == MemberStatus::kActive ? "ac
 std::string Time(std::chrono::system_clock::time_point t) { return creditshare::storage::FormatDateTime(t) + "Z"; }
 
 json ToJson(const Member& m) {
-  return {{"id", m.id},     {"code", m.code},     {"name", m.name}, {"type", creditshare::domain::ToString(m.type)},
+  json out = {{"id", m.id},     {"code", m.code},     {"name", m.name}, {"type", creditshare::domain::ToString(m.type)},
           {"region", m.region_code}, {"status", StatusName(m.status)}};
+  if (m.type == creditshare::domain::MemberType::kRegulator) {
+    out["report_scope"] = m.report_scope;
+    out["privacy_budget"] =
+        m.privacy_budget_milli ? json(creditshare::domain::FormatEpsilon(*m.privacy_budget_milli)) : json("default");
+  }
+  return out;
 }
 
 json ToJson(const CredentialRecord& c) {
@@ -231,6 +237,16 @@ int main(int argc, char** argv) {
   std::string exempt;
   member_reciprocity->add_option("member", code, "Member code")->required();
   member_reciprocity->add_option("--exempt", exempt, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  auto* member_regulator = member->add_subcommand(
+      "regulator", "A regulator's report scope and privacy budget per month; --scope and --budget change them");
+  std::string report_scope, privacy_budget;
+  member_regulator->add_option("member", code, "Regulator member code")->required();
+  member_regulator->add_option("--scope", report_scope,
+                               "national, a province code (12) or a prefecture code (1201); default at onboarding: "
+                               "the member's registered region");
+  member_regulator->add_option("--budget", privacy_budget,
+                               "ε a regulator may spend on each month's data (e.g. 20), or 'default' for the "
+                               "server's --privacy-budget");
   auto* member_scorecard = member->add_subcommand(
       "scorecard", "Data-quality scorecards of every lender, or of one (table, --output csv or json)");
   std::string scorecard_code, scorecard_from, scorecard_to;
@@ -439,6 +455,17 @@ int main(int argc, char** argv) {
       } else {
         std::cout << "member " << m.code << (exempt == "on" ? " is exempt from reciprocity" : " must report to inquire")
                   << "\n";
+      }
+    } else if (member_regulator->parsed()) {
+      auto opt = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional<std::string>(v); };
+      const auto m = Require(onboarding.RegulatorSettings(code, opt(report_scope), opt(privacy_budget)));
+      if (as_json) {
+        std::cout << ToJson(m).dump() << "\n";
+      } else {
+        std::cout << "regulator " << m.code << ": scope " << m.report_scope << ", privacy budget "
+                  << (m.privacy_budget_milli ? "ε " + creditshare::domain::FormatEpsilon(*m.privacy_budget_milli)
+                                             : std::string("the server's default"))
+                  << " per month of data\n";
       }
     } else if (member_scorecard->parsed()) {
       namespace domain = creditshare::domain;

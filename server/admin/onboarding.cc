@@ -1,5 +1,8 @@
 #include "admin/onboarding.h"
 
+#include "domain/jurisdiction.h"
+#include "domain/privacy.h"
+
 #include "storage/alert_repository.h"
 #include "storage/member_repository.h"
 #include "storage/transaction.h"
@@ -21,6 +24,9 @@ domain::Result<domain::Member> Onboarding::CreateMember(const domain::Member& re
   domain::Member member = requested;
   member.status = domain::MemberStatus::kActive;  // members start active; suspension is a separate act
   if (auto e = domain::ValidateNewMember(member)) return *e;
+  // A regulator sees its registered region; national scope is granted with `member scope`.
+  member.report_scope =
+      member.type == domain::MemberType::kRegulator ? domain::DefaultScope(member.region_code).ToString() : "";
   return storage::RunTransaction(pool_, [&](Connection& conn) -> domain::Result<domain::Member> {
     if (!MemberRepository::Insert(conn, member))
       return Error{ErrorCode::kAlreadyExists, "code", "a member with code " + member.code + " already exists"};
@@ -59,6 +65,44 @@ domain::Result<domain::Member> Onboarding::SetReciprocityExempt(const std::strin
     MemberRepository::SetReciprocityExempt(conn, member->id, exempt);
     AdminActionRepository::Record(conn, actor_, exempt ? "member.reciprocity_exempt" : "member.reciprocity_required",
                                   code, "");
+    return *member;
+  });
+}
+
+domain::Result<domain::Member> Onboarding::RegulatorSettings(const std::string& code,
+                                                             const std::optional<std::string>& scope,
+                                                             const std::optional<std::string>& budget) {
+  std::optional<domain::ReportScope> parsed_scope;
+  if (scope) {
+    auto p = domain::ParseScope(*scope, "scope");
+    if (!p.ok()) return p.error();
+    parsed_scope = p.value();
+  }
+  std::optional<std::int64_t> parsed_budget;
+  if (budget && *budget != "default") {
+    auto p = domain::ParseEpsilon(*budget, "budget");
+    if (!p.ok()) return p.error();
+    parsed_budget = p.value();
+  }
+  const bool change = scope || budget;
+  return storage::RunTransaction(pool_, [&](Connection& conn) -> domain::Result<domain::Member> {
+    auto member = MemberRepository::Lookup(conn, code, change ? MemberRepository::RowLock::kForUpdate
+                                                              : MemberRepository::RowLock::kNone);
+    if (!member) return UnknownMember(code);
+    if (member->type != domain::MemberType::kRegulator)
+      return Error::FailedPrecondition("member", "member " + code + " is not a regulator");
+    if (parsed_scope) {
+      MemberRepository::SetReportScope(conn, member->id, parsed_scope->ToString());
+      AdminActionRepository::Record(conn, actor_, "member.report_scope", code,
+                                    member->report_scope + " -> " + parsed_scope->ToString());
+      member->report_scope = parsed_scope->ToString();
+    }
+    if (budget) {
+      MemberRepository::SetPrivacyBudget(conn, member->id, parsed_budget);
+      AdminActionRepository::Record(conn, actor_, "member.privacy_budget", code,
+                                    parsed_budget ? domain::FormatEpsilon(*parsed_budget) : "default");
+      member->privacy_budget_milli = parsed_budget;
+    }
     return *member;
   });
 }

@@ -36,6 +36,10 @@ class Onboarding {
   // The alert kinds a lender receives; with `kinds`, sets them first (recorded as an admin action).
   // Exempts a member from reciprocity, or ends the exemption (recorded as an admin action).
   domain::Result<domain::Member> SetReciprocityExempt(const std::string& code, bool exempt);
+  // A regulator's report scope and privacy budget ("default": the server's); with either set,
+  // changes it first (recorded as an admin action). Takes effect on the regulator's next report.
+  domain::Result<domain::Member> RegulatorSettings(const std::string& code, const std::optional<std::string>& scope,
+                                                   const std::optional<std::string>& budget);
   domain::Result<domain::AlertKindSet> MemberAlertKinds(const std::string& code,
                                                         std::optional<domain::AlertKindSet> kinds);
   std::vector<domain::Member> ListMembers();

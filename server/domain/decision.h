@@ -11,6 +11,7 @@
 #include "domain/error.h"
 #include "domain/exposure.h"
 #include "domain/money.h"
+#include "domain/privacy.h"
 #include "domain/quality.h"
 #include "domain/reciprocity.h"
 #include "domain/plausibility.h"
@@ -40,6 +41,7 @@ struct CreditPolicy {
   std::chrono::seconds reservation_max_ttl{std::chrono::hours(24 * 7)};
   ReciprocityPolicy reciprocity;  // off unless the policy file has "reciprocity"
   QualityPolicy quality;          // every rule off unless the policy file's "quality" sets it
+  PrivacyPolicy privacy;          // regulator reports' noise and budgets ("regulator_privacy")
 };
 
 struct NewCredit {

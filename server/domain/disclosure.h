@@ -25,15 +25,10 @@ struct AggregateCell {
   bool suppressed = false;
 };
 
-// Disclosure control for one report (k = min_borrowers):
-//  1. primary: a cell with fewer than k distinct borrowers is suppressed;
-//  2. secondary: if exactly one cell is suppressed, the unsuppressed cell with the fewest
-//     borrowers is suppressed too, so that no single cell can be isolated by differencing
-//     against a total published elsewhere;
-//  3. the report's totals are withheld whenever any cell is suppressed, so nothing in the same
-//     report can be subtracted to recover a suppressed value.
-// Returns true when the totals must be withheld. Suppressed cells keep their values here; the
-// API layer never sends them.
-bool ApplyDisclosureControl(std::vector<AggregateCell>& cells, std::int64_t min_borrowers);
+// Released figures are noisy (domain/privacy.h); privacy does not depend on this. A cell whose
+// noisy borrower count is under k (min_borrowers) is withheld anyway: its figures would be mostly
+// noise. Deciding on the noisy count keeps the decision itself private. Returns the number of
+// cells withheld.
+int WithholdUnreliable(std::vector<AggregateCell>& cells, std::int64_t min_borrowers);
 
 }  // namespace creditshare::domain

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "domain/types.h"
@@ -15,6 +16,10 @@ struct Member {
   MemberType type = MemberType::kUnspecified;
   std::string region_code;
   MemberStatus status = MemberStatus::kActive;
+  // Regulators: what their reports cover ("national", "12", "1201"; domain/jurisdiction.h) and
+  // their ε per data month in thousandths, when set for the member.
+  std::string report_scope;
+  std::optional<std::int64_t> privacy_budget_milli;
 };
 
 }  // namespace creditshare::domain

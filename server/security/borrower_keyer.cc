@@ -47,6 +47,35 @@ std::string BorrowerKeyer::RequestFingerprint(std::string_view canonical_request
   return Mac("creditshare/request/v1", canonical_request);
 }
 
+std::string BorrowerKeyer::NoiseKey(std::string_view question) const {
+  return Mac("creditshare/report-noise/v1", question);
+}
+
+std::string Sha256(std::string_view bytes) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), out, &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::uint64_t NoiseStream::Next() {
+  if (used_ == 4) {
+    unsigned char counter[8];
+    for (int i = 0; i < 8; ++i) counter[i] = static_cast<unsigned char>(counter_ >> (8 * i));
+    ++counter_;
+    unsigned int len = 0;
+    if (HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), counter, sizeof counter, block_, &len) ==
+        nullptr)
+      throw std::runtime_error("HMAC-SHA256 failed");
+    used_ = 0;
+  }
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(block_[used_ * 8 + i]) << (8 * i);
+  ++used_;
+  return v;
+}
+
 std::string ToHex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

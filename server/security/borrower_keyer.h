@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "domain/privacy.h"
 #include "domain/resident_id.h"
 
 namespace creditshare::security {
@@ -24,6 +25,9 @@ class BorrowerKeyer {
   std::string BorrowerKey(const domain::ResidentId& id) const;
   // 32 raw bytes fingerprinting a request body (which may contain an ID) for idempotency checks.
   std::string RequestFingerprint(std::string_view canonical_request) const;
+  // 32 raw bytes keying the noise of one regulator question about one summary build: noise
+  // nobody without the key can predict, identical when the same question is asked again.
+  std::string NoiseKey(std::string_view question) const;
 
  private:
   std::string Mac(std::string_view purpose, std::string_view message) const;
@@ -31,5 +35,19 @@ class BorrowerKeyer {
 };
 
 std::string ToHex(std::string_view bytes);
+std::string Sha256(std::string_view bytes);  // 32 raw bytes
+
+// Uniform words from HMAC-SHA256(key, counter): the noise source of regulator reports.
+class NoiseStream final : public domain::RandomBits {
+ public:
+  explicit NoiseStream(std::string key) : key_(std::move(key)) {}
+  std::uint64_t Next() override;
+
+ private:
+  std::string key_;
+  std::uint64_t counter_ = 0;
+  unsigned char block_[32] = {};
+  int used_ = 4;  // words of block_ handed out
+};
 
 }  // namespace creditshare::security

@@ -1,5 +1,6 @@
 #include "storage/member_repository.h"
 
+#include <cppconn/datatype.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
@@ -13,7 +14,7 @@
 namespace creditshare::storage {
 
 namespace {
-constexpr const char* kColumns = "SELECT id, code, name, member_type, region_code, status FROM members ";
+constexpr const char* kColumns = "SELECT id, code, name, member_type, region_code, status, report_scope, privacy_budget_milli FROM members ";
 
 domain::Member ReadMember(sql::ResultSet& rs) {
   domain::Member m;
@@ -23,6 +24,8 @@ domain::Member ReadMember(sql::ResultSet& rs) {
   m.type = static_cast<domain::MemberType>(rs.getInt(4));
   m.region_code = rs.getString(5);
   m.status = static_cast<domain::MemberStatus>(rs.getInt(6));
+  if (!rs.isNull(7)) m.report_scope = rs.getString(7);
+  if (!rs.isNull(8)) m.privacy_budget_milli = static_cast<std::int64_t>(rs.getUInt64(8));
   return m;
 }
 }  // namespace
@@ -49,13 +52,37 @@ std::optional<domain::Member> MemberRepository::Lookup(Connection& conn, const s
 }
 
 bool MemberRepository::Insert(Connection& conn, const domain::Member& member) {
-  auto& stmt = conn.Prepare("INSERT INTO members (code, name, member_type, region_code, status) VALUES (?, ?, ?, ?, ?)");
+  auto& stmt = conn.Prepare(
+      "INSERT INTO members (code, name, member_type, region_code, status, report_scope) VALUES (?, ?, ?, ?, ?, ?)");
   stmt.setString(1, member.code);
   stmt.setString(2, member.name);
   stmt.setInt(3, static_cast<int>(member.type));
   stmt.setString(4, member.region_code);
   stmt.setInt(5, static_cast<int>(member.status));
+  if (member.report_scope.empty()) {
+    stmt.setNull(6, sql::DataType::VARCHAR);
+  } else {
+    stmt.setString(6, member.report_scope);
+  }
   return InsertUnlessDuplicate(stmt);
+}
+
+void MemberRepository::SetReportScope(Connection& conn, std::uint64_t id, const std::string& scope) {
+  auto& stmt = conn.Prepare("UPDATE members SET report_scope = ? WHERE id = ?");
+  stmt.setString(1, scope);
+  stmt.setUInt64(2, id);
+  stmt.executeUpdate();
+}
+
+void MemberRepository::SetPrivacyBudget(Connection& conn, std::uint64_t id, std::optional<std::int64_t> milli) {
+  auto& stmt = conn.Prepare("UPDATE members SET privacy_budget_milli = ? WHERE id = ?");
+  if (milli) {
+    stmt.setUInt64(1, static_cast<std::uint64_t>(*milli));
+  } else {
+    stmt.setNull(1, sql::DataType::INTEGER);
+  }
+  stmt.setUInt64(2, id);
+  stmt.executeUpdate();
 }
 
 void MemberRepository::SetStatus(Connection& conn, std::uint64_t id, domain::MemberStatus status) {

@@ -24,6 +24,10 @@ class MemberRepository {
   // False when the code is taken.
   static bool Insert(Connection& conn, const domain::Member& member);
   static void SetStatus(Connection& conn, std::uint64_t id, domain::MemberStatus status);
+  // Regulators: the scope of their reports (already validated) and their own privacy budget
+  // (nullopt: the server's default).
+  static void SetReportScope(Connection& conn, std::uint64_t id, const std::string& scope);
+  static void SetPrivacyBudget(Connection& conn, std::uint64_t id, std::optional<std::int64_t> milli);
 
   // Reciprocity: the member's onboarding day, latest report day and exemption.
   domain::ReciprocityStanding Standing(std::uint64_t member_id);

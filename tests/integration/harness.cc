@@ -276,11 +276,13 @@ TestPki::TestPki() {
   WriteFile(dir_ / "hmac.key", "test-hmac-key-" + RandomSuffix() + "-0123456789abcdef");
   // Caps: online micro-loans 300,000 CNY, everything 1,000,000 CNY, at most 3 lenders. Credit
   // cards at most 1,000,000 major units of limit and a balance of 150 % of it; other products
-  // have no plausibility bound (any int64 amount).
+  // have no plausibility bound (any int64 amount). Regulator reports' noise is far below one unit
+  // (ε 10^12), so tests compare figures exactly; the privacy tests set a real ε.
   WriteFile(dir_ / "policy.json", R"({"product_caps_minor": {"online_micro_loan": 30000000},
     "overall_cap_minor": 100000000, "max_lenders": 3, "duplicate_window_days": 30,
     "multi_lender_inquiry_threshold": 3,
-    "plausibility": {"credit_card": {"max_credit_limit_major": 1000000, "max_balance_percent_of_limit": 150}}})");
+    "plausibility": {"credit_card": {"max_credit_limit_major": 1000000, "max_balance_percent_of_limit": 150}},
+    "regulator_privacy": {"epsilon_per_report": 1000000000000, "monthly_budget": 1000000000000000}})");
 }
 
 TestPki::~TestPki() {
@@ -357,6 +359,8 @@ ServerConfig TestService::server_config() const {
   c.health_listen_address = "127.0.0.1:0";
   c.health_check_interval = std::chrono::milliseconds(200);
   c.audit_seal_interval = std::chrono::milliseconds(100);
+  c.report_summary_interval = std::chrono::seconds(0);
+  c.report_summary_max_age = std::chrono::seconds(0);  // every report reads what was just written
   if (configure_) configure_(c);
   return c;
 }
@@ -369,6 +373,9 @@ void TestService::AddMember(const std::string& code, domain::MemberType type) {
   m.region_code = "120000";
   auto created = onboarding_->CreateMember(m);
   if (!created.ok()) throw std::runtime_error("cannot create member " + code + ": " + created.error().message);
+  // The test regulator supervises the whole country; scope tests add regulators of their own.
+  if (type == domain::MemberType::kRegulator && !onboarding_->RegulatorSettings(code, "national", std::nullopt).ok())
+    throw std::runtime_error("cannot grant national scope to " + code);
 }
 
 client::Client& TestService::ClientFor(const std::string& code) {
@@ -442,7 +449,7 @@ ServerProcess::ServerProcess(const ServerConfig& c, const fs::path& log) : log_(
                                    c.tls_cert_file,           "--tls-key",      c.tls_key_file,   "--client-ca",
                                    c.client_ca_file,          "--drain-seconds", "2",             "--metrics-listen",
                                    "127.0.0.1:0",             "--health-listen", "127.0.0.1:0",   "--auth-cache-ms",
-                                   "200"};
+                                   "200", "--report-summary-interval-s", "0", "--report-summary-max-age-s", "0"};
   if (!c.policy_file.empty()) {
     args.push_back("--policy-file");
     args.push_back(c.policy_file);

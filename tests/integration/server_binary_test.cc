@@ -42,7 +42,7 @@ TEST(ServerBinaryTest, ServesOverMtlsAndStopsCleanlyOnSigterm) {
   TestPki pki;
   storage::ConnectionPool pool(db.config());
   admin::Onboarding onboarding(pool, "test-operator");
-  ASSERT_TRUE(onboarding.CreateMember({0, "bank-a", "Bank A", domain::MemberType::kBank, "120000", domain::MemberStatus::kActive}).ok());
+  ASSERT_TRUE(onboarding.CreateMember({0, "bank-a", "Bank A", domain::MemberType::kBank, "120000", domain::MemberStatus::kActive, "", std::nullopt}).ok());
   auto issued = onboarding.IssueCredential("bank-a", pki.ca(), std::chrono::hours(24));
   ASSERT_TRUE(issued.ok());
   const std::string cert = (pki.dir() / "bank-a.crt").string(), key = (pki.dir() / "bank-a.key").string();

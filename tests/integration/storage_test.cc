@@ -7,7 +7,6 @@
 
 #include "harness.h"
 #include "storage/migrations.h"
-#include "storage/report_repository.h"
 #include "storage/sql_errors.h"
 #include "storage/transaction.h"
 
@@ -98,34 +97,6 @@ TEST(TransactionTest, ErrorResultRollsBackEverything) {
   });
   EXPECT_TRUE(ok.ok());
   EXPECT_EQ(db.Count("t"), 2);
-}
-
-TEST(ReportRepositoryTest, AReportRunsWithinTheCallersDeadlineAndStopsOnceItHasPassed) {
-  TestDatabase db;
-  storage::ConnectionPool pool(db.config());
-  storage::ReportRepository reports(pool);
-  const auto now = std::chrono::system_clock::now();
-  const domain::Date october{2026, 10, 1};
-  domain::AggregateMeasures totals;
-  // The limit is prepared into the statement (SET STATEMENT ... FOR): it must parse and run.
-  EXPECT_NO_THROW(reports.Aggregate(october, "CNY", {storage::ReportDimension::kProvince}, &totals,
-                                    now + std::chrono::minutes(1)));
-  EXPECT_NO_THROW(reports.MultiLending(october, october, 2, "CNY", now + std::chrono::minutes(1)));
-  EXPECT_THROW(reports.Aggregate(october, "CNY", {}, &totals, now - std::chrono::seconds(1)),
-               storage::DeadlineExceededError);
-  EXPECT_THROW(reports.MultiLending(october, october, 2, "CNY", now - std::chrono::seconds(1)),
-               storage::DeadlineExceededError);
-
-  // What the repository maps to DeadlineExceededError is the error this database raises when
-  // the limit interrupts a statement.
-  auto conn = pool.Acquire();
-  std::unique_ptr<sql::Statement> stmt(conn->raw().createStatement());
-  try {
-    std::unique_ptr<sql::ResultSet>(stmt->executeQuery("SET STATEMENT max_statement_time = 0.05 FOR SELECT SLEEP(2)"));
-    ADD_FAILURE() << "the statement was not interrupted";
-  } catch (const sql::SQLException& e) {
-    EXPECT_EQ(e.getErrorCode(), storage::kErrStatementTimeout) << e.what();
-  }
 }
 
 TEST(MigrationTest, EmptyDatabaseIsBehindAndMigrateBringsItCurrentOnce) {
