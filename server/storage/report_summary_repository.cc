@@ -202,7 +202,7 @@ SummarySnapshot ReportSummaryRepository::Read(const domain::Date& month, const s
                                               const std::string& region_prefix, std::chrono::seconds max_age) {
   auto snap = ReadOnce(month, currency, dimensions, region_prefix);
   const std::int64_t oldest = NowMicros(clock_) - std::chrono::duration_cast<std::chrono::microseconds>(max_age).count();
-  if (!snap || snap->build.built_at_us < oldest) {
+  if (!snap || snap->build.built_at_us <= oldest) {
     Rebuild(month, currency);
     snap = ReadOnce(month, currency, dimensions, region_prefix);
   }

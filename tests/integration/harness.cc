@@ -374,7 +374,7 @@ void TestService::AddMember(const std::string& code, domain::MemberType type) {
   auto created = onboarding_->CreateMember(m);
   if (!created.ok()) throw std::runtime_error("cannot create member " + code + ": " + created.error().message);
   // The test regulator supervises the whole country; scope tests add regulators of their own.
-  if (type == domain::MemberType::kRegulator && !onboarding_->RegulatorSettings(code, "national", std::nullopt).ok())
+  if (code == kRegulator && !onboarding_->RegulatorSettings(code, "national", std::nullopt).ok())
     throw std::runtime_error("cannot grant national scope to " + code);
 }
 

@@ -2,6 +2,9 @@
 // ε so high that the noise vanishes, so every published cell equals a direct recomputation;
 // cells under k are withheld, a report taken while lenders write still adds up, and only
 // regulators may ask. Noise, budgets and scopes: privacy_test.cc and regulator_scope_test.cc.
+#include <cppconn/connection.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -201,6 +204,50 @@ TEST_F(RegulatorTest, AReportWithNothingSuppressedCarriesTotalsThatItsCellsAddUp
   EXPECT_EQ(summary.totals().outstanding_balance_minor(), balance);
   EXPECT_EQ(summary.totals().distinct_borrowers(), 46);
   EXPECT_EQ(summary.totals().new_lines(), 0);  // every line opened in January
+}
+
+// The summary reports read equals a full scan of the monthly records, cell for cell (no borrower
+// here reaches the contribution bounds, so the bounds change nothing).
+TEST_F(RegulatorTest, TheSummaryEqualsAFullScanOfTheMonthsRecords) {
+  Generate();
+  Aggregate({});  // builds the summary
+  storage::ConnectionPool pool(svc.db().config());
+  auto conn = pool.Acquire();
+  auto rows = [&](const std::string& sql) {
+    std::map<std::string, std::string> out;
+    std::unique_ptr<sql::Statement> stmt(conn->raw().createStatement());
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery(sql));
+    while (rs->next()) {
+      std::string key = std::string(rs->getString(1)) + "|" + std::string(rs->getString(2)) + "|" +
+                        std::string(rs->getString(3));
+      std::string value;
+      for (int c = 4; c <= 8; ++c) value += std::string(rs->getString(c)) + "|";
+      out[key] = value;
+    }
+    return out;
+  };
+  std::map<std::string, std::string> scanned;
+  const std::vector<std::pair<int, std::string>> dims = {
+      {0, "0"},
+      {3, "l.product_type"},
+      {4, "mem.member_type"},
+      {5, "CASE WHEN m.days_past_due = 0 THEN 0 WHEN m.days_past_due <= 30 THEN 1 WHEN m.days_past_due <= 60 THEN 2 "
+          "WHEN m.days_past_due <= 90 THEN 3 WHEN m.days_past_due <= 180 THEN 4 ELSE 5 END"},
+      {6, "m.classification"}};
+  for (const auto& [d, expr] : dims) {
+    const auto part = rows("SELECT LEFT(b.region_code, 4), " + std::to_string(d) + ", " + expr +
+                           ", COUNT(DISTINCT l.borrower_id), COUNT(*), SUM(m.credit_limit_minor), "
+                           "SUM(m.outstanding_balance_minor), SUM(m.overdue_amount_minor) "
+                           "FROM credit_line_months m JOIN credit_lines l ON l.id = m.line_id "
+                           "JOIN borrowers b ON b.id = l.borrower_id JOIN members mem ON mem.id = l.member_id "
+                           "WHERE m.month = '2026-10-01' AND l.currency = 'CNY' GROUP BY 1, 2, 3");
+    scanned.insert(part.begin(), part.end());
+  }
+  const auto summary = rows(
+      "SELECT prefecture, dimension, dim_value, borrowers, line_count, credit_limit_minor, balance_minor, overdue_minor "
+      "FROM report_summary_cells WHERE month = '2026-10-01' AND currency = 'CNY' AND dimension <> 7");
+  EXPECT_EQ(summary, scanned);
+  EXPECT_EQ(scanned.size(), 3u * (1 + 2 + 2 + 2 + 1));  // per prefecture: all, 2 products, 2 types, 2 buckets, 1 class
 }
 
 TEST_F(RegulatorTest, OnlyRegulatorsMayAskAndBadRequestsNameTheField) {
