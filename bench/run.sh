@@ -190,10 +190,24 @@ scorecard_report() {
   [ "$status" -eq 0 ] || { echo "admin scorecard failed: $error" >&2; echo "$secs s (admin: failed)"; return; }
   echo "$secs s for one lender through the API, $(python3 -c "print(round(($end - $start) / 24, 2))") s per lender for all 24 through creditshare-admin"
 }
+# A rebuild of October's report summary through creditshare-admin: prints its duration.
+summary_build() {
+  local start end status=0 error
+  start=$(date +%s.%N)
+  error=$("$build/server/creditshare-admin" report-summary build --month 2026-10 \
+    --policy-file "$root/config/credit-policy.json" 2>&1 >/dev/null) || status=$?
+  end=$(date +%s.%N)
+  [ "$status" -eq 0 ] || { echo "summary build failed: $error" >&2; echo "failed ($(echo "$error" | tail -1))"; return; }
+  echo "$(python3 -c "print(round($end - $start, 2))") s"
+}
+export SUMMARY_BUILD_SMALL SUMMARY_BUILD_BIG="" AGGREGATE_FIRST_SMALL
 aggregate_report=(aggregate --month 2026-10 --by province,product_type --output csv)
 multi_lending_report=(multi-lending --from 2026-10 --to 2026-10)
+# The first report of the month builds its summary; the next ones read it.
+AGGREGATE_FIRST_SMALL=$(regulator_report "${aggregate_report[@]}")
 aggregate_small=$(regulator_report "${aggregate_report[@]}")
 multi_lending_small=$(regulator_report "${multi_lending_report[@]}")
+SUMMARY_BUILD_SMALL=$(summary_build)
 export SCORECARD_SMALL SCORECARD_BIG=""
 SCORECARD_SMALL=$(scorecard_report)
 if [ "$scale_to" -gt "$borrowers" ]; then
@@ -224,8 +238,16 @@ INSERT INTO credit_line_months (line_id, month, status_code, credit_limit_minor,
 ANALYZE TABLE borrowers, credit_lines, credit_line_months;
 SQL
   load --target "localhost:$port" --method exposure --concurrency "$concurrency" --label exposure-scaled
+  SUMMARY_BUILD_BIG=$(summary_build)
   aggregate_big=$(regulator_report "${aggregate_report[@]}")
   multi_lending_big=$(regulator_report "${multi_lending_report[@]}")
+  # A/B: reporting with summaries being rebuilt back to back (what the server's refresh does
+  # every 5 minutes, continuously) against reporting without.
+  load --target "localhost:$port" --method report --concurrency "$concurrency" --label report-scaled
+  ( while summary_build >/dev/null; do :; done ) &
+  builder_pid=$!
+  load --target "localhost:$port" --method report --concurrency "$concurrency" --label report-scaled-building
+  kill "$builder_pid" 2>/dev/null; wait "$builder_pid" 2>/dev/null || true
   SCORECARD_BIG=$(scorecard_report)
 fi
 
@@ -312,9 +334,17 @@ lines += [
   f"{load.get('report-watched', {}).get('alert_max_ms', 0):.0f} ms | – | – | p99 ≤ 1000 ms |",
   f"| raw point SELECT by primary key ({conc} connections) | {db['point_selects_per_second']:.0f}/s | – | – | (context) |",
   "",
-  "Regulator report (`aggregate --by province,product_type`, one month) through the CLI: "
-  f"{at_sizes(aggregate_small, aggregate_big)}. Multi-lending report (`multi-lending`, one month by province; it "
-  f"groups every line by borrower): {at_sizes(multi_small, multi_big)}.", "",
+  "Regulator report (`aggregate --by province,product_type`, one month, read from the month's summary) through "
+  f"the CLI: {at_sizes(aggregate_small, aggregate_big)}; the first report of the month, which builds the summary, "
+  f"{os.environ.get('AGGREGATE_FIRST_SMALL', '')} at the smaller size. Multi-lending report (`multi-lending`, one "
+  f"month by province): {at_sizes(multi_small, multi_big)}. A rebuild of the month's summary "
+  f"(`creditshare-admin report-summary build`): "
+  f"{at_sizes(os.environ.get('SUMMARY_BUILD_SMALL', ''), os.environ.get('SUMMARY_BUILD_BIG', ''))}.", "",
+  *([f"Unary reports at the larger size while summaries are rebuilt back to back: "
+     f"{load['report-scaled-building']['throughput']:.0f}/s, against {load['report-scaled']['throughput']:.0f}/s "
+     f"without ({ratio(load['report-scaled-building']['throughput'], load['report-scaled']['throughput'])}); "
+     f"p99 {load['report-scaled-building'].get('p99_ms', 0):.1f} ms against {load['report-scaled'].get('p99_ms', 0):.1f} ms.", ""]
+    if 'report-scaled' in load and 'report-scaled-building' in load else []),
   "Member scorecard (six months; receipts, the lender's lines with their records, its inquiries and "
   f"bookings): {at_sizes(os.environ.get('SCORECARD_SMALL', ''), os.environ.get('SCORECARD_BIG', ''))}.",
   "",

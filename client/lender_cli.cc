@@ -757,8 +757,8 @@ int main(int argc, char** argv) {
               const auto& p = item.summary().privacy();
               out << "# scope " << item.summary().scope() << "; noise: 95 % of figures within borrowers ±"
                   << p.error_bound_95().distinct_borrowers() << ", balances ±"
-                  << money(p.error_bound_95().outstanding_balance_minor()) << "; ε charged " << p.epsilon_charged()
-                  << ", ε left " << p.budget_remaining() << "\n";
+                  << money(p.error_bound_95().outstanding_balance_minor()) << std::defaultfloat << "; ε charged "
+                  << p.epsilon_charged() << ", ε left " << p.budget_remaining() << "\n";
               continue;
             }
             const auto& r = item.row();

@@ -179,9 +179,20 @@ for id in $ids; do
 done
 echo "reported $n borrowers"
 
-step "The regulator pulls aggregates (cells under 10 borrowers are suppressed) and the multi-lending series"
-as_member pboc-tj regulator aggregate --month 2026-10 --by province,product_type
-as_member pboc-tj regulator multi-lending --from 2026-09 --to 2026-10 --output csv
+step "The Tianjin regulator sees Tianjin only (its registered region); every figure is noisy, charged to its budget"
+admin member regulator pboc-tj
+echo "(At 40 borrowers the noise dominates: amounts are within ±48,000,000 CNY. A province of a national"
+echo " bureau holds billions, where that is a fraction of a percent: docs/api.md, \"Disclosure control\".)"
+as_member pboc-tj regulator aggregate --month 2026-10 --by prefecture,product_type
+echo "Asking for Beijing is outside its scope:"
+as_member pboc-tj regulator aggregate --month 2026-10 --region 11 || true
+echo "The same question again: the same figures, and nothing charged:"
+as_member pboc-tj regulator aggregate --month 2026-10 --by prefecture,product_type | tail -1
+
+step "An operator grants national scope; the multi-lending series by province (each month costs ε)"
+admin member regulator pboc-tj --scope national
+as_member pboc-tj regulator aggregate --month 2026-10 --by province
+as_member pboc-tj regulator multi-lending --from 2026-09 --to 2026-10
 
 step "tj-bank's data-quality scorecard: what its feed sent this month, how late, how fresh, look-to-book"
 month=$(date -u -d "+8 hours" +%Y-%m)  # the business month (China Standard Time)

@@ -16,13 +16,16 @@
 #include "api/proto_mapping.h"
 #include "audit/audit_chain.h"
 #include "domain/clock.h"
+#include "domain/currency.h"
 #include "domain/resident_id.h"
 #include "security/borrower_keyer.h"
 #include "storage/audit_repository.h"
 #include "storage/credit_line_repository.h"
+#include "storage/report_summary_repository.h"
 #include "storage/retention_repository.h"
 #include "storage/scorecard_repository.h"
 #include "cli_options.h"
+#include "policy_file.h"
 #include "scorecard_format.h"
 #include "security/pki.h"
 #include "storage/migrations.h"
@@ -296,6 +299,18 @@ int main(int argc, char** argv) {
   retention_purge->add_option("--alert-retention-days", alert_retention_days, "Alerts older than this are deleted")
       ->envname("CREDITSHARE_ALERT_RETENTION_DAYS")->check(CLI::Range(1, 3650))->capture_default_str();
 
+  auto* summary = app.add_subcommand("report-summary", "The summaries regulator reports read");
+  summary->require_subcommand(1);
+  auto* summary_build = summary->add_subcommand(
+      "build", "Rebuild one month's summary now, e.g. after a backfill (the server refreshes the current and "
+               "previous month itself)");
+  std::string summary_month, summary_currency = "CNY", policy_file;
+  summary_build->add_option("--month", summary_month, "YYYY-MM")->required();
+  summary_build->add_option("--currency", summary_currency, "ISO 4217 code")->capture_default_str();
+  summary_build->add_option("--policy-file", policy_file,
+                            "The server's credit policy (its regulator_privacy bounds); default: the built-in bounds")
+      ->envname("CREDITSHARE_POLICY_FILE");
+
   CLI11_PARSE(app, argc, argv);
   const bool as_json = output == "json";
 
@@ -346,6 +361,35 @@ int main(int argc, char** argv) {
       if (auto behind = creditshare::storage::CheckSchemaVersion(*conn)) throw AdminError(behind->message);
     }
     Onboarding onboarding(pool, actor);
+    if (summary_build->parsed()) {
+      namespace domain = creditshare::domain;
+      const auto month = domain::Date::Parse(summary_month + "-01");
+      if (!month) throw AdminError("--month must be a month, YYYY-MM");
+      if (auto e = domain::CheckCurrency(summary_currency, "currency")) throw AdminError(e->field + ": " + e->message);
+      const auto policy = policy_file.empty() ? domain::CreditPolicy{} : creditshare::LoadCreditPolicy(policy_file);
+      const domain::SystemClock clock;
+      creditshare::storage::ReportSummaryRepository summaries(pool, policy.privacy, clock);
+      const auto started = std::chrono::steady_clock::now();
+      const auto build = summaries.Rebuild(*month, summary_currency);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      creditshare::storage::RunTransaction(pool, [&](creditshare::storage::Connection& conn)
+                                                     -> creditshare::domain::Result<bool> {
+        creditshare::storage::AdminActionRepository::Record(conn, actor, "report_summary.build",
+                                                            summary_month + " " + summary_currency,
+                                                            std::to_string(build.source_lines) + " records");
+        return true;
+      });
+      if (as_json) {
+        std::cout << json{{"month", summary_month}, {"currency", summary_currency}, {"records", build.source_lines},
+                          {"seconds", seconds}, {"digest", creditshare::security::ToHex(build.digest)}}
+                         .dump()
+                  << "\n";
+      } else {
+        std::cout << "summary of " << summary_month << " in " << summary_currency << ": " << build.source_lines
+                  << " monthly records in " << std::fixed << std::setprecision(2) << seconds << " s\n";
+      }
+      return 0;
+    }
     if (retention_purge->parsed()) {
       auto today = creditshare::domain::SystemClock().Today();
       if (!purge_today.empty()) {
