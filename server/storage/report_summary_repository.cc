@@ -56,7 +56,7 @@ SummaryBuild ReportSummaryRepository::Rebuild(const domain::Date& month, const s
   domain::SummaryBuilder builder(month, policy_.max_lines_per_borrower,
                                  domain::AmountBoundMinor(policy_, cur->minor_unit_exponent));
   const std::string first = month.FirstOfMonth().ToString();
-  const std::string last = month.AddMonthsToFirst(1).AddDays(-1).ToString();
+  const std::int64_t snapshot_at = NowMicros(clock_);  // what the build's freshness is
 
   WithConnection(pool_, [&](Connection& conn) {
     InSnapshot(conn, [&] {
@@ -114,13 +114,20 @@ SummaryBuild ReportSummaryRepository::Rebuild(const domain::Date& month, const s
     });
   });
 
-  SummaryBuild build{Sha256(domain::SerializeCells(builder.cells())), NowMicros(clock_), builder.lines_seen()};
+  SummaryBuild build{Sha256(domain::SerializeCells(builder.cells())), snapshot_at, builder.lines_seen()};
   RunTransaction(pool_, [&](Connection& conn) -> domain::Result<bool> {
-    auto& current = conn.Prepare("SELECT digest FROM report_summaries WHERE month = ? AND currency = ? FOR UPDATE");
+    auto& current = conn.Prepare(
+        "SELECT digest, built_at_us, source_lines FROM report_summaries WHERE month = ? AND currency = ? FOR UPDATE");
     current.setString(1, first);
     current.setString(2, currency);
     std::unique_ptr<sql::ResultSet> rs(current.executeQuery());
-    const bool unchanged = rs->next() && std::string(rs->getString(1)) == build.digest;
+    const bool exists = rs->next();
+    if (exists && rs->getInt64(2) > build.built_at_us) {
+      // Another replica's build read a later snapshot and committed first: keep it.
+      build = {rs->getString(1), rs->getInt64(2), rs->getInt64(3)};
+      return true;
+    }
+    const bool unchanged = exists && std::string(rs->getString(1)) == build.digest;
     if (!unchanged) {
       auto& del = conn.Prepare("DELETE FROM report_summary_cells WHERE month = ? AND currency = ?");
       del.setString(1, first);
