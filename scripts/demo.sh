@@ -43,12 +43,14 @@ for m in tj-bank weili-micro bohai-cf pboc-tj quiet-micro; do admin credential i
 admin member list
 
 step "Start creditshare-server"
+cp "$work/pki/ca.crt" "$work/client-ca.pem"  # the member CAs it trusts, read again every second
 openssl rand -hex 32 >"$work/hmac.key"  # text: a trailing newline is not part of the key
 # Every listener on a free port of the server's choosing (port 0); the server logs the API port.
 "$build/server/creditshare-server" --listen "127.0.0.1:0" --metrics-listen "127.0.0.1:0" \
   --health-listen "127.0.0.1:0" --tls-cert "$work/pki/server.crt" \
-  --tls-key "$work/pki/server.key" --client-ca "$work/pki/ca.crt" --hmac-key-file "$work/hmac.key" \
-  --policy-file "$root/config/credit-policy.json" --auth-cache-ms 1000 2>"$work/server.log" &
+  --tls-key "$work/pki/server.key" --client-ca "$work/client-ca.pem" --hmac-key-file "$work/hmac.key" \
+  --policy-file "$root/config/credit-policy.json" --auth-cache-ms 1000 --tls-reload-interval-s 1 \
+  2>"$work/server.log" &
 server_pid=$!
 port=""
 for _ in $(seq 1 300); do
@@ -207,6 +209,16 @@ sleep 1.2
 as_member weili-micro exposure --resident-id $borrower --purpose post_loan_management --consent WL-PL-1 || true
 admin credential issue weili-micro --ca-dir "$work/pki" --out "$work/creds"
 as_member weili-micro exposure --resident-id $borrower --purpose post_loan_management --consent WL-PL-1 | head -3
+
+step "A second member CA, trusted beside the first by replacing the served CA file: no restart"
+admin ca init --dir "$work/pki2"
+admin credential issue tj-bank --ca-dir "$work/pki2" --out "$work/creds2"
+cat "$work/pki/ca.crt" "$work/pki2/ca.crt" >"$work/client-ca.pem.new"
+mv "$work/client-ca.pem.new" "$work/client-ca.pem"  # atomically, as a Secret volume does
+sleep 1.5  # --tls-reload-interval-s 1
+echo "+ [tj-bank, new CA] creditshare exposure" >&2
+"$build/client/creditshare" --target "localhost:$port" --ca "$work/pki/ca.crt" --cert "$work/creds2/tj-bank.crt" \
+  --key "$work/creds2/tj-bank.key" exposure --resident-id $borrower --purpose post_loan_management --consent TJ-PL-2 | head -3
 
 step "Retention per episode: September's delinquency ended with the October report, so it goes on 2031-10-31"
 admin retention purge --today 2031-10-30

@@ -19,6 +19,9 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
   app.add_option("--listen", c.listen_address, "gRPC listen address")->envname("CREDITSHARE_LISTEN")->capture_default_str();
   app.add_option("--tls-cert", c.tls_cert_file, "Server certificate (PEM)")->envname("CREDITSHARE_TLS_CERT");
   app.add_option("--tls-key", c.tls_key_file, "Server private key (PEM)")->envname("CREDITSHARE_TLS_KEY");
+  app.add_option("--tls-reload-interval-s", c.tls_reload_interval,
+                 "Read the TLS key, certificate and client CA files again this often (0: only at start)")
+      ->envname("CREDITSHARE_TLS_RELOAD_INTERVAL_S")->check(CLI::Range(0, 86400))->capture_default_str();
   app.add_option("--client-ca", c.client_ca_file, "CA certificate that issues member credentials (PEM)")
       ->envname("CREDITSHARE_CLIENT_CA");
   app.add_option("--hmac-key-file", c.hmac_key_file, "Key for borrower-ID HMACs (>= 32 bytes)")

@@ -9,6 +9,9 @@
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
@@ -244,10 +247,29 @@ Server::~Server() {
 }
 
 void Server::Start() {
-  grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  tls.pem_root_certs = ReadFileOrThrow(config_.client_ca_file, "client CA file");
-  tls.pem_key_cert_pairs.push_back(
-      {ReadFileOrThrow(config_.tls_key_file, "TLS key file"), ReadFileOrThrow(config_.tls_cert_file, "TLS certificate file")});
+  // Read here first, so that a missing or unreadable file stops the start with its name.
+  const std::string client_ca = ReadFileOrThrow(config_.client_ca_file, "client CA file");
+  const std::string key = ReadFileOrThrow(config_.tls_key_file, "TLS key file");
+  const std::string cert = ReadFileOrThrow(config_.tls_cert_file, "TLS certificate file");
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (config_.tls_reload_interval.count() > 0) {
+    // gRPC's file watcher reads the files again every interval; a handshake uses the latest
+    // good set, so replacing them (atomically: write elsewhere, then rename) rotates the server
+    // certificate or the client CA for new connections, while open ones go on.
+    auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        config_.tls_key_file, config_.tls_cert_file, config_.client_ca_file,
+        static_cast<unsigned>(config_.tls_reload_interval.count()));
+    grpc::experimental::TlsServerCredentialsOptions tls(provider);
+    tls.watch_root_certs();
+    tls.watch_identity_key_cert_pairs();
+    tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    credentials = grpc::experimental::TlsServerCredentials(tls);
+  } else {
+    grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = client_ca;
+    tls.pem_key_cert_pairs.push_back({key, cert});
+    credentials = grpc::SslServerCredentials(tls);
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -271,7 +293,7 @@ void Server::Start() {
   // The client library pings every 30 s: accept pings that often without calling them abuse.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.SetResourceQuota(quota);
-  builder.AddListeningPort(config_.listen_address, grpc::SslServerCredentials(tls), &port_);
+  builder.AddListeningPort(config_.listen_address, credentials, &port_);
   builder.RegisterService(&components_->reporting);
   builder.RegisterService(&components_->inquiry);
   builder.RegisterService(&components_->credit);

@@ -18,7 +18,10 @@ struct ServerConfig {
   std::string listen_address = "0.0.0.0:7443";
   std::string tls_cert_file;   // server certificate chain (PEM)
   std::string tls_key_file;    // server private key (PEM)
-  std::string client_ca_file;  // CA that issues member client certificates (PEM)
+  std::string client_ca_file;  // CA(s) that issue member client certificates (PEM; a bundle during a CA change)
+  // The three files above are read again this often, so a new server certificate or client CA
+  // applies without a restart (to connections opened afterwards); 0: read once at start.
+  std::chrono::seconds tls_reload_interval{60};
   std::string hmac_key_file;   // at least 32 bytes; keys borrower identities
   std::string policy_file;     // credit policy JSON (caps, lender limit, windows); empty: no caps
   storage::DbConfig db;
