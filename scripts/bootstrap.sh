@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libmysqlcppconn-dev libboost-dev mariadb-server mariadb-client
+  libmysqlcppconn-dev libboost-dev mariadb-server mariadb-client mariadb-backup
   libssl-dev libgtest-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev
   python3-grpcio python3-grpc-tools grpc-proto python3-yaml
   clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: clang, libFuzzer and the sanitizers, llvm-symbolizer

@@ -18,11 +18,12 @@ cleanup() {
     kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true
   fi
   bash "$root/scripts/testdb.sh" stop "$work/db"
+  bash "$root/scripts/testdb.sh" stop "$work/restored" 2>/dev/null || true
 }
 trap cleanup EXIT
 
 rm -rf "$work"; mkdir -p "$work"
-bash "$root/scripts/testdb.sh" start "$work/db"
+CREDITSHARE_TESTDB_BINLOG=1 bash "$root/scripts/testdb.sh" start "$work/db"  # with a binary log (backups)
 set -a; . "$work/db/env"; set +a
 
 admin() { echo "+ creditshare-admin $*" >&2; "$build/server/creditshare-admin" "$@"; }
@@ -223,6 +224,22 @@ echo "+ [tj-bank, new CA] creditshare exposure" >&2
 step "Retention per episode: September's delinquency ended with the October report, so it goes on 2031-10-31"
 admin retention purge --today 2031-10-30
 admin retention purge --today 2031-10-31
+
+step "A hot backup while the server runs; a later report; a fresh MariaDB restored to the moment between"
+dbsock="--socket=$work/db/mariadb.sock"
+bash "$root/scripts/backup.sh" take --out "$work/backup" "$dbsock" --user=root
+sleep 1.1; restore_point=$(date -u '+%Y-%m-%d %H:%M:%S'); sleep 1.1
+as_member tj-bank report --account-ref TJB-AFTER --resident-id $borrower --product credit_card --limit 10000 \
+  --balance 0 --opened 2026-11-01 --status open --as-of 2026-11-30 --request-id tjb-after >/dev/null
+bash "$root/scripts/backup.sh" restore --from "$work/backup" --datadir "$work/restored/data"
+cp "$work/db/password" "$work/restored/password"
+bash "$root/scripts/testdb.sh" adopt "$work/restored"
+bash "$root/scripts/backup.sh" replay --from "$work/backup" --binlogs "$work/db/data" --until "$restore_point" \
+  "--socket=$work/restored/mariadb.sock" --user=root
+count() { mariadb --no-defaults -uroot --socket="$1" -N -e "SELECT COUNT(*) FROM creditshare.credit_lines WHERE account_reference = 'TJB-AFTER'"; }
+echo "the later report: $(count "$work/db/mariadb.sock") in the live database, $(count "$work/restored/mariadb.sock") in the one restored to $restore_point"
+(set -a; . "$work/restored/env"; set +a
+ bash "$root/scripts/backup.sh" check --admin "$build/server/creditshare-admin" "--socket=$work/restored/mariadb.sock" --user=root)
 
 step "Done; server log (one line per call):"
 tail -n 5 "$work/server.log"

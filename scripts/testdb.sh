@@ -9,13 +9,16 @@
 #   scripts/testdb.sh crash DIR   SIGKILL the server (no shutdown: InnoDB recovers at resume)
 #   scripts/testdb.sh freeze DIR  SIGSTOP the server: connections stay open, nothing answers (a hang)
 #   scripts/testdb.sh thaw DIR    SIGCONT it
+#   scripts/testdb.sh adopt DIR   start a server on DIR/data made elsewhere (a restored backup), on a
+#                                 new port; DIR/password must hold the creditshare user's password
 #
 # DIR/env holds CREDITSHARE_DB_HOST/PORT/USER/PASSWORD_FILE/NAME for the server and tests.
 # CREDITSHARE_TESTDB_BUFFER_POOL sets the InnoDB buffer pool (default 256M, plenty for tests).
+# CREDITSHARE_TESTDB_BINLOG=1 keeps a durable binary log in DIR/data (for point-in-time recovery).
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|halt|resume|crash|freeze|thaw DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|halt|resume|crash|freeze|thaw|adopt DIR" >&2; exit 2; }
 
 find_bin() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || true; }
 
@@ -39,7 +42,10 @@ user_opt=(); [ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
 run_server() {
   local port=$1 MARIADBD pid
   MARIADBD=$(find_bin mariadbd)
-  "$MARIADBD" --no-defaults "${user_opt[@]}" --datadir="$dir/data" --socket="$dir/mariadb.sock" \
+  local binlog_opt=()
+  [ "${CREDITSHARE_TESTDB_BINLOG:-0}" = 1 ] &&
+    binlog_opt=(--log-bin="$dir/data/binlog" --server-id=1 --binlog-format=ROW --sync-binlog=1)
+  "$MARIADBD" --no-defaults "${user_opt[@]}" "${binlog_opt[@]}" --datadir="$dir/data" --socket="$dir/mariadb.sock" \
     --port="$port" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$dir/mariadb.pid" \
     --log-error="$dir/mariadb.err" --default-storage-engine=InnoDB --innodb-flush-log-at-trx-commit=1 \
     --innodb-buffer-pool-size="${CREDITSHARE_TESTDB_BUFFER_POOL:-256M}" --max-connections=500 --character-set-server=utf8mb4 \
@@ -94,6 +100,27 @@ CREDITSHARE_TESTDB_SOCKET=$dir/mariadb.sock
 ENV
     echo "testdb: MariaDB on 127.0.0.1:$port (pid $(cat "$dir/mariadb.pid")), settings in $dir/env"
     ;;
+  adopt)
+    dir=$(cd "$dir" && pwd)
+    [ -d "$dir/data" ] && [ -f "$dir/password" ] || { echo "testdb: $dir needs data/ and password" >&2; exit 1; }
+    rm -f "$dir/mariadb.sock" "$dir/mariadb.pid"
+    started=0
+    for _ in 1 2 3 4 5; do
+      port=$((20000 + RANDOM % 20000))
+      while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+      if run_server "$port"; then started=1; break; fi
+      rm -f "$dir/mariadb.sock" "$dir/mariadb.pid"
+    done
+    [ "$started" -eq 1 ] || start_failed
+    cat >"$dir/env" <<ENV
+CREDITSHARE_DB_HOST=127.0.0.1
+CREDITSHARE_DB_PORT=$port
+CREDITSHARE_DB_USER=creditshare
+CREDITSHARE_DB_PASSWORD_FILE=$dir/password
+CREDITSHARE_DB_NAME=creditshare
+CREDITSHARE_TESTDB_SOCKET=$dir/mariadb.sock
+ENV
+    ;;
   stop)
     [ -d "$dir" ] || exit 0
     stop_server
@@ -116,5 +143,5 @@ ENV
     ;;
   freeze) kill -STOP "$(cat "$dir/mariadb.pid")" ;;
   thaw) kill -CONT "$(cat "$dir/mariadb.pid")" ;;
-  *) echo "usage: $0 start|stop|halt|resume|crash|freeze|thaw DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|halt|resume|crash|freeze|thaw|adopt DIR" >&2; exit 2 ;;
 esac

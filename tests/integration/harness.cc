@@ -78,8 +78,10 @@ storage::DbConfig DbConfigFromEnvFile(const std::string& env_file) {
 
 std::string SourcePath(const std::string& relative) { return std::string(CREDITSHARE_SOURCE_DIR) + "/" + relative; }
 
-PrivateMariaDb::PrivateMariaDb() : dir_(fs::temp_directory_path() / ("creditshare-mariadb-" + RandomSuffix())) {
-  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "start", dir_.string()});
+PrivateMariaDb::PrivateMariaDb(bool binlog)
+    : dir_(fs::temp_directory_path() / ("creditshare-mariadb-" + RandomSuffix())),
+      binlog_env_(std::string("CREDITSHARE_TESTDB_BINLOG=") + (binlog ? "1" : "0")) {
+  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "start", dir_.string()}, {binlog_env_});
   if (r.exit_code != 0) throw std::runtime_error("cannot start a private MariaDB: " + r.err);
 }
 
@@ -93,7 +95,7 @@ void PrivateMariaDb::Halt() {
 }
 
 void PrivateMariaDb::Resume() {
-  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "resume", dir_.string()});
+  const auto r = RunProcess({"/bin/bash", SourcePath("scripts/testdb.sh"), "resume", dir_.string()}, {binlog_env_});
   if (r.exit_code != 0) throw std::runtime_error("cannot resume MariaDB: " + r.err);
 }
 

@@ -31,7 +31,8 @@ storage::DbConfig DbConfigFromEnvFile(const std::string& path);
 // restart the server; always stopped and removed at the end.
 class PrivateMariaDb {
  public:
-  PrivateMariaDb();
+  // `binlog`: keep a durable binary log (point-in-time recovery).
+  explicit PrivateMariaDb(bool binlog = false);
   ~PrivateMariaDb();
   storage::DbConfig config() const;
   void Halt();
@@ -41,9 +42,11 @@ class PrivateMariaDb {
   // SIGSTOP / SIGCONT: a database that hangs instead of going away.
   void Freeze();
   void Thaw();
+  const std::filesystem::path& dir() const { return dir_; }
 
  private:
   std::filesystem::path dir_;
+  std::string binlog_env_;
 };
 
 // A database of its own, dropped at the end. Migrated unless asked not to.
