@@ -142,7 +142,17 @@ Metrics::Metrics(int pool_size)
                          .Name("creditshare_alert_streams_open")
                          .Help("WatchAlerts streams open now")
                          .Register(*registry_)
-                         .Add({})) {
+                         .Add({})),
+      summary_builds_(BuildCounter()
+                          .Name("creditshare_report_table_builds_total")
+                          .Help("Builds of regulator report summaries, by outcome (ok, failed)")
+                          .Register(*registry_)),
+      summary_build_seconds_(BuildHistogram()
+                                 .Name("creditshare_report_table_build_seconds")
+                                 .Help("How long a regulator report summary build took, ok or not")
+                                 .Register(*registry_)
+                                 .Add({}, prometheus::Histogram::BucketBoundaries{0.1, 0.5, 1, 2.5, 5, 10, 30, 60,
+                                                                                  300})) {
   pool_size_.Set(pool_size);
   BuildGauge()
       .Name("creditshare_build_info")
@@ -211,6 +221,10 @@ void Metrics::AlertsDelivered(std::string_view kind, int n) {
 }
 void Metrics::AlertDelay(double seconds) { alert_delay_.Observe(seconds); }
 void Metrics::SetAlertStreams(int streams) { alert_streams_.Set(streams); }
+void Metrics::SummaryBuilt(bool ok, double seconds) {
+  summary_builds_.Add({{"outcome", ok ? "ok" : "failed"}}).Increment();
+  summary_build_seconds_.Observe(seconds);
+}
 void Metrics::AuditRecordsSealed(int n) { audit_sealed_.Increment(n); }
 void Metrics::GroupCommitted(int records) { group_commit_records_.Observe(records); }
 void Metrics::SetDatabaseUp(bool up) { db_up_.Set(up ? 1 : 0); }

@@ -60,6 +60,8 @@ class Metrics final : public storage::PoolObserver {
   // From the alert's commit to its delivery: the consumer's lag behind the feed.
   void AlertDelay(double seconds);
   void SetAlertStreams(int streams);
+  // Regulator report summaries: one build (background or on demand) and how it ended.
+  void SummaryBuilt(bool ok, double seconds);
 
   // storage::PoolObserver
   void OnAcquired(std::chrono::steady_clock::duration waited) override;
@@ -96,6 +98,8 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Family<prometheus::Counter>& alerts_delivered_;
   prometheus::Histogram& alert_delay_;
   prometheus::Gauge& alert_streams_;
+  prometheus::Family<prometheus::Counter>& summary_builds_;
+  prometheus::Histogram& summary_build_seconds_;
 };
 
 }  // namespace creditshare::metrics

@@ -51,6 +51,19 @@ void InSnapshot(Connection& conn, Fn&& fn) {
 }  // namespace
 
 SummaryBuild ReportSummaryRepository::Rebuild(const domain::Date& month, const std::string& currency) {
+  const auto started = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  try {
+    auto build = BuildOnce(month, currency);
+    if (observer_) observer_(true, seconds());
+    return build;
+  } catch (...) {
+    if (observer_) observer_(false, seconds());
+    throw;
+  }
+}
+
+SummaryBuild ReportSummaryRepository::BuildOnce(const domain::Date& month, const std::string& currency) {
   const domain::Currency* cur = domain::FindCurrency(currency);
   if (cur == nullptr) throw std::invalid_argument("unknown currency " + currency);
   domain::SummaryBuilder builder(month, policy_.max_lines_per_borrower,

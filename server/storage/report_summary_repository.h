@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,8 +30,11 @@ struct SummarySnapshot {
 // replaces the month's cells in one transaction; readers see one build or the next, never a mix.
 class ReportSummaryRepository {
  public:
-  ReportSummaryRepository(ConnectionPool& pool, domain::PrivacyPolicy policy, const domain::Clock& clock)
-      : pool_(pool), policy_(policy), clock_(clock) {}
+  // `observer` (may be empty) learns of every build: whether it succeeded, and how long it took.
+  using BuildObserver = std::function<void(bool ok, double seconds)>;
+  ReportSummaryRepository(ConnectionPool& pool, domain::PrivacyPolicy policy, const domain::Clock& clock,
+                          BuildObserver observer = {})
+      : pool_(pool), policy_(policy), clock_(clock), observer_(std::move(observer)) {}
 
   // Builds (month, currency) from the monthly records. Unchanged data keeps its digest.
   SummaryBuild Rebuild(const domain::Date& month, const std::string& currency);
@@ -46,12 +50,14 @@ class ReportSummaryRepository {
   int RefreshRecent(const std::string& currency);
 
  private:
+  SummaryBuild BuildOnce(const domain::Date& month, const std::string& currency);
   std::optional<SummarySnapshot> ReadOnce(const domain::Date& month, const std::string& currency,
                                           const std::vector<domain::SummaryDimension>& dimensions,
                                           const std::string& region_prefix);
   ConnectionPool& pool_;
   const domain::PrivacyPolicy policy_;
   const domain::Clock& clock_;
+  const BuildObserver observer_;
 };
 
 }  // namespace creditshare::storage

@@ -45,6 +45,11 @@ TEST(MetricsTest, ScrapeIsLintCleanAndCountsTheScenario) {
   ASSERT_TRUE(bank.GetBorrowerExposure(ExposureRequest(kBorrower), &exposure).ok());
   ASSERT_TRUE(bank.GetBorrowerExposure(ExposureRequest(kBorrower, v1::PURPOSE_POST_LOAN_MANAGEMENT), &exposure).ok());
   ASSERT_FALSE(svc.ClientFor(TestService::kRegulator).GetBorrowerExposure(ExposureRequest(kBorrower), &exposure).ok());
+  v1::GetAggregateReportRequest aggregate;  // its month has no summary yet: it builds one
+  aggregate.mutable_month()->set_year(2026);
+  aggregate.mutable_month()->set_month(10);
+  std::vector<v1::GetAggregateReportResponse> cells;
+  ASSERT_TRUE(svc.ClientFor(TestService::kRegulator).GetAggregateReport(aggregate, &cells).ok());
 
   ASSERT_GT(svc.server().metrics_port(), 0);
   const std::string text = HttpGet(svc.server().metrics_port(), "/metrics");
@@ -63,7 +68,9 @@ TEST(MetricsTest, ScrapeIsLintCleanAndCountsTheScenario) {
   EXPECT_EQ(Sample(text, "creditshare_reports_rejected_total", {{"reason", "INVALID_ARGUMENT"}}), 1);
   EXPECT_EQ(Sample(text, "creditshare_inquiries_total", {{"purpose", "loan_approval"}}), 1);
   EXPECT_EQ(Sample(text, "creditshare_inquiries_total", {{"purpose", "post_loan_management"}}), 1);
-  EXPECT_EQ(Sample(text, "creditshare_audit_records_written_total", {}), 8);
+  EXPECT_EQ(Sample(text, "creditshare_audit_records_written_total", {}), 9);
+  EXPECT_EQ(Sample(text, "creditshare_report_table_builds_total", {{"outcome", "ok"}}), 1);
+  EXPECT_EQ(Sample(text, "creditshare_report_table_build_seconds_count", {}), 1);
   EXPECT_EQ(Sample(text, "creditshare_build_info", {{"version", "0.1.0"}}), 1);
   EXPECT_EQ(Sample(text, "creditshare_db_pool_connections_max", {}), 8);
   EXPECT_GE(Sample(text, "creditshare_db_pool_connections_open", {}), 1);
