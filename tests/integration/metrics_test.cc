@@ -1,6 +1,9 @@
 // /metrics after a scenario: lint-clean for promtool and with the values the scenario implies.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <fstream>
 #include <sstream>
 #include <regex>
@@ -52,7 +55,12 @@ TEST(MetricsTest, ScrapeIsLintCleanAndCountsTheScenario) {
   ASSERT_TRUE(svc.ClientFor(TestService::kRegulator).GetAggregateReport(aggregate, &cells).ok());
 
   ASSERT_GT(svc.server().metrics_port(), 0);
-  const std::string text = HttpGet(svc.server().metrics_port(), "/metrics");
+  // The report's stream ends its bookkeeping just after the client has the stream's status.
+  std::string text = HttpGet(svc.server().metrics_port(), "/metrics");
+  for (int i = 0; i < 100 && Sample(text, "creditshare_streams_open", {}) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    text = HttpGet(svc.server().metrics_port(), "/metrics");
+  }
   ASSERT_FALSE(text.empty());
 
   const std::string rpc = "creditshare_rpc_requests_total";
