@@ -65,10 +65,6 @@ void ToProto(const domain::AggregateMeasures& m, v1::AggregateMeasures* out) {
 
 double Epsilon(domain::MilliEpsilon e) { return static_cast<double>(e) / 1000.0; }
 
-std::int64_t NowMicros(const domain::Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(clock.Now().time_since_epoch()).count();
-}
-
 // The regulator's scope, read per call so that an operator's change applies to the next report.
 domain::Result<domain::ReportScope> ScopeOf(storage::MemberRepository& members, const domain::Member& caller) {
   const auto member = members.FindByCode(caller.code);
@@ -143,7 +139,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* RegulatorServiceImpl::GetAggregateRe
                            std::to_string(policy.epsilon_per_report) + "|" + security::ToHex(snap.build.digest);
     const std::string digest = keyer_.RequestFingerprint(question);
     auto charge = budgets_.Spend(call.member.id, {{month.value(), digest}}, policy.epsilon_per_report,
-                                 policy.monthly_budget, NowMicros(clock_));
+                                 policy.monthly_budget, clock_.NowMicros());
     if (!charge.ok()) return charge.error();
 
     const domain::Currency* cur = domain::FindCurrency(currency.value());
@@ -233,7 +229,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* RegulatorServiceImpl::GetMultiLendin
       snaps.push_back(std::move(snap).value());
     }
     auto charge = budgets_.Spend(call.member.id, questions, policy.epsilon_per_report, policy.monthly_budget,
-                                 NowMicros(clock_));
+                                 clock_.NowMicros());
     if (!charge.ok()) return charge.error();
 
     const domain::Currency* cur = domain::FindCurrency(currency.value());
@@ -248,10 +244,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* RegulatorServiceImpl::GetMultiLendin
         rows[key.first][key.second] = m;
       for (const auto& [region_code, groups] : rows) {
         security::NoiseStream bits(keyer_.NoiseKey(questions[i].request_digest + "|row|" + region_code));
-        auto noisy = [&](std::int64_t v, const domain::NoiseScale& n) {
-          const std::int64_t x = v + domain::SampleDiscreteLaplace(n.t, n.s, bits);
-          return x < 0 ? 0 : x;
-        };
+        auto noisy = [&](std::int64_t v, const domain::NoiseScale& n) { return domain::AddNoise(v, n, bits); };
         const std::int64_t borrowers = noisy(groups.at(1).distinct_borrowers, count_noise);
         const std::int64_t balance = noisy(groups.at(1).outstanding_balance_minor, amount_noise);
         v1::GetMultiLendingReportResponse out;

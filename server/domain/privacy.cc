@@ -43,11 +43,6 @@ std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
   if (__builtin_add_overflow(a, b, &r)) return b > 0 ? std::numeric_limits<std::int64_t>::max() : 0;
   return r;
 }
-
-std::int64_t Noisy(std::int64_t value, const NoiseScale& n, RandomBits& bits) {
-  const std::int64_t v = SaturatingAdd(value, SampleDiscreteLaplace(n.t, n.s, bits));
-  return v < 0 ? 0 : v;
-}
 }  // namespace
 
 MaybeError ValidatePrivacyPolicy(const PrivacyPolicy& p) {
@@ -135,16 +130,22 @@ AggregateNoise PlanAggregateNoise(int cells_per_borrower, const PrivacyPolicy& p
   return n;
 }
 
+std::int64_t AddNoise(std::int64_t value, const NoiseScale& n, RandomBits& bits) {
+  const std::int64_t v = SaturatingAdd(value, SampleDiscreteLaplace(n.t, n.s, bits));
+  return v < 0 ? 0 : v;
+}
+
 AggregateMeasures AddNoise(const AggregateMeasures& m, const AggregateNoise& n, RandomBits& bits) {
+  auto Noisy = [&](std::int64_t value, const NoiseScale& scale) { return AddNoise(value, scale, bits); };
   AggregateMeasures out;
-  out.distinct_borrowers = Noisy(m.distinct_borrowers, n.measures[0], bits);
-  out.lines = Noisy(m.lines, n.measures[1], bits);
-  out.credit_limit_minor = Noisy(m.credit_limit_minor, n.measures[2], bits);
-  out.outstanding_balance_minor = Noisy(m.outstanding_balance_minor, n.measures[3], bits);
-  out.overdue_amount_minor = Noisy(m.overdue_amount_minor, n.measures[4], bits);
-  out.new_lines = Noisy(m.new_lines, n.measures[5], bits);
-  out.restructured_lines = Noisy(m.restructured_lines, n.measures[6], bits);
-  out.charged_off_amount_minor = Noisy(m.charged_off_amount_minor, n.measures[7], bits);
+  out.distinct_borrowers = Noisy(m.distinct_borrowers, n.measures[0]);
+  out.lines = Noisy(m.lines, n.measures[1]);
+  out.credit_limit_minor = Noisy(m.credit_limit_minor, n.measures[2]);
+  out.outstanding_balance_minor = Noisy(m.outstanding_balance_minor, n.measures[3]);
+  out.overdue_amount_minor = Noisy(m.overdue_amount_minor, n.measures[4]);
+  out.new_lines = Noisy(m.new_lines, n.measures[5]);
+  out.restructured_lines = Noisy(m.restructured_lines, n.measures[6]);
+  out.charged_off_amount_minor = Noisy(m.charged_off_amount_minor, n.measures[7]);
   return out;
 }
 

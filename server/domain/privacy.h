@@ -70,7 +70,9 @@ struct AggregateNoise {
 };
 AggregateNoise PlanAggregateNoise(int cells_per_borrower, const PrivacyPolicy& policy, std::int64_t amount_bound_minor);
 
-// `m` plus independent noise on each measure; results below zero become zero (still noise).
+// `value` plus noise of scale `n`, saturating; a result below zero becomes zero (still noise).
+std::int64_t AddNoise(std::int64_t value, const NoiseScale& n, RandomBits& bits);
+// `m` plus independent noise on each measure, each as above.
 AggregateMeasures AddNoise(const AggregateMeasures& m, const AggregateNoise& noise, RandomBits& bits);
 AggregateMeasures NoiseBounds(const AggregateNoise& noise);
 

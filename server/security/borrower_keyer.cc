@@ -51,14 +51,6 @@ std::string BorrowerKeyer::NoiseKey(std::string_view question) const {
   return Mac("creditshare/report-noise/v1", question);
 }
 
-std::string Sha256(std::string_view bytes) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), out, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 failed");
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
-
 std::uint64_t NoiseStream::Next() {
   if (used_ == 4) {
     unsigned char counter[8];

@@ -35,7 +35,6 @@ class BorrowerKeyer {
 };
 
 std::string ToHex(std::string_view bytes);
-std::string Sha256(std::string_view bytes);  // 32 raw bytes
 
 // Uniform words from HMAC-SHA256(key, counter): the noise source of regulator reports.
 class NoiseStream final : public domain::RandomBits {

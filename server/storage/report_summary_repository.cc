@@ -27,10 +27,6 @@ std::string Sha256(const std::string& bytes) {
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
-std::int64_t NowMicros(const domain::Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(clock.Now().time_since_epoch()).count();
-}
-
 // A transaction that reads one snapshot across many statements (the pool's sessions read
 // committed, so each statement would otherwise see its own).
 template <typename Fn>
@@ -69,7 +65,7 @@ SummaryBuild ReportSummaryRepository::BuildOnce(const domain::Date& month, const
   domain::SummaryBuilder builder(month, policy_.max_lines_per_borrower,
                                  domain::AmountBoundMinor(policy_, cur->minor_unit_exponent));
   const std::string first = month.FirstOfMonth().ToString();
-  const std::int64_t snapshot_at = NowMicros(clock_);  // what the build's freshness is
+  const std::int64_t snapshot_at = clock_.NowMicros();  // what the build's freshness is
 
   WithConnection(pool_, [&](Connection& conn) {
     InSnapshot(conn, [&] {
@@ -221,7 +217,7 @@ SummarySnapshot ReportSummaryRepository::Read(const domain::Date& month, const s
                                               const std::vector<domain::SummaryDimension>& dimensions,
                                               const std::string& region_prefix, std::chrono::seconds max_age) {
   auto snap = ReadOnce(month, currency, dimensions, region_prefix);
-  const std::int64_t oldest = NowMicros(clock_) - std::chrono::duration_cast<std::chrono::microseconds>(max_age).count();
+  const std::int64_t oldest = clock_.NowMicros() - std::chrono::duration_cast<std::chrono::microseconds>(max_age).count();
   if (!snap || snap->build.built_at_us <= oldest) {
     Rebuild(month, currency);
     snap = ReadOnce(month, currency, dimensions, region_prefix);
@@ -231,7 +227,7 @@ SummarySnapshot ReportSummaryRepository::Read(const domain::Date& month, const s
 }
 
 int ReportSummaryRepository::RefreshRecent(const std::string& currency) {
-  const domain::Date today = domain::BusinessDate(NowMicros(clock_));
+  const domain::Date today = clock_.Today();
   const domain::Date current = today.FirstOfMonth(), previous = current.AddMonthsToFirst(-1);
   std::set<std::pair<std::string, std::string>> due{{current.ToString(), currency}};
   WithConnection(pool_, [&](Connection& conn) {
