@@ -61,6 +61,31 @@ run_server() {
 
 start_failed() { echo "testdb: MariaDB did not start; its log:" >&2; cat "$dir/mariadb.err" >&2; exit 1; }
 
+# A free loopback port (CREDITSHARE_TESTDB_PORT, or a random one, skipping those in use), the
+# server on it; tries again elsewhere if another process takes the port before mariadbd binds.
+start_on_free_port() {
+  local started=0
+  for _ in 1 2 3 4 5; do
+    port=${CREDITSHARE_TESTDB_PORT:-$((20000 + RANDOM % 20000))}
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+    if run_server "$port"; then started=1; break; fi
+    rm -f "$dir/mariadb.sock" "$dir/mariadb.pid"
+  done
+  [ "$started" -eq 1 ] || start_failed
+}
+
+# DIR/env: how the server, the tests and creditshare-admin reach this database.
+write_env() {
+  cat >"$dir/env" <<ENV
+CREDITSHARE_DB_HOST=127.0.0.1
+CREDITSHARE_DB_PORT=$port
+CREDITSHARE_DB_USER=creditshare
+CREDITSHARE_DB_PASSWORD_FILE=$dir/password
+CREDITSHARE_DB_NAME=creditshare
+CREDITSHARE_TESTDB_SOCKET=$dir/mariadb.sock
+ENV
+}
+
 case "$cmd" in
   start)
     INSTALL_DB=$(find_bin mariadb-install-db)
@@ -71,16 +96,7 @@ case "$cmd" in
     "$INSTALL_DB" --no-defaults --datadir="$dir/data" "${user_opt[@]}" --auth-root-authentication-method=normal \
       --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }
 
-    # A free loopback port: start from a random one and skip those in use; try again elsewhere if
-    # another process takes it before mariadbd binds.
-    started=0
-    for _ in 1 2 3 4 5; do
-      port=${CREDITSHARE_TESTDB_PORT:-$((20000 + RANDOM % 20000))}
-      while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-      if run_server "$port"; then started=1; break; fi
-      rm -f "$dir/mariadb.sock" "$dir/mariadb.pid"
-    done
-    [ "$started" -eq 1 ] || start_failed
+    start_on_free_port
 
     password=$(openssl rand -hex 16)
     printf '%s\n' "$password" >"$dir/password"; chmod 600 "$dir/password"
@@ -90,36 +106,15 @@ CREATE DATABASE creditshare;
 CREATE USER 'creditshare'@'127.0.0.1' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON *.* TO 'creditshare'@'127.0.0.1';
 SQL
-    cat >"$dir/env" <<ENV
-CREDITSHARE_DB_HOST=127.0.0.1
-CREDITSHARE_DB_PORT=$port
-CREDITSHARE_DB_USER=creditshare
-CREDITSHARE_DB_PASSWORD_FILE=$dir/password
-CREDITSHARE_DB_NAME=creditshare
-CREDITSHARE_TESTDB_SOCKET=$dir/mariadb.sock
-ENV
+    write_env
     echo "testdb: MariaDB on 127.0.0.1:$port (pid $(cat "$dir/mariadb.pid")), settings in $dir/env"
     ;;
   adopt)
     dir=$(cd "$dir" && pwd)
     [ -d "$dir/data" ] && [ -f "$dir/password" ] || { echo "testdb: $dir needs data/ and password" >&2; exit 1; }
     rm -f "$dir/mariadb.sock" "$dir/mariadb.pid"
-    started=0
-    for _ in 1 2 3 4 5; do
-      port=$((20000 + RANDOM % 20000))
-      while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-      if run_server "$port"; then started=1; break; fi
-      rm -f "$dir/mariadb.sock" "$dir/mariadb.pid"
-    done
-    [ "$started" -eq 1 ] || start_failed
-    cat >"$dir/env" <<ENV
-CREDITSHARE_DB_HOST=127.0.0.1
-CREDITSHARE_DB_PORT=$port
-CREDITSHARE_DB_USER=creditshare
-CREDITSHARE_DB_PASSWORD_FILE=$dir/password
-CREDITSHARE_DB_NAME=creditshare
-CREDITSHARE_TESTDB_SOCKET=$dir/mariadb.sock
-ENV
+    start_on_free_port
+    write_env
     ;;
   stop)
     [ -d "$dir" ] || exit 0
