@@ -25,12 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::system_clock;
 
-std::string MakeId(int n) {
-  char body[32];
-  std::snprintf(body, sizeof body, "1201011975%02d%02d%03d", 1 + n % 12, 1 + n % 28, 100 + n % 900);
-  return std::string(body) + domain::ResidentId::CheckCharacter(body);
-}
-
 struct Sent {
   std::string account;
   Clock::time_point started, acknowledged;
@@ -64,7 +58,7 @@ TEST(BackupTest, AHotBackupRestoresToAChosenTimeWithExactlyTheReportsAcknowledge
       Sent s{"U-" + std::to_string(i), Clock::now(), {}, false};
       v1::ReportCreditLineResponse resp;
       s.ok = svc.ClientFor(TestService::kBankA)
-                 .ReportCreditLine(LineRequest("u-" + std::to_string(i), s.account, MakeId(i), 100'000, 1'000), &resp)
+                 .ReportCreditLine(LineRequest("u-" + std::to_string(i), s.account, ResidentIdFor("120101", 1975, i), 100'000, 1'000), &resp)
                  .ok();
       s.acknowledged = Clock::now();
       std::lock_guard lock(mu);
@@ -82,7 +76,7 @@ TEST(BackupTest, AHotBackupRestoresToAChosenTimeWithExactlyTheReportsAcknowledge
                 const std::string account = "B-" + std::to_string(stream) + "-" + std::to_string(n);
                 r->set_sequence(n);
                 r->set_request_id("b-" + account);
-                *r->mutable_line() = LineRequest("b-" + account, account, MakeId(1000 + n), 50'000, 500).line();
+                *r->mutable_line() = LineRequest("b-" + account, account, ResidentIdFor("120101", 1975, 1000 + n), 50'000, 500).line();
                 pending[n] = {account, Clock::now(), {}, false};
                 ++n;
                 return true;

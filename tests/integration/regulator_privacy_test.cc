@@ -20,12 +20,6 @@ namespace {
 
 using grpc::StatusCode;
 
-std::string MakeId(const std::string& region, int n) {
-  char body[32];
-  std::snprintf(body, sizeof body, "%s1990%02d%02d%03d", region.c_str(), 1 + n % 12, 1 + n % 28, 100 + n);
-  return std::string(body) + domain::ResidentId::CheckCharacter(body);
-}
-
 // The shipped defaults: ε 1 per report, at most 8 lines and 1,000,000 CNY per borrower; a
 // budget of ε 5 per month so the test reaches it.
 std::string PrivatePolicy() {
@@ -62,7 +56,7 @@ class RegulatorPrivacyTest : public ::testing::Test {
     v1::ReportCreditLineResponse resp;
     ASSERT_TRUE(svc.ClientFor(TestService::kBankA)
                     .ReportCreditLine(LineRequest("p-" + std::to_string(request++), "A-" + std::to_string(n),
-                                                  MakeId(region, n), limit, balance),
+                                                  ResidentIdFor(region, 1990, n), limit, balance),
                                       &resp)
                     .ok());
     auto& t = truth[region.substr(0, 2)];

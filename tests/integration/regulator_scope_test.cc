@@ -16,12 +16,6 @@ namespace {
 
 using grpc::StatusCode;
 
-std::string MakeId(const std::string& region, int n) {
-  char body[32];
-  std::snprintf(body, sizeof body, "%s1980%02d%02d%03d", region.c_str(), 1 + n % 12, 1 + n % 28, 100 + n);
-  return std::string(body) + domain::ResidentId::CheckCharacter(body);
-}
-
 class RegulatorScopeTest : public ::testing::Test {
  protected:
   static constexpr const char* kTianjin = "reg-tianjin";
@@ -43,7 +37,7 @@ class RegulatorScopeTest : public ::testing::Test {
     int n = 0, request = 0;
     for (const auto& [region, count] : regions)
       for (int i = 0; i < count; ++i, ++n) {
-        const std::string id = MakeId(region, n), prefecture = region.substr(0, 4);
+        const std::string id = ResidentIdFor(region, 1980, n), prefecture = region.substr(0, 4);
         ++borrowers[prefecture];
         v1::ReportCreditLineResponse resp;
         ASSERT_TRUE(svc.ClientFor(TestService::kBankA)

@@ -30,12 +30,6 @@ struct PopulationLine {
   std::string borrower;
 };
 
-std::string MakeId(const std::string& region, int n) {
-  char body[32];
-  std::snprintf(body, sizeof body, "%s1985%02d%02d%03d", region.c_str(), 1 + n % 12, 1 + n % 28, 100 + n);
-  return std::string(body) + domain::ResidentId::CheckCharacter(body);
-}
-
 class RegulatorTest : public ::testing::Test {
  protected:
   TestService svc;
@@ -48,7 +42,7 @@ class RegulatorTest : public ::testing::Test {
     int n = 0;
     for (const auto& [region, count] : regions) {
       for (int i = 0; i < count; ++i, ++n) {
-        const std::string id = MakeId(region, n);
+        const std::string id = ResidentIdFor(region, 1985, n);
         population.push_back({region, TestService::kBankA, v1::PRODUCT_TYPE_CREDIT_CARD, 100'000L * (n + 1),
                               40'000L * (n + 1), 0, 0, id});
         if (n % 3 == 0) {
@@ -296,7 +290,7 @@ TEST(RegulatorConsistencyTest, AReportTakenWhileLendersWriteStillAddsUp) {
   std::thread writer([&] {
     for (int n = 0; n < 400 && !stop; ++n) {
       const std::string region = n % 2 ? "120101" : "110105";
-      auto req = LineRequest("w-" + std::to_string(n), "W-" + std::to_string(n), MakeId(region, n), 1000 + n, 500 + n);
+      auto req = LineRequest("w-" + std::to_string(n), "W-" + std::to_string(n), ResidentIdFor(region, 1985, n), 1000 + n, 500 + n);
       v1::ReportCreditLineResponse resp;
       if (svc.ClientFor(TestService::kBankA).ReportCreditLine(req, &resp).ok()) ++written;
     }
@@ -337,7 +331,7 @@ TEST(ReportConnectionsTest, AReportFindingEveryReportConnectionBusyIsToldSoAfter
   });
   v1::ReportCreditLineResponse line;
   ASSERT_TRUE(svc.ClientFor(TestService::kBankA)
-                  .ReportCreditLine(LineRequest("q-1", "Q-1", MakeId("120101", 1), 1000, 500), &line)
+                  .ReportCreditLine(LineRequest("q-1", "Q-1", ResidentIdFor("120101", 1985, 1), 1000, 500), &line)
                   .ok());
   v1::GetAggregateReportRequest req;
   req.mutable_month()->set_year(2026);
@@ -376,7 +370,7 @@ TEST(MultiLendingTest, CountsBorrowersAtTwoThreeAndFiveLendersWithBalanceShares)
   long total_balance = 0, balance_2 = 0, balance_3 = 0, balance_5 = 0;
   int request = 0;
   for (size_t b = 0; b < lender_counts.size(); ++b) {
-    const std::string id = MakeId("120101", static_cast<int>(b));
+    const std::string id = ResidentIdFor("120101", 1985, static_cast<int>(b));
     for (int l = 0; l < lender_counts[b]; ++l) {
       const long balance = 10'000L * static_cast<long>(b + 1);
       auto req = LineRequest("ml-" + std::to_string(request++), "ML-" + std::to_string(b), id, 100'000, balance);
@@ -389,7 +383,7 @@ TEST(MultiLendingTest, CountsBorrowersAtTwoThreeAndFiveLendersWithBalanceShares)
     }
   }
   v1::ReportCreditLineResponse resp;
-  ASSERT_TRUE(svc.ClientFor(TestService::kBankA).ReportCreditLine(LineRequest("bj", "BJ", MakeId("110105", 99), 1, 1), &resp).ok());
+  ASSERT_TRUE(svc.ClientFor(TestService::kBankA).ReportCreditLine(LineRequest("bj", "BJ", ResidentIdFor("110105", 1985, 99), 1, 1), &resp).ok());
 
   v1::GetMultiLendingReportRequest req;
   req.mutable_from_month()->set_year(2026);

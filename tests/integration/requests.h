@@ -1,7 +1,11 @@
 #pragma once
 
+#include <cstdio>
 #include <string>
 
+#include <string>
+
+#include "domain/resident_id.h"
 #include "creditshare/v1/inquiry_service.pb.h"
 #include "creditshare/v1/reporting_service.pb.h"
 
@@ -10,6 +14,14 @@ namespace creditshare::testing {
 
 inline constexpr const char* kBorrower = "120101199003071235";       // Tianjin, born 1990-03-07
 inline constexpr const char* kOtherBorrower = "120102198511204569";  // Tianjin, born 1985-11-20
+
+// A valid resident ID of `region` (6 digits) born in `birth_year`, distinct for n in 0..899.
+inline std::string ResidentIdFor(const std::string& region, int birth_year, int n) {
+  char body[32];
+  std::snprintf(body, sizeof body, "%s%04d%02d%02d%03d", region.c_str(), birth_year, 1 + n % 12, 1 + n % 28,
+                100 + n % 900);
+  return std::string(body) + domain::ResidentId::CheckCharacter(body);
+}
 
 inline v1::Date MakeDate(int y, int m, int d) {
   v1::Date out;
