@@ -795,9 +795,10 @@ int InProcessExposure(const creditshare::storage::DbConfig& db, const std::strin
       audit.method = "GetBorrowerExposure";
       audit.purpose = static_cast<int>(domain::Purpose::kLoanApproval);
       audit.consent_reference = "bench-consent";
-      audit.borrower_key = keyer.BorrowerKey(id.value());
+      const auto borrower_key = keyer.BorrowerKey(id.value());
+      audit.set_borrower(borrower_key);
       audit.request_id = "inproc-" + std::to_string(t) + "-" + std::to_string(++seq);
-      const storage::InquiryRecord inquiry{audit.borrower_key,    member_id,   domain::Purpose::kLoanApproval,
+      const storage::InquiryRecord inquiry{borrower_key,    member_id,   domain::Purpose::kLoanApproval,
                                            audit.consent_reference, audit.method, audit.at_us, {}};
       auto snapshot = inquiries.Inquire(
           inquiry, [](const storage::BorrowerSnapshot&) -> domain::MaybeError { return std::nullopt; },

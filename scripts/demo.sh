@@ -51,6 +51,7 @@ openssl rand -hex 32 >"$work/hmac.key"  # text: a trailing newline is not part o
   --health-listen "127.0.0.1:0" --tls-cert "$work/pki/server.crt" \
   --tls-key "$work/pki/server.key" --client-ca "$work/client-ca.pem" --hmac-key-file "$work/hmac.key" \
   --policy-file "$root/config/credit-policy.json" --auth-cache-ms 1000 --tls-reload-interval-s 1 \
+  --key-set-reload-interval-s 1 \
   2>"$work/server.log" &
 server_pid=$!
 port=""
@@ -220,6 +221,18 @@ sleep 1.5  # --tls-reload-interval-s 1
 echo "+ [tj-bank, new CA] creditshare exposure" >&2
 "$build/client/creditshare" --target "localhost:$port" --ca "$work/pki/ca.crt" --cert "$work/creds2/tj-bank.crt" \
   --key "$work/creds2/tj-bank.key" exposure --resident-id $borrower --purpose post_loan_management --consent TJ-PL-2 | head -3
+
+step "The borrower key set rotated while the server runs: add, promote, re-key, retire; the same exposure throughout"
+exposure() { as_member tj-bank exposure --resident-id $borrower --purpose post_loan_management --consent TJ-PL-3; }
+exposure >"$work/exposure-before.txt"
+admin keys add --key-set "$work/hmac.key"; sleep 1.5  # every server reads it (--key-set-reload-interval-s 1)
+admin keys promote --key-set "$work/hmac.key"; sleep 1.5
+admin keys rekey --key-set "$work/hmac.key" --batch 100
+admin keys retire --key-set "$work/hmac.key"; sleep 1.5
+exposure >"$work/exposure-after.txt"
+cmp -s "$work/exposure-before.txt" "$work/exposure-after.txt" && echo "exposure identical before and after the rotation"
+admin keys status --key-set "$work/hmac.key"
+admin audit verify
 
 step "Retention per episode: September's delinquency ended with the October report, so it goes on 2031-10-31"
 admin retention purge --today 2031-10-30

@@ -24,8 +24,12 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
       ->envname("CREDITSHARE_TLS_RELOAD_INTERVAL_S")->check(CLI::Range(0, 86400))->capture_default_str();
   app.add_option("--client-ca", c.client_ca_file, "CA certificate that issues member credentials (PEM)")
       ->envname("CREDITSHARE_CLIENT_CA");
-  app.add_option("--hmac-key-file", c.hmac_key_file, "Key for borrower-ID HMACs (>= 32 bytes)")
+  app.add_option("--hmac-key-file", c.hmac_key_file,
+                 "Borrower key set (JSON, see creditshare-admin keys) or a bare key of >= 32 bytes")
       ->envname("CREDITSHARE_HMAC_KEY_FILE");
+  app.add_option("--key-set-reload-interval-s", c.key_set_reload_interval,
+                 "Read the key set file again this often, for rotations without a restart (0: only at start)")
+      ->envname("CREDITSHARE_KEY_SET_RELOAD_INTERVAL_S")->check(CLI::Range(0, 86400))->capture_default_str();
   app.add_option("--policy-file", c.policy_file, "Credit policy JSON: caps, lender limit, windows (see config/)")
       ->envname("CREDITSHARE_POLICY_FILE");
   app.add_option("--report-min-borrowers", c.report_min_borrowers,

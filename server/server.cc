@@ -34,6 +34,7 @@
 #include "policy_file.h"
 #include "log.h"
 #include "security/borrower_keyer.h"
+#include "storage/key_rotation_repository.h"
 #include "storage/credit_line_repository.h"
 #include "storage/credential_repository.h"
 #include "storage/privacy_budget_repository.h"
@@ -196,10 +197,34 @@ Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
                              ") must not exceed --workers (" + std::to_string(config_.workers) + ")");
   components_ = std::make_unique<Components>(config_, *clock_);
   components_->pool.set_observer(&components_->metrics);
-  auto lease = components_->pool.Acquire();
-  if (auto error = storage::CheckSchemaVersion(*lease)) throw std::runtime_error(error->message);
+  {
+    auto lease = components_->pool.Acquire();
+    if (auto error = storage::CheckSchemaVersion(*lease)) throw std::runtime_error(error->message);
+  }
+  AdmitKeySet(components_->keyer.current_version(), components_->keyer.versions());
   if (config_.policy_file.empty())
     log::Warn("no_credit_policy", {{"detail", "no --policy-file: cap and lender-count checks are off"}});
+}
+
+void Server::AdmitKeySet(int current, const std::vector<int>& versions) {
+  storage::KeyVersionRepository repo(components_->pool);
+  if (auto problem = domain::KeySetProblem(repo.Read(), current, versions))
+    throw std::runtime_error("key set file " + config_.hmac_key_file + ": " + *problem);
+  repo.MarkInUse(current);
+}
+
+void Server::ReloadKeySet() {
+  try {
+    if (components_->keyer.Reload([this](const security::KeySet& next) {
+          std::vector<int> versions;
+          for (const auto& v : next.versions) versions.push_back(v.version);
+          AdmitKeySet(next.current, versions);
+        }))
+      log::Info("key_set_reloaded", {{"current_version", std::to_string(components_->keyer.current_version())},
+                                     {"versions", std::to_string(components_->keyer.versions().size())}});
+  } catch (const std::exception& e) {
+    log::Warn("key_set_reload_refused", {{"detail", e.what()}});
+  }
 }
 
 int Server::metrics_port() const { return components_->metrics.exposer_port(); }
@@ -323,6 +348,8 @@ void Server::Start() {
       log::Warn("audit_seal_failed", {{"detail", e.what()}});
     }
   });
+  if (config_.key_set_reload_interval.count() > 0)
+    key_set_task_ = std::make_unique<PeriodicTask>(config_.key_set_reload_interval, [this] { ReloadKeySet(); });
   if (config_.report_summary_interval.count() > 0)
     summary_task_ = std::make_unique<PeriodicTask>(config_.report_summary_interval, [this] {
       try {
@@ -345,6 +372,7 @@ void Server::Shutdown(std::chrono::milliseconds drain) {
   health_watchdog_.reset();
   health_task_.reset();
   summary_task_.reset();  // a build in progress finishes first
+  key_set_task_.reset();
   components_->draining = true;
   server_->Shutdown(std::chrono::system_clock::now() + drain);
   server_->Wait();

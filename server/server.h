@@ -22,7 +22,10 @@ struct ServerConfig {
   // The three files above are read again this often, so a new server certificate or client CA
   // applies without a restart (to connections opened afterwards); 0: read once at start.
   std::chrono::seconds tls_reload_interval{60};
-  std::string hmac_key_file;   // at least 32 bytes; keys borrower identities
+  // The borrower key set (security/borrower_keyer.h): a JSON key set, or a bare key of at least
+  // 32 bytes. Read again this often, so a rotation's steps apply without a restart; 0: at start only.
+  std::string hmac_key_file;
+  std::chrono::seconds key_set_reload_interval{30};
   std::string policy_file;     // credit policy JSON (caps, lender limit, windows); empty: no caps
   storage::DbConfig db;
   int report_min_borrowers = 10;  // k: report cells whose noisy borrower count is under it are withheld
@@ -107,12 +110,16 @@ class Server {
   std::atomic<std::chrono::steady_clock::rep> last_healthy_{0};  // when a probe last succeeded
   std::unique_ptr<PeriodicTask> seal_task_;
   std::unique_ptr<PeriodicTask> summary_task_;
+  std::unique_ptr<PeriodicTask> key_set_task_;
   int port_ = 0;
   int health_port_ = 0;
 
   void CheckHealth();
   void WatchHealth();
   void SetServing(bool up);
+  // Throws when stored data forbids a key set of these versions; records `current` as in use.
+  void AdmitKeySet(int current, const std::vector<int>& versions);
+  void ReloadKeySet();
 };
 
 }  // namespace creditshare

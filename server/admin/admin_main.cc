@@ -12,6 +12,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "admin/key_rotation.h"
 #include "admin/onboarding.h"
 #include "api/proto_mapping.h"
 #include "audit/audit_chain.h"
@@ -21,6 +22,7 @@
 #include "security/borrower_keyer.h"
 #include "storage/audit_repository.h"
 #include "storage/credit_line_repository.h"
+#include "storage/key_rotation_repository.h"
 #include "storage/report_summary_repository.h"
 #include "storage/retention_repository.h"
 #include "storage/scorecard_repository.h"
@@ -311,6 +313,22 @@ int main(int argc, char** argv) {
                             "The server's credit policy (its regulator_privacy bounds); default: the built-in bounds")
       ->envname("CREDITSHARE_POLICY_FILE");
 
+  auto* keys = app.add_subcommand("keys", "Rotate the borrower key set (docs/operations.md)");
+  keys->require_subcommand(1);
+  std::string key_set_file;
+  int rekey_batch = 1000;
+  auto* keys_add = keys->add_subcommand("add", "Step 1: add a new version with a fresh key (not yet current)");
+  auto* keys_promote = keys->add_subcommand("promote", "Step 2: make the new version current");
+  auto* keys_rekey = keys->add_subcommand(
+      "rekey", "Step 3: move every stored value to the current version and retire the other (runs while serving)");
+  auto* keys_retire = keys->add_subcommand("retire", "Step 4: remove the retired version's key from the file");
+  auto* keys_status = keys->add_subcommand("status", "Stored rows per key version, and the versions' states");
+  for (auto* c : {keys_add, keys_promote, keys_rekey, keys_retire, keys_status})
+    c->add_option("--key-set", key_set_file, "The key set file the servers read (--hmac-key-file)")
+        ->envname("CREDITSHARE_HMAC_KEY_FILE")
+        ->required();
+  keys_rekey->add_option("--batch", rekey_batch, "Rows per transaction")->check(CLI::Range(1, 10000))->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   const bool as_json = output == "json";
 
@@ -327,6 +345,22 @@ int main(int argc, char** argv) {
       WriteFile(dir / "ca.key", c.key_pem, true);
       WriteFile(dir / "ca.crt", c.cert_pem, false);
       std::cout << "CA created in " << dir.string() << " (sha256:" << c.sha256_fingerprint_hex << ")\n";
+      return 0;
+    }
+    if (keys_add->parsed() || keys_promote->parsed()) {
+      const bool add = keys_add->parsed();
+      const int version = add ? creditshare::admin::AddKeyVersion(key_set_file)
+                              : creditshare::admin::PromoteKeyVersion(key_set_file);
+      const auto set = creditshare::admin::ReadKeySet(key_set_file);
+      if (as_json) {
+        std::cout << json{{"version", version}, {"current", set.current}}.dump() << "\n";
+      } else if (add) {
+        std::cout << "key version " << version << " added to " << key_set_file << " (current stays " << set.current
+                  << "); once every server has read it, run `keys promote`\n";
+      } else {
+        std::cout << "key version " << version << " is current in " << key_set_file
+                  << "; once every server has read it, run `keys rekey`\n";
+      }
       return 0;
     }
     if (server_issue->parsed()) {
@@ -421,6 +455,45 @@ int main(int argc, char** argv) {
                   << " scorecard receipt rows before " << creditshare::domain::OldestScorecardMonth(today).ToString()
                   << " deleted\n";
       }
+      return 0;
+    }
+    if (keys_rekey->parsed()) {
+      const auto keyer = creditshare::security::BorrowerKeyer::FromFile(key_set_file);
+      const auto report = creditshare::admin::Rekey(pool, keyer, actor, rekey_batch, [&](const std::string& line) {
+        if (!as_json) std::cout << line << "\n" << std::flush;
+      });
+      if (as_json) {
+        std::cout << json{{"from", report.from}, {"to", report.to}, {"passes", report.passes},
+                          {"converted", report.converted}, {"audit_head_before", report.head_before}}.dump()
+                  << "\n";
+      } else {
+        std::cout << "stored values moved from key version " << report.from << " to " << report.to << " in "
+                  << report.passes << " pass(es); version " << report.from
+                  << " is retired: run `keys retire`, then destroy its key\n";
+      }
+      return 0;
+    }
+    if (keys_retire->parsed()) {
+      const int old = creditshare::admin::RetireKeyVersion(pool, key_set_file);
+      std::cout << "key version " << old << " removed from " << key_set_file
+                << "; destroy every other copy of it (backups of the key set included)\n";
+      return 0;
+    }
+    if (keys_status->parsed()) {
+      const auto set = creditshare::admin::ReadKeySet(key_set_file);
+      const auto counts = creditshare::admin::KeyVersionCounts(pool);
+      const auto states = creditshare::storage::KeyVersionRepository(pool).Read();
+      json tables = json::object();
+      for (const auto& [table, by_version] : counts)
+        for (const auto& [version, n] : by_version) tables[table][std::to_string(version)] = n;
+      json stored = json::object();
+      for (const auto& [version, state] : states)
+        stored[std::to_string(version)] = state == creditshare::domain::KeyVersionState::kRetired ? "retired" : "in_use";
+      std::vector<int> in_file;
+      for (const auto& v : set.versions) in_file.push_back(v.version);
+      std::cout << json{{"current", set.current}, {"versions_in_file", in_file}, {"stored_versions", stored},
+                        {"rows", tables}}.dump(as_json ? -1 : 2)
+                << "\n";
       return 0;
     }
     if (audit_verify->parsed()) {

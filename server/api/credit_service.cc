@@ -50,7 +50,7 @@ grpc::ServerUnaryReactor* CreditServiceImpl::ReserveCredit(grpc::CallbackServerC
 
     const storage::BorrowerIdentity borrower{deps_.keyer.BorrowerKey(id.value()), id.value().region_code(),
                                              id.value().birth_date().year};
-    call.audit.borrower_key = borrower.key;
+    call.audit.set_borrower(borrower.key);
     v1::ReserveCreditRequest canonical = *request;
     canonical.clear_request_id();
     canonical.set_resident_id(id.value().normalized());

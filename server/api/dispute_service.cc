@@ -38,14 +38,15 @@ grpc::ServerUnaryReactor* DisputeServiceImpl::FileDispute(grpc::CallbackServerCo
     if (auto e = ValidateToken(request->line_id(), 64, "line_id")) return e;
     if (request->reason().empty() || request->reason().size() > kMaxTextLength)
       return domain::Error::InvalidArgument("reason", "must be 1-500 characters");
-    call.audit.borrower_key = deps_.keyer.BorrowerKey(id.value());
+    const auto borrower_key = deps_.keyer.BorrowerKey(id.value());
+    call.audit.set_borrower(borrower_key);
     v1::FileDisputeRequest canonical = *request;
     canonical.clear_request_id();
     canonical.set_resident_id(id.value().normalized());
     const storage::IdempotencyKey idempotency{request->request_id(),
                                               deps_.keyer.RequestFingerprint(CanonicalBytes(canonical))};
     const auto now = deps_.clock.NowMicros();
-    auto outcome = deps_.disputes.File(call.member.id, idempotency, call.audit.borrower_key, request->line_id(),
+    auto outcome = deps_.disputes.File(call.member.id, idempotency, borrower_key, request->line_id(),
                                        request->reason(), now, [&call] { return call.AuditForTransaction(); },
                                        Encoder(now));
     if (!outcome.ok()) return outcome.error();

@@ -54,9 +54,10 @@ domain::Result<storage::BorrowerSnapshot> InquiryServiceImpl::Inquire(CallContex
   if (deps_.reciprocity != nullptr)
     if (auto lapsed = deps_.reciprocity->Check(call.member.id, purpose.value())) return *lapsed;
   if (auto e = ValidateToken(q.consent_reference, kMaxConsentReferenceLength, "consent_reference")) return *e;
-  call.audit.borrower_key = deps_.keyer.BorrowerKey(id.value());
+  const auto borrower_key = deps_.keyer.BorrowerKey(id.value());
+  call.audit.set_borrower(borrower_key);
 
-  const storage::InquiryRecord inquiry{call.audit.borrower_key, call.member.id,    purpose.value(),
+  const storage::InquiryRecord inquiry{borrower_key, call.member.id,    purpose.value(),
                                        q.consent_reference,     call.audit.method, deps_.clock.NowMicros(), {}};
   const auto permit = [&](const storage::BorrowerSnapshot& s) -> domain::MaybeError {
     if (purpose.value() == domain::Purpose::kPostLoanManagement &&

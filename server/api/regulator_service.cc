@@ -137,7 +137,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* RegulatorServiceImpl::GetAggregateRe
                            currency.value() + "|" + region.value() + "|" + std::to_string(s.region_digits) + "|" +
                            std::to_string(static_cast<int>(s.breakdown)) + "|" +
                            std::to_string(policy.epsilon_per_report) + "|" + security::ToHex(snap.build.digest);
-    const std::string digest = keyer_.RequestFingerprint(question);
+    const std::string digest = keyer_.QuestionDigest(question);
     auto charge = budgets_.Spend(call.member.id, {{month.value(), digest}}, policy.epsilon_per_report,
                                  policy.monthly_budget, clock_.NowMicros());
     if (!charge.ok()) return charge.error();
@@ -224,7 +224,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* RegulatorServiceImpl::GetMultiLendin
                                    currency.value() + "|" + region.value() + "|" + std::to_string(digits) + "|" +
                                    std::to_string(policy.epsilon_per_report) + "|" +
                                    security::ToHex(snap.value().build.digest);
-      questions.push_back({m, keyer_.RequestFingerprint(question)});
+      questions.push_back({m, keyer_.QuestionDigest(question)});
       built_at = built_at == 0 ? snap.value().build.built_at_us : std::min(built_at, snap.value().build.built_at_us);
       snaps.push_back(std::move(snap).value());
     }

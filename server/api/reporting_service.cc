@@ -63,7 +63,7 @@ constexpr MethodPolicy kGetMemberScorecard{"GetMemberScorecard", /*lenders=*/tru
 struct Prepared {
   domain::Result<domain::LineReport> report = domain::Error{domain::ErrorCode::kInternal, "", ""};
   storage::BorrowerIdentity borrower;
-  std::string fingerprint;
+  domain::KeyedDigest fingerprint;
 };
 
 // Validation shared by the unary and the bulk report: the request id, the resident ID, the
@@ -109,7 +109,7 @@ grpc::ServerUnaryReactor* ReportingServiceImpl::ReportCreditLine(grpc::CallbackS
     auto prepared = PrepareReport(request->request_id(), request->line(), deps_);
     if (!prepared.report.ok()) return refuse(prepared.report.error());
     const auto& report = prepared.report;
-    call.audit.borrower_key = prepared.borrower.key;
+    call.audit.set_borrower(prepared.borrower.key);
     bool replayed = false;
     auto result = deps_.lines.ApplyReport(call.member.id, {request->request_id(), prepared.fingerprint},
                                           prepared.borrower, report.value(), deps_.clock.NowMicros(),
@@ -328,7 +328,7 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ReportingServiceImp
         }
         storage::BulkItem item{{record.request_id(), prepared.fingerprint}, prepared.borrower,
                                std::move(prepared.report).value(), call.audit};
-        item.audit.borrower_key = item.borrower.key;
+        item.audit.set_borrower(item.borrower.key);
         item.audit.request_id = record.request_id();
         item.audit.result_code = 0;
         items.push_back(std::move(item));

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <stdexcept>
+#include <string_view>
 
 #include "storage/transaction.h"
 
@@ -25,7 +26,8 @@ int Sealer::SealBatch(int max_records) {
       r.chain_seq = head.seq + 1;
       r.prev_hash = head.hash;
       r.hash = ChainHash(r.prev_hash, r);
-      head = {r.chain_seq, r.hash};
+      head.seq = r.chain_seq;  // a re-seal under way stays where it is
+      head.hash = r.hash;
     }
     if (!records.empty()) {
       storage::AuditRepository::MarkSealed(conn, records);
@@ -36,6 +38,43 @@ int Sealer::SealBatch(int max_records) {
   return sealed.value();
 }
 
+long ResealBatch(storage::ConnectionPool& pool, int from, int to,
+                 const std::function<std::string(std::string_view)>& rewrap, int max_records) {
+  using storage::AuditRepository;
+  return storage::RunTransaction(pool, [&](storage::Connection& conn) -> domain::Result<long> {
+    auto head = AuditRepository::LockHead(conn);
+    if (!head.reseal) {
+      // Records before the first one under `from` keep their hashes.
+      const auto first = AuditRepository::FirstSealedUnder(conn, from);
+      if (!first) return -1L;
+      const std::string at = AuditRepository::HashAt(conn, *first - 1);
+      head.reseal = storage::ResealPoint{*first - 1, at, at};
+    }
+    auto records = AuditRepository::LockSealedAfter(conn, head.reseal->seq, max_records);
+    std::string prev = head.reseal->new_hash;
+    std::string old_hash = head.reseal->old_hash;
+    for (auto& r : records) {
+      old_hash = r.hash;
+      if (r.event.key_version == from && !r.event.borrower_key.empty()) {
+        r.event.borrower_key = rewrap(r.event.borrower_key);
+        r.event.key_version = to;
+      }
+      r.prev_hash = prev;
+      r.hash = ChainHash(prev, r);
+      prev = r.hash;
+    }
+    AuditRepository::Rewrite(conn, records);
+    if (records.empty() || records.back().chain_seq == head.seq) {
+      head.hash = prev;  // the chain's end is the re-sealed one now
+      head.reseal.reset();
+    } else {
+      head.reseal = storage::ResealPoint{records.back().chain_seq, prev, old_hash};
+    }
+    AuditRepository::SetHead(conn, head);
+    return static_cast<long>(records.size());
+  }).value();
+}
+
 long Sealer::SealAll() {
   long total = 0;
   for (int n = SealBatch(); n > 0; n = SealBatch()) total += n;
@@ -43,21 +82,45 @@ long Sealer::SealAll() {
 }
 
 VerifyReport VerifyChain(storage::ConnectionPool& pool) {
-  storage::AuditRepository repo(pool);
+  using storage::AuditRepository;
+  // One snapshot: records sealed or re-sealed meanwhile do not look like a break.
+  auto lease = pool.Acquire();
+  storage::Connection& conn = *lease;
+  conn.Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  conn.Execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+  struct EndSnapshot {
+    storage::Connection& conn;
+    ~EndSnapshot() {
+      try {
+        conn.Execute("COMMIT");
+      } catch (...) {
+      }
+    }
+  } end{conn};
   VerifyReport report;
-  report.unsealed = repo.CountUnsealed();
-  const auto head = repo.ReadHead();
+  report.unsealed = AuditRepository::CountUnsealed(conn);
+  const auto head = AuditRepository::ReadHead(conn);
   std::string prev(32, '\0');
   std::uint64_t expected_seq = 1;
   constexpr int kPage = 5000;
   for (std::uint64_t after = 0;;) {
-    const auto page = repo.ReadSealed(after, kPage);
+    const auto page = AuditRepository::ReadSealed(conn, after, kPage);
     for (const auto& r : page) {
       if (r.chain_seq != expected_seq) {
         report.broken_record_id = r.id;
         report.problem = "chain sequence " + std::to_string(r.chain_seq) + " follows " + std::to_string(expected_seq - 1) +
                          " (a record is missing)";
         return report;
+      }
+      if (head.reseal && r.chain_seq == head.reseal->seq + 1) {
+        // A re-seal under way: the re-sealed part must end where the head says, and this record
+        // still links to the old chain.
+        if (prev != head.reseal->new_hash) {
+          report.broken_record_id = r.id;
+          report.problem = "the re-sealed part of the chain does not end at the head's re-seal point";
+          return report;
+        }
+        prev = head.reseal->old_hash;
       }
       if (r.prev_hash != prev) {
         report.broken_record_id = r.id;

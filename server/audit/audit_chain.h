@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "domain/audit.h"
 #include "storage/audit_repository.h"
@@ -27,6 +29,15 @@ class Sealer {
  private:
   storage::ConnectionPool& pool_;
 };
+
+// Re-keys the borrower keys of sealed records under key version `from` to `to` (`rewrap`) and
+// chains them anew, `max_records` per transaction under the head's lock, starting at the first
+// record under `from`; records before it keep their hashes. The head keeps the re-seal point
+// between transactions, so the sealer goes on appending (to the old chain's end, which the
+// re-seal reaches and replaces) and VerifyChain checks the chain at every moment. Returns the
+// records re-sealed, or -1 when no sealed record is under `from`.
+long ResealBatch(storage::ConnectionPool& pool, int from, int to,
+                 const std::function<std::string(std::string_view)>& rewrap, int max_records = 2000);
 
 struct VerifyReport {
   long sealed = 0;    // records whose chain was checked

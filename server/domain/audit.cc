@@ -21,6 +21,7 @@ std::string CanonicalEncoding(std::uint64_t id, const AuditEvent& e) {
   field(std::to_string(e.result_code));
   field(e.request_id);
   field(std::to_string(e.latency_us));
+  if (e.key_version != 0) field("k" + std::to_string(e.key_version));
   return out;
 }
 

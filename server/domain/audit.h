@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "domain/keyed_digest.h"
+
 namespace creditshare::domain {
 
 // What the audit log keeps of one call or operator action. Never a raw resident ID: the
@@ -15,10 +17,15 @@ struct AuditEvent {
   int purpose = 0;                // domain::Purpose value, 0 when none
   std::string consent_reference;
   std::string borrower_key;       // 32 raw bytes, or empty
+  int key_version = 0;            // of the key set the borrower key is under
   int result_code = 0;            // gRPC status code
   std::string request_id;
   std::int64_t latency_us = 0;
 
+  void set_borrower(const KeyedDigest& key) {
+    borrower_key = key.current;
+    key_version = key.version;
+  }
   bool operator==(const AuditEvent&) const = default;
 };
 
@@ -31,7 +38,8 @@ struct AuditRecord {
   std::string hash;       // 32 bytes when sealed
 };
 
-// The bytes a record's hash covers: every field, length-prefixed, with its id.
+// The bytes a record's hash covers: every field, length-prefixed, with its id. The key version
+// is appended only when it is not 0, so records sealed before key sets keep their hashes.
 std::string CanonicalEncoding(std::uint64_t id, const AuditEvent& event);
 
 }  // namespace creditshare::domain

@@ -14,7 +14,8 @@ namespace creditshare::storage {
 namespace {
 constexpr const char* kColumns =
     "SELECT id, at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, result_code, "
-    "request_id, latency_us, COALESCE(chain_seq, 0), COALESCE(prev_hash, ''), COALESCE(hash, '') FROM audit_log ";
+    "request_id, latency_us, COALESCE(chain_seq, 0), COALESCE(prev_hash, ''), COALESCE(hash, ''), key_version "
+    "FROM audit_log ";
 
 domain::AuditRecord ReadRecord(sql::ResultSet& rs) {
   domain::AuditRecord r;
@@ -33,6 +34,7 @@ domain::AuditRecord ReadRecord(sql::ResultSet& rs) {
   r.chain_seq = rs.getUInt64(12);
   r.prev_hash = rs.getString(13);
   r.hash = rs.getString(14);
+  e.key_version = rs.getInt(15);
   return r;
 }
 
@@ -66,8 +68,8 @@ void AuditRepository::InsertMany(Connection& conn, const std::vector<const domai
   if (events.empty()) return;
   const std::string sql =
       "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
-      "result_code, request_id, latency_us) VALUES ";
-  auto stmt = conn.PrepareRows(sql + RowsOf("(" + Placeholders(10) + ")", events.size()), events.size());
+      "result_code, request_id, latency_us, key_version) VALUES ";
+  auto stmt = conn.PrepareRows(sql + RowsOf("(" + Placeholders(11) + ")", events.size()), events.size());
   int base = 0;
   for (const auto* e : events) {
     stmt->setInt64(base + 1, e->at_us);
@@ -80,7 +82,8 @@ void AuditRepository::InsertMany(Connection& conn, const std::vector<const domai
     stmt->setInt(base + 8, e->result_code);
     stmt->setString(base + 9, e->request_id);
     stmt->setInt64(base + 10, e->latency_us);
-    base += 10;
+    stmt->setInt(base + 11, e->key_version);
+    base += 11;
   }
   stmt->executeUpdate();
 }
@@ -88,19 +91,33 @@ void AuditRepository::InsertMany(Connection& conn, const std::vector<const domai
 void AuditRepository::InsertForBorrower(Connection& conn, const domain::AuditEvent& e, std::uint64_t borrower_id) {
   auto& stmt = conn.Prepare(
       "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
-      "result_code, request_id, latency_us) SELECT ?, ?, ?, ?, ?, ?, b.borrower_key, ?, ?, ? FROM borrowers b "
+      "result_code, request_id, latency_us, key_version) SELECT ?, ?, ?, ?, ?, ?, b.borrower_key, ?, ?, ?, "
+      "b.key_version FROM borrowers b "
       "WHERE b.id = ?");
   BindEvent(stmt, e, 7);
   stmt.setUInt64(10, borrower_id);
   if (stmt.executeUpdate() != 1) throw std::runtime_error("audit record for a change of an unknown borrower");
 }
 
-ChainHead AuditRepository::LockHead(Connection& conn) {
-  std::unique_ptr<sql::ResultSet> rs(
-      conn.Prepare("SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE").executeQuery());
+namespace {
+constexpr const char* kHeadColumns =
+    "SELECT seq, hash, reseal_seq, COALESCE(reseal_hash, ''), COALESCE(reseal_old_hash, '') FROM audit_chain_head "
+    "WHERE id = 1";
+
+ChainHead ReadHeadRow(sql::PreparedStatement& stmt) {
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   if (!rs->next()) throw std::runtime_error("audit_chain_head is missing its row");
-  return {rs->getUInt64(1), rs->getString(2)};
+  ChainHead head{rs->getUInt64(1), rs->getString(2), std::nullopt};
+  if (!rs->isNull(3)) head.reseal = ResealPoint{rs->getUInt64(3), rs->getString(4), rs->getString(5)};
+  return head;
 }
+}  // namespace
+
+ChainHead AuditRepository::LockHead(Connection& conn) {
+  return ReadHeadRow(conn.Prepare(std::string(kHeadColumns) + " FOR UPDATE"));
+}
+
+ChainHead AuditRepository::ReadHead(Connection& conn) { return ReadHeadRow(conn.Prepare(kHeadColumns)); }
 
 std::vector<domain::AuditRecord> AuditRepository::LockUnsealed(Connection& conn, int limit) {
   // No ORDER BY: MariaDB sorted every unsealed record to return the first `limit` (a filesort
@@ -137,43 +154,102 @@ void AuditRepository::MarkSealed(Connection& conn, const std::vector<domain::Aud
 }
 
 void AuditRepository::SetHead(Connection& conn, const ChainHead& head) {
-  auto& stmt = conn.Prepare("UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1");
+  auto& stmt = conn.Prepare(
+      "UPDATE audit_chain_head SET seq = ?, hash = ?, reseal_seq = ?, reseal_hash = ?, reseal_old_hash = ? WHERE id = 1");
   stmt.setUInt64(1, head.seq);
   stmt.setString(2, head.hash);
+  if (head.reseal) {
+    stmt.setUInt64(3, head.reseal->seq);
+    stmt.setString(4, head.reseal->new_hash);
+    stmt.setString(5, head.reseal->old_hash);
+  } else {
+    for (int i = 3; i <= 5; ++i) stmt.setNull(i, 0);
+  }
   stmt.executeUpdate();
 }
 
+std::vector<domain::AuditRecord> AuditRepository::LockSealedAfter(Connection& conn, std::uint64_t after_seq,
+                                                                  int limit) {
+  auto& stmt = conn.Prepare(std::string(kColumns) + "WHERE chain_seq > ? ORDER BY chain_seq LIMIT ? FOR UPDATE");
+  stmt.setUInt64(1, after_seq);
+  stmt.setInt(2, limit);
+  return ReadAll(stmt);
+}
+
+std::optional<std::uint64_t> AuditRepository::FirstSealedUnder(Connection& conn, int version) {
+  auto& stmt = conn.Prepare(
+      "SELECT MIN(chain_seq) FROM audit_log WHERE key_version = ? AND borrower_key <> '' AND chain_seq IS NOT NULL");
+  stmt.setInt(1, version);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  if (!rs->next() || rs->isNull(1)) return std::nullopt;
+  return rs->getUInt64(1);
+}
+
+std::string AuditRepository::HashAt(Connection& conn, std::uint64_t seq) {
+  if (seq == 0) return std::string(32, '\0');
+  auto& stmt = conn.Prepare("SELECT hash FROM audit_log WHERE chain_seq = ?");
+  stmt.setUInt64(1, seq);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  if (!rs->next()) throw std::runtime_error("audit record " + std::to_string(seq) + " of the chain is missing");
+  return rs->getString(1);
+}
+
+void AuditRepository::Rewrite(Connection& conn, const std::vector<domain::AuditRecord>& records) {
+  constexpr std::size_t kRowsPerStatement = 200;
+  for (std::size_t first = 0; first < records.size(); first += kRowsPerStatement) {
+    const std::size_t n = std::min(kRowsPerStatement, records.size() - first);
+    std::string rows =
+        "SELECT ? AS id, CAST(? AS BINARY) AS k, ? AS v, CAST(? AS BINARY) AS prev, CAST(? AS BINARY) AS h";
+    for (std::size_t i = 1; i < n; ++i)
+      rows += " UNION ALL SELECT ?, CAST(? AS BINARY), ?, CAST(? AS BINARY), CAST(? AS BINARY)";
+    auto stmt = conn.PrepareRows("UPDATE audit_log a JOIN (" + rows +
+                                     ") v ON a.id = v.id SET a.borrower_key = v.k, a.key_version = v.v, "
+                                     "a.prev_hash = v.prev, a.hash = v.h",
+                                 n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& r = records[first + i];
+      const int base = static_cast<int>(i) * 5;
+      stmt->setUInt64(base + 1, r.id);
+      stmt->setString(base + 2, r.event.borrower_key);
+      stmt->setInt(base + 3, r.event.key_version);
+      stmt->setString(base + 4, r.prev_hash);
+      stmt->setString(base + 5, r.hash);
+    }
+    stmt->executeUpdate();
+  }
+}
+
+std::vector<domain::AuditRecord> AuditRepository::ReadSealed(Connection& conn, std::uint64_t after_seq, int limit) {
+  auto& stmt = conn.Prepare(std::string(kColumns) + "WHERE chain_seq > ? ORDER BY chain_seq LIMIT ?");
+  stmt.setUInt64(1, after_seq);
+  stmt.setInt(2, limit);
+  return ReadAll(stmt);
+}
+
 std::vector<domain::AuditRecord> AuditRepository::ReadSealed(std::uint64_t after_seq, int limit) {
-  return WithConnection(pool_, [&](Connection& conn) {
-    auto& stmt = conn.Prepare(std::string(kColumns) + "WHERE chain_seq > ? ORDER BY chain_seq LIMIT ?");
-    stmt.setUInt64(1, after_seq);
-    stmt.setInt(2, limit);
-    return ReadAll(stmt);
-  });
+  return WithConnection(pool_, [&](Connection& conn) { return ReadSealed(conn, after_seq, limit); });
 }
 
 ChainHead AuditRepository::ReadHead() {
-  return WithConnection(pool_, [&](Connection& conn) {
-    std::unique_ptr<sql::ResultSet> rs(conn.Prepare("SELECT seq, hash FROM audit_chain_head WHERE id = 1").executeQuery());
-    if (!rs->next()) throw std::runtime_error("audit_chain_head is missing its row");
-    return ChainHead{rs->getUInt64(1), rs->getString(2)};
-  });
+  return WithConnection(pool_, [&](Connection& conn) { return ReadHead(conn); });
+}
+
+long AuditRepository::CountUnsealed(Connection& conn) {
+  std::unique_ptr<sql::ResultSet> rs(
+      conn.Prepare("SELECT COUNT(*) FROM audit_log WHERE chain_seq IS NULL").executeQuery());
+  rs->next();
+  return static_cast<long>(rs->getInt64(1));
 }
 
 long AuditRepository::CountUnsealed() {
-  return WithConnection(pool_, [&](Connection& conn) {
-    std::unique_ptr<sql::ResultSet> rs(
-        conn.Prepare("SELECT COUNT(*) FROM audit_log WHERE chain_seq IS NULL").executeQuery());
-    rs->next();
-    return static_cast<long>(rs->getInt64(1));
-  });
+  return WithConnection(pool_, [&](Connection& conn) { return CountUnsealed(conn); });
 }
 
 std::vector<domain::AuditRecord> AuditRepository::Find(const AuditFilter& f, int limit) {
   return WithConnection(pool_, [&](Connection& conn) {
     // NULL filters match everything; the statement text stays the same so it is prepared once.
     auto& stmt = conn.Prepare(std::string(kColumns) +
-                              "WHERE (? IS NULL OR principal = ?) AND (? IS NULL OR borrower_key = ?) "
+                              "WHERE (? IS NULL OR principal = ?) AND (? IS NULL OR borrower_key IN (?, ?)) "
                               "AND at_us >= ? AND at_us < ? ORDER BY at_us, id LIMIT ?");
     auto bind_optional = [&stmt](int index, const std::optional<std::string>& v) {
       if (v) {
@@ -185,10 +261,16 @@ std::vector<domain::AuditRecord> AuditRepository::Find(const AuditFilter& f, int
       }
     };
     bind_optional(1, f.principal);
-    bind_optional(3, f.borrower_key);
-    stmt.setInt64(5, f.from_us);
-    stmt.setInt64(6, f.to_us);
-    stmt.setInt(7, limit);
+    if (f.borrower_key) {
+      stmt.setString(3, f.borrower_key->current);
+      stmt.setString(4, f.borrower_key->current);
+      stmt.setString(5, f.borrower_key->other);
+    } else {
+      for (int i = 3; i <= 5; ++i) stmt.setNull(i, 0);
+    }
+    stmt.setInt64(6, f.from_us);
+    stmt.setInt64(7, f.to_us);
+    stmt.setInt(8, limit);
     return ReadAll(stmt);
   });
 }

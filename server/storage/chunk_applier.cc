@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "storage/audit_repository.h"
+#include "storage/borrower_keys.h"
 #include "storage/line_writes.h"
 #include "storage/report_result_codec.h"
 #include "storage/sql_errors.h"
@@ -57,7 +58,7 @@ class ChunkApplier {
 
  private:
   std::uint64_t BorrowerIdOf(const BulkItem& item) const {
-    const auto it = borrower_ids_.find(item.borrower.key);
+    const auto it = borrower_ids_.find(item.borrower.key.current);
     if (it == borrower_ids_.end()) throw std::runtime_error("borrower row missing after its insert");
     return it->second;
   }
@@ -70,7 +71,8 @@ class ChunkApplier {
     std::map<std::string, std::size_t, std::less<>> by_request;
     for (std::size_t i = 0; i < n; ++i) by_request.emplace(items_[i].idempotency.request_id, i);
     auto stmt = conn_.PrepareRows(
-        "SELECT request_id, method, request_fingerprint, response FROM idempotency_keys WHERE member_id = ? AND "
+        "SELECT request_id, method, request_fingerprint, response, key_version FROM idempotency_keys WHERE "
+        "member_id = ? AND "
         "request_id IN (" + Placeholders(n) + ")", n);
     stmt->setUInt64(1, member_id_);
     for (std::size_t i = 0; i < n; ++i) stmt->setString(static_cast<int>(i) + 2, items_[i].idempotency.request_id);
@@ -80,7 +82,7 @@ class ChunkApplier {
       if (it == by_request.end()) continue;
       const std::size_t i = it->second;
       fresh[i] = false;
-      if (rs->getString(2) != kReportMethod || rs->getString(3) != items_[i].idempotency.fingerprint) {
+      if (rs->getString(2) != kReportMethod || !Matches(items_[i].idempotency.fingerprint, rs->getString(3), rs->getInt(5))) {
         out_[i].error = Error::InvalidArgument("request_id", "was already used for a different request");
         continue;
       }
@@ -101,28 +103,29 @@ class ChunkApplier {
   // deadlocking. (A multi-row INSERT .. ON DUPLICATE KEY UPDATE lost rows here under concurrent
   // chunks, so existing rows are locked first and only the missing ones inserted.)
   void LockBorrowers() {
+    // Keyed by the current form; during a rotation a borrower may still be stored under the other.
     std::map<std::string, const BorrowerIdentity*> borrowers;
-    for (const auto i : todo_) borrowers.emplace(items_[i].borrower.key, &items_[i].borrower);
+    for (const auto i : todo_) borrowers.emplace(items_[i].borrower.key.current, &items_[i].borrower);
+    bool claimed = false;
     for (int attempt = 1; borrower_ids_.size() < borrowers.size(); ++attempt) {
+      FindBorrowers(borrowers);
       std::vector<const BorrowerIdentity*> missing;
-      {
-        auto stmt = conn_.PrepareRows("SELECT borrower_key, id FROM borrowers WHERE borrower_key IN (" +
-                                          Placeholders(borrowers.size()) + ") ORDER BY borrower_key FOR UPDATE",
-                                      borrowers.size());
-        int p = 1;
-        for (const auto& entry : borrowers) stmt->setString(p++, entry.first);
-        std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-        while (rs->next()) borrower_ids_.emplace(std::string(rs->getString(1)), rs->getUInt64(2));
-      }
       for (const auto& [key, b] : borrowers)
         if (!borrower_ids_.contains(key)) missing.push_back(b);
       if (missing.empty()) break;
-      auto stmt = conn_.PrepareRows("INSERT INTO borrowers (borrower_key, region_code, birth_year) VALUES " +
-                                        RowsOf("(?, ?, ?)", missing.size()),
+      if (!claimed) {
+        std::vector<const domain::KeyedDigest*> keys;
+        for (const auto* b : missing) keys.push_back(&b->key);
+        claimed = true;
+        if (LockBorrowerClaims(conn_, keys)) continue;  // look again now that the claims are held
+      }
+      auto stmt = conn_.PrepareRows("INSERT INTO borrowers (borrower_key, key_version, region_code, birth_year) VALUES " +
+                                        RowsOf("(?, ?, ?, ?)", missing.size()),
                                     missing.size());
       int p = 1;
       for (const auto* b : missing) {
-        stmt->setString(p++, b->key);
+        stmt->setString(p++, b->key.current);
+        stmt->setInt(p++, b->key.version);
         stmt->setString(p++, b->region_code);
         stmt->setInt(p++, b->birth_year);
       }
@@ -132,8 +135,25 @@ class ChunkApplier {
         // Another chunk created one of them first: only this statement was undone; look again.
         if (e.getErrorCode() != kErrDuplicateKey || attempt >= 5) throw;
       }
-      borrower_ids_.clear();
     }
+  }
+
+  // Locks the rows of `borrowers` stored under either form, in ascending key order, and maps
+  // each found one to its current form.
+  void FindBorrowers(const std::map<std::string, const BorrowerIdentity*>& borrowers) {
+    borrower_ids_.clear();
+    std::map<std::string, std::string> current_of;
+    for (const auto& [key, b] : borrowers) {
+      current_of.emplace(key, key);
+      if (b->key.rotating()) current_of.emplace(b->key.other, key);
+    }
+    auto stmt = conn_.PrepareRows("SELECT borrower_key, id FROM borrowers WHERE borrower_key IN (" +
+                                      Placeholders(current_of.size()) + ") ORDER BY borrower_key FOR UPDATE",
+                                  current_of.size());
+    int p = 1;
+    for (const auto& entry : current_of) stmt->setString(p++, entry.first);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    while (rs->next()) borrower_ids_.emplace(current_of.at(std::string(rs->getString(1))), rs->getUInt64(2));
   }
 
   void LockMemberLines() {
@@ -165,8 +185,8 @@ class ChunkApplier {
   // makes this statement fail; the chunk is then rolled back and applied record by record.
   void StoreIdempotencyKeys() {
     auto stmt = conn_.PrepareRows(
-        "INSERT INTO idempotency_keys (member_id, request_id, method, request_fingerprint, response) VALUES " +
-            RowsOf("(?, ?, ?, ?, ?)", planned_items_.size()),
+        "INSERT INTO idempotency_keys (member_id, request_id, method, request_fingerprint, key_version, response) "
+        "VALUES " + RowsOf("(?, ?, ?, ?, ?, ?)", planned_items_.size()),
         planned_items_.size());
     int p = 1;
     for (const auto i : planned_items_) {
@@ -174,7 +194,8 @@ class ChunkApplier {
       stmt->setUInt64(p++, member_id_);
       stmt->setString(p++, item.idempotency.request_id);
       stmt->setString(p++, kReportMethod);
-      stmt->setString(p++, item.idempotency.fingerprint);
+      stmt->setString(p++, item.idempotency.fingerprint.current);
+      stmt->setInt(p++, item.idempotency.fingerprint.version);
       stmt->setString(p++, EncodeReportResult(*out_[i].result));
     }
     try {

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "storage/audit_repository.h"
+#include "storage/borrower_keys.h"
 #include "storage/chunk_applier.h"
 #include "storage/line_rows.h"
 #include "storage/line_writes.h"
@@ -47,13 +49,28 @@ domain::Result<domain::ReportResult> CreditLineRepository::ApplyOne(Connection& 
 }
 
 std::uint64_t CreditLineRepository::UpsertBorrower(Connection& conn, const BorrowerIdentity& b) {
+  if (b.key.rotating()) {
+    // The borrower may still be stored under the other version (storage/borrower_keys.h).
+    auto find = [&]() -> std::optional<std::uint64_t> {
+      auto& stmt = conn.Prepare(std::string("SELECT id FROM borrowers WHERE borrower_key IN ") + kKeyPair + " FOR UPDATE");
+      int p = 1;
+      BindKeyPair(stmt, p, b.key);
+      std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+      if (rs->next()) return rs->getUInt64(1);
+      return std::nullopt;
+    };
+    if (auto id = find()) return *id;
+    LockBorrowerClaims(conn, {&b.key});
+    if (auto id = find()) return *id;
+  }
   // The duplicate-key path also locks the borrower row, serialising writers per borrower.
   auto& stmt = conn.Prepare(
-      "INSERT INTO borrowers (borrower_key, region_code, birth_year) VALUES (?, ?, ?) "
+      "INSERT INTO borrowers (borrower_key, key_version, region_code, birth_year) VALUES (?, ?, ?, ?) "
       "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)");
-  stmt.setString(1, b.key);
-  stmt.setString(2, b.region_code);
-  stmt.setInt(3, b.birth_year);
+  stmt.setString(1, b.key.current);
+  stmt.setInt(2, b.key.version);
+  stmt.setString(3, b.region_code);
+  stmt.setInt(4, b.birth_year);
   stmt.executeUpdate();
   std::unique_ptr<sql::ResultSet> rs(conn.Prepare("SELECT LAST_INSERT_ID()").executeQuery());
   rs->next();
@@ -89,7 +106,7 @@ std::vector<BulkItemOutcome> CreditLineRepository::ApplyBatch(std::uint64_t memb
   // and the shards of different chunks proceed in parallel.
   std::array<std::vector<std::size_t>, kBorrowerShards> by_shard;
   for (std::size_t i = 0; i < items.size(); ++i)
-    by_shard[static_cast<unsigned char>(items[i].borrower.key.empty() ? 0 : items[i].borrower.key[0]) %
+    by_shard[static_cast<unsigned char>(items[i].borrower.key.current.empty() ? 0 : items[i].borrower.key.current[0]) %
              kBorrowerShards]
         .push_back(i);
   std::vector<BulkItemOutcome> outcomes(items.size());
@@ -129,7 +146,7 @@ std::vector<BulkItemOutcome> CreditLineRepository::ApplyEach(std::uint64_t membe
   std::vector<size_t> order(items.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return items[a].borrower.key < items[b].borrower.key; });
+                   [&](size_t a, size_t b) { return items[a].borrower.key.current < items[b].borrower.key.current; });
   auto result = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<std::vector<BulkItemOutcome>> {
     std::vector<BulkItemOutcome> outcomes(items.size());
     for (const size_t i : order) {

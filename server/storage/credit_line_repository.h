@@ -21,7 +21,7 @@ namespace creditshare::storage {
 
 // The stored identity of a borrower: a keyed hash and coarse attributes, never the raw ID.
 struct BorrowerIdentity {
-  std::string key;  // 32 bytes, HMAC-SHA256
+  domain::KeyedDigest key;  // 32 bytes under each version of the key set
   std::string region_code;
   int birth_year = 0;
 };

@@ -8,6 +8,7 @@
 #include "domain/clock.h"
 #include "storage/alert_repository.h"
 #include "storage/audit_repository.h"
+#include "storage/borrower_keys.h"
 #include "storage/public_id.h"
 
 namespace creditshare::storage {
@@ -47,15 +48,17 @@ void SetDisputed(Connection& conn, std::uint64_t line_id, bool disputed) {
 }  // namespace
 
 domain::Result<IdempotentOutcome> DisputeRepository::File(std::uint64_t member_id, const IdempotencyKey& idempotency,
-                                                          const std::string& borrower_key, const std::string& line_id,
+                                                          const domain::KeyedDigest& borrower_key, const std::string& line_id,
                                                           const std::string& reason, std::int64_t now_us,
                                                           const AuditOnChange& audit, const Encoder& encode) {
   return RunIdempotent(pool_, member_id, idempotency, "FileDispute", [&](Connection& conn) -> domain::Result<std::string> {
     auto& find = conn.Prepare(
-        "SELECT l.id, l.disputed, l.borrower_id, l.product_type, l.currency FROM credit_lines l JOIN borrowers b ON b.id = l.borrower_id "
-        "WHERE l.public_id = ? AND b.borrower_key = ? AND l.deleted_at IS NULL FOR UPDATE");
+        std::string("SELECT l.id, l.disputed, l.borrower_id, l.product_type, l.currency FROM credit_lines l ") +
+        "JOIN borrowers b ON b.id = l.borrower_id "
+        "WHERE l.public_id = ? AND b.borrower_key IN " + kKeyPair + " AND l.deleted_at IS NULL FOR UPDATE");
     find.setString(1, line_id);
-    find.setString(2, borrower_key);
+    int p = 2;
+    BindKeyPair(find, p, borrower_key);
     std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
     if (!rs->next()) return Error{ErrorCode::kNotFound, "line_id", "no line with this id for this borrower"};
     const std::uint64_t line = rs->getUInt64(1);

@@ -22,7 +22,7 @@ class DisputeRepository {
   // Files a dispute on the borrower's line `line_id`; the line is flagged from this commit on.
   // NOT_FOUND when no such line belongs to the borrower; FAILED_PRECONDITION when one is open.
   domain::Result<IdempotentOutcome> File(std::uint64_t member_id, const IdempotencyKey& idempotency,
-                                         const std::string& borrower_key, const std::string& line_id,
+                                         const domain::KeyedDigest& borrower_key, const std::string& line_id,
                                          const std::string& reason, std::int64_t now_us, const AuditOnChange& audit,
                                          const Encoder& encode);
 

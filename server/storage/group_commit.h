@@ -12,6 +12,7 @@
 
 #include "domain/alert.h"
 #include "domain/audit.h"
+#include "domain/keyed_digest.h"
 #include "domain/types.h"
 #include "posix_semaphore.h"
 #include "storage/connection_pool.h"
@@ -20,7 +21,7 @@ namespace creditshare::storage {
 
 // An inquiry as kept for other members' inquiry counts and for the caller's own listing.
 struct InquiryRecord {
-  std::string borrower_key;
+  domain::KeyedDigest borrower_key;  // stored under its current version; looked up under both
   std::uint64_t member_id = 0;
   domain::Purpose purpose = domain::Purpose::kUnspecified;
   std::string consent_reference;

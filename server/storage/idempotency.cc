@@ -11,12 +11,13 @@ namespace creditshare::storage {
 
 bool ClaimIdempotencyKey(Connection& conn, std::uint64_t member_id, const IdempotencyKey& key, std::string_view method) {
   auto& stmt = conn.Prepare(
-      "INSERT INTO idempotency_keys (member_id, request_id, method, request_fingerprint, response) "
-      "VALUES (?, ?, ?, ?, '')");
+      "INSERT INTO idempotency_keys (member_id, request_id, method, request_fingerprint, key_version, response) "
+      "VALUES (?, ?, ?, ?, ?, '')");
   stmt.setUInt64(1, member_id);
   stmt.setString(2, key.request_id);
   stmt.setString(3, std::string(method));
-  stmt.setString(4, key.fingerprint);
+  stmt.setString(4, key.fingerprint.current);
+  stmt.setInt(5, key.fingerprint.version);
   return InsertUnlessDuplicate(stmt);
 }
 
@@ -32,13 +33,14 @@ void StoreIdempotentResponse(Connection& conn, std::uint64_t member_id, const Id
 domain::Result<std::string> StoredResponse(Connection& conn, std::uint64_t member_id, const IdempotencyKey& key,
                                            std::string_view method) {
   auto& stmt = conn.Prepare(
-      "SELECT method, request_fingerprint, response FROM idempotency_keys WHERE member_id = ? AND request_id = ?");
+      "SELECT method, request_fingerprint, response, key_version FROM idempotency_keys WHERE member_id = ? AND "
+      "request_id = ?");
   stmt.setUInt64(1, member_id);
   stmt.setString(2, key.request_id);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   if (!rs->next())
     return domain::Error{domain::ErrorCode::kUnavailable, "", "a concurrent request with this request_id failed; retry"};
-  if (rs->getString(1) != std::string(method) || rs->getString(2) != key.fingerprint)
+  if (rs->getString(1) != std::string(method) || !Matches(key.fingerprint, rs->getString(2), rs->getInt(4)))
     return domain::Error::InvalidArgument("request_id", "was already used for a different request");
   return std::string(rs->getString(3));
 }

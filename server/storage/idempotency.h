@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "domain/error.h"
+#include "domain/keyed_digest.h"
 #include "storage/connection_pool.h"
 #include "storage/transaction.h"
 
@@ -12,7 +13,8 @@ namespace creditshare::storage {
 
 struct IdempotencyKey {
   std::string request_id;
-  std::string fingerprint;  // 32 bytes; equal fingerprints mean equal requests
+  // Equal fingerprints mean equal requests; a stored one matches under either version.
+  domain::KeyedDigest fingerprint;
 };
 
 // The stored response of a write and whether this call only replayed it.
@@ -20,6 +22,11 @@ struct IdempotentOutcome {
   std::string response;
   bool replayed = false;
 };
+
+// Whether `stored` (of `stored_version`) is `d` under one of its versions.
+inline bool Matches(const domain::KeyedDigest& d, const std::string& stored, int stored_version) {
+  return (stored_version == d.version && stored == d.current) || (stored_version == d.other_version && stored == d.other);
+}
 
 // Claims (member, request_id) inside the current transaction; false when it is taken. A
 // concurrent claim of the same key waits on the primary key until the first transaction ends.

@@ -8,6 +8,7 @@
 
 #include "domain/clock.h"
 #include "domain/exposure.h"
+#include "storage/borrower_keys.h"
 #include "storage/line_rows.h"
 #include "storage/sql_text.h"
 #include "storage/transaction.h"
@@ -31,30 +32,30 @@ constexpr std::size_t kApplicationPurposeCount = std::size(domain::kApplicationP
 // temporary table each. Member code and type come from the MemberDirectory, not a join.
 const std::string kSnapshotSql =
     std::string("SELECT l.id, l.member_id, NULL, NULL, ") + line_rows::kLineFields + ", " + std::to_string(kLineRow) +
-    " FROM borrowers b JOIN credit_lines l ON l.borrower_id = b.id WHERE b.borrower_key = ? AND l.deleted_at IS NULL "
+    " FROM borrowers b JOIN credit_lines l ON l.borrower_id = b.id WHERE b.borrower_key IN " + kKeyPair + " AND l.deleted_at IS NULL "
     "UNION ALL "
     "SELECT r.id, r.member_id, NULL, NULL, r.public_id, NULL, r.product_type, r.currency, r.amount_minor, "
     "r.expires_at_us, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
     "NULL, NULL, " + std::to_string(kReservationRow) +
     " FROM borrowers b JOIN reservations r FORCE INDEX (ix_reservations_borrower) ON r.borrower_id = b.id "
-    "WHERE b.borrower_key = ? AND r.status = ? AND r.expires_at_us > ? "
+    "WHERE b.borrower_key IN " + kKeyPair + " AND r.status = ? AND r.expires_at_us > ? "
     "UNION ALL "
     "SELECT NULL, member_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, at_us, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
     "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " + std::to_string(kInquiryRow) +
     " FROM inquiries FORCE INDEX (ix_inquiries_borrower_at_member) "
-    "WHERE borrower_key = ? AND member_id <> ? AND purpose IN (" + Placeholders(kApplicationPurposeCount) +
+    "WHERE borrower_key IN " + kKeyPair + " AND member_id <> ? AND purpose IN (" + Placeholders(kApplicationPurposeCount) +
     ") AND at_us > ? AND at_us <= ?";
 }  // namespace
 
-BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const std::string& borrower_key,
+BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const domain::KeyedDigest& borrower_key,
                                                  std::uint64_t caller, std::int64_t now_us) {
   auto& stmt = conn.Prepare(kSnapshotSql);
   int p = 1;
-  stmt.setString(p++, borrower_key);
-  stmt.setString(p++, borrower_key);
+  BindKeyPair(stmt, p, borrower_key);
+  BindKeyPair(stmt, p, borrower_key);
   stmt.setInt(p++, static_cast<int>(domain::ReservationStatus::kActive));
   stmt.setInt64(p++, now_us);
-  stmt.setString(p++, borrower_key);
+  BindKeyPair(stmt, p, borrower_key);
   stmt.setUInt64(p++, caller);
   for (const auto purpose : domain::kApplicationPurposes) stmt.setInt(p++, static_cast<int>(purpose));
   stmt.setInt64(p++, now_us - domain::kInquiryWindowDays * domain::kMicrosPerDay);
@@ -122,18 +123,19 @@ domain::Result<BorrowerSnapshot> InquiryRepository::Inquire(
 void InquiryRepository::RecordMany(Connection& conn, const std::vector<const InquiryRecord*>& inquiries) {
   if (inquiries.empty()) return;
   auto stmt = conn.PrepareRows(
-      "INSERT INTO inquiries (borrower_key, member_id, purpose, consent_reference, method, at_us) VALUES " +
-          RowsOf("(?, ?, ?, ?, ?, ?)", inquiries.size()),
+      "INSERT INTO inquiries (borrower_key, key_version, member_id, purpose, consent_reference, method, at_us) "
+      "VALUES " + RowsOf("(?, ?, ?, ?, ?, ?, ?)", inquiries.size()),
       inquiries.size());
   int base = 0;
   for (const auto* r : inquiries) {
-    stmt->setString(base + 1, r->borrower_key);
-    stmt->setUInt64(base + 2, r->member_id);
-    stmt->setInt(base + 3, static_cast<int>(r->purpose));
-    stmt->setString(base + 4, r->consent_reference);
-    stmt->setString(base + 5, r->method);
-    stmt->setInt64(base + 6, r->at_us);
-    base += 6;
+    stmt->setString(base + 1, r->borrower_key.current);
+    stmt->setInt(base + 2, r->borrower_key.version);
+    stmt->setUInt64(base + 3, r->member_id);
+    stmt->setInt(base + 4, static_cast<int>(r->purpose));
+    stmt->setString(base + 5, r->consent_reference);
+    stmt->setString(base + 6, r->method);
+    stmt->setInt64(base + 7, r->at_us);
+    base += 7;
   }
   stmt->executeUpdate();
 }

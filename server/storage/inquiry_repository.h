@@ -45,7 +45,7 @@ class InquiryRepository {
   // The borrower's lines (with monthly history), active reservations, and the distinct members
   // other than `caller` that inquired with an application purpose (loan, credit card,
   // guarantee) within the 7/30/90 days up to now (at_us > now - N days). One round trip.
-  BorrowerSnapshot ReadSnapshot(Connection& conn, const std::string& borrower_key, std::uint64_t caller,
+  BorrowerSnapshot ReadSnapshot(Connection& conn, const domain::KeyedDigest& borrower_key, std::uint64_t caller,
                                 std::int64_t now_us);
   // Inserts inquiries inside the caller's transaction (one multi-row statement).
   static void RecordMany(Connection& conn, const std::vector<const InquiryRecord*>& inquiries);

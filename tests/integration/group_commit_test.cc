@@ -31,7 +31,8 @@ domain::AuditEvent Event(int n) {
 }
 
 storage::InquiryRecord Inquiry(std::uint64_t member_id, int n) {
-  return {std::string(32, static_cast<char>(n % 251)), member_id, domain::Purpose::kLoanApproval,
+  const std::string key(32, static_cast<char>(n % 251));
+  return {{key, 0, key, 0}, member_id, domain::Purpose::kLoanApproval,
           "C-" + std::to_string(n), "GetBorrowerExposure", 1'700'000'000'000'000 + n, {}};
 }
 

@@ -17,6 +17,13 @@ API_PORT, METRICS_PORT, HEALTH_PORT, RUN_AS = 7443, 9464, 8081, 10001
 DEFAULT_DRAIN_SECONDS = 20  # the server's --drain-seconds default
 SECRETISH_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE", re.I)
 PEM = "-----BEGIN"
+
+
+def secretish(name, value):
+    """A name that suggests a secret, holding more than a plain number (an interval or a count)."""
+    return bool(SECRETISH_NAME.search(name)) and not re.fullmatch(r"-?[0-9]+", str(value))
+
+
 LONG_RUNNING = {"Deployment", "StatefulSet", "DaemonSet"}
 OPTIONAL = {
     "hpa": ("HorizontalPodAutoscaler", "autoscaling/v2"),
@@ -130,7 +137,7 @@ def check_secrets_not_inline(report, obj, pod, config_maps):
             text = "" if value is None else str(value)
             if PEM in text:
                 problems.append(f"{name} holds PEM material")
-            elif SECRETISH_NAME.search(name) and not any(text.startswith(m) for m in mounts):
+            elif secretish(name, text) and not any(text.startswith(m) for m in mounts):
                 problems.append(f"{name}={text!r} is not a file in a mounted Secret")
         report.check(not problems, f"{where}: secrets only through Secret volumes or secretKeyRef", "; ".join(problems))
         secret_volumes = {v["name"] for v in pod.get("volumes", []) if "secret" in v}
@@ -170,7 +177,7 @@ def main():
     report.check(not secrets, "no Secret objects rendered (Secrets are referenced by name)", ", ".join(secrets))
     for name, data in config_maps.items():
         bad = [k for k, v in data.items()
-               if PEM in str(v) or (SECRETISH_NAME.search(k) and not str(v).startswith("/"))]
+               if PEM in str(v) or (secretish(k, v) and not str(v).startswith("/"))]
         report.check(not bad, f"ConfigMap/{name}: no secret values", f"suspicious keys: {bad}")
 
     deployments = by_kind.get("Deployment", [])

@@ -1,0 +1,30 @@
+#include "domain/key_rotation.h"
+
+#include <algorithm>
+
+namespace creditshare::domain {
+
+std::optional<std::string> KeySetProblem(const std::map<int, KeyVersionState>& stored, int current,
+                                         const std::vector<int>& versions) {
+  for (const auto& [version, state] : stored)
+    if (state == KeyVersionState::kInUse && std::find(versions.begin(), versions.end(), version) == versions.end())
+      return "stored data is under key version " + std::to_string(version) +
+             ", which the key set lacks: keep it until `creditshare-admin keys rekey` has retired it";
+  const auto it = stored.find(current);
+  if (it != stored.end() && it->second == KeyVersionState::kRetired)
+    return "key version " + std::to_string(current) + " was retired by a re-keying and cannot be current again";
+  return std::nullopt;
+}
+
+std::optional<std::string> RekeyProblem(const std::map<int, KeyVersionState>& stored, int current, int other) {
+  if (other == current) return "the key set holds one version: add one and make it current first";
+  const auto it = stored.find(other);
+  if (it != stored.end() && it->second == KeyVersionState::kRetired)
+    return "key version " + std::to_string(other) + " is already retired: nothing is stored under it";
+  const auto cur = stored.find(current);
+  if (cur != stored.end() && cur->second == KeyVersionState::kRetired)
+    return "key version " + std::to_string(current) + " was retired and cannot be current again";
+  return std::nullopt;
+}
+
+}  // namespace creditshare::domain
