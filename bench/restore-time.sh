@@ -4,7 +4,9 @@
 # month each (in SQL, as bench/run.sh scales), then
 #   1. a hot backup, a restore into a fresh server, its start and `backup.sh check`;
 #   2. the worst case: a backup from before the load, restored, and the whole load replayed
-#      from the binary log.
+#      from the binary log;
+#   3. a logical backup (the Helm CronJob's) and its load into a fresh, empty server;
+#   4. a borrower key set rotation: every borrower re-keyed (`creditshare-admin keys rekey`).
 #   bench/restore-time.sh          (CREDITSHARE_BUILD_DIR: default build/)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,5 +60,25 @@ bash $root/scripts/backup.sh replay --from $d/backup0 --binlogs $d/db/data --unt
 t6=$(date +%s.%N)
 mariadb --no-defaults -uroot --socket=$d/restored0/mariadb.sock -N -e "SELECT COUNT(*) FROM creditshare.credit_line_months"
 python3 -c "print('restore of a pre-load backup + replay of 1,000,000 borrowers: %.1f s' % ($t6-$t5))"
-bash $root/scripts/testdb.sh stop $d/restored0; bash $root/scripts/testdb.sh stop $d/db
+bash $root/scripts/testdb.sh stop $d/restored0
+# A logical backup, as the CronJob takes it over the network, and its load into an empty server.
+t7=$(date +%s.%N)
+bash $root/scripts/backup.sh take --logical --out $d/logical --socket=$sock --user=root
+t8=$(date +%s.%N)
+bash $root/scripts/testdb.sh start $d/restored1 >/dev/null
+bash $root/scripts/backup.sh restore --from $d/logical --socket=$d/restored1/mariadb.sock --user=root
+t9=$(date +%s.%N)
+du -sh $d/logical
+python3 -c "print('logical backup %.1f s, load into an empty server %.1f s' % ($t8-$t7, $t9-$t8))"
+bash $root/scripts/testdb.sh stop $d/restored1
+# Key set rotation: version 0 (a bare key) to version 1, every borrower re-keyed.
+set -a; . $d/db/env; set +a
+openssl rand -hex 32 >$d/hmac.key
+$build/server/creditshare-admin keys add --key-set $d/hmac.key >/dev/null
+$build/server/creditshare-admin keys promote --key-set $d/hmac.key >/dev/null
+t10=$(date +%s.%N)
+$build/server/creditshare-admin keys rekey --key-set $d/hmac.key --output json
+t11=$(date +%s.%N)
+python3 -c "print('re-keying 1,000,000 borrowers (batches of 1,000): %.1f s' % ($t11-$t10))"
+bash $root/scripts/testdb.sh stop $d/db
 rm -rf "$d"

@@ -4,63 +4,115 @@
 # (log_bin, sync_binlog=1, binlog_format=ROW).
 #
 #   scripts/backup.sh take --out DIR [client options]
-#       A consistent hot backup while members keep reporting (mariadb-backup), prepared at once,
-#       with the binary-log position it ends at and DIR/manifest.json.
+#       A consistent hot backup while members keep reporting (mariadb-backup, on the database
+#       host), prepared at once, with the binary-log position it ends at and DIR/manifest.json.
+#   scripts/backup.sh take --logical --out DIR [--since PREVIOUS_DIR] [client options]
+#       The same over the network, from anywhere (the Helm chart's backup CronJob): a dump in one
+#       consistent snapshot (mariadb-dump --single-transaction) and a copy of the binary logs
+#       from the dump's position (or PREVIOUS_DIR's, so that consecutive backups leave no gap in
+#       the logs) to the end of the newest, for point-in-time recovery.
 #   scripts/backup.sh restore --from DIR --datadir NEW
-#       Copies the backup into NEW (empty) for a fresh mariadbd, which the operator then starts.
-#   scripts/backup.sh replay --from DIR --binlogs BINLOG_DIR --until 'YYYY-MM-DD HH:MM:SS' [client options]
-#       Applies the source's binary logs from the backup's position to the restored server, up to
-#       the first event at or after --until (the source server's time zone). A transaction
-#       committed after it is not applied.
+#       Copies a physical backup into NEW (empty) for a fresh mariadbd, which the operator then starts.
+#   scripts/backup.sh restore --from DIR [client options]
+#       Loads a logical backup into a fresh, running server.
+#   scripts/backup.sh replay --from DIR [--binlogs BINLOG_DIR] --until 'YYYY-MM-DD HH:MM:SS' [client options]
+#       Applies the source's binary logs (default: the ones a logical backup copied) from the
+#       backup's position to the restored server, up to the first event at or after --until (the
+#       source server's time zone). A transaction committed after it is not applied.
 #   scripts/backup.sh check --admin CREDITSHARE_ADMIN [client options]
 #       After a restore: the schema version, row counts, the audit chain head, and
 #       `creditshare-admin audit verify` (which reads CREDITSHARE_DB_* from the environment).
 #
 # Client options (--socket=…, --host=…, --port=…, --user=…, --password=…) go to mariadb-backup,
-# mariadb-binlog's consumer and mariadb as they are. Exit status 0 only if every step succeeded.
+# mariadb-dump, mariadb-binlog and mariadb as they are; --password-file F passes the password
+# without putting it on a command line. Exit status 0 only if every step succeeded.
 set -euo pipefail
 
 cmd=${1:-}; [ -n "$cmd" ] && shift || true
-usage() { sed -n '2,21p' "$0" >&2; exit 2; }
-out=""; from=""; datadir=""; binlogs=""; until=""; admin=""; db=creditshare; client=()
+usage() { sed -n '2,29p' "$0" >&2; exit 2; }
+out=""; from=""; since=""; datadir=""; binlogs=""; until=""; admin=""; db=creditshare; client=(); logical=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift ;;
     --from) from=$2; shift ;;
+    --since) since=$2; shift ;;
     --datadir) datadir=$2; shift ;;
     --binlogs) binlogs=$2; shift ;;
     --until) until=$2; shift ;;
     --admin) admin=$2; shift ;;
     --database) db=$2; shift ;;
+    --logical) logical=1 ;;
+    --password-file) MYSQL_PWD=$(cat "$2"); export MYSQL_PWD; shift ;;  # read by every MariaDB client
     --*) client+=("$1") ;;
     *) usage ;;
   esac
   shift
 done
 sql() { mariadb --no-defaults "${client[@]}" --batch --skip-column-names "$@"; }
+# "FILE POS" of the binary-log position a backup is consistent at.
+position_of() {
+  if [ -f "$1/binlog_position" ]; then cat "$1/binlog_position"; else read -r f p _ <"$1/base/xtrabackup_binlog_info"; echo "$f $p"; fi
+}
+manifest() {  # manifest DIR STARTED FILE POS KIND
+  local version
+  version=$(sql -e "SELECT COALESCE(MAX(version), 0) FROM $db.schema_migrations")
+  cat >"$1/manifest.json" <<JSON
+{"kind": "$5", "started_at": "$2", "finished_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "binlog_file": "$3",
+ "binlog_position": $4, "schema_version": $version, "database": "$db"}
+JSON
+  echo "backup: $1 ($5, binlog $3:$4, schema $version)"
+}
 
 case "$cmd" in
   take)
     [ -n "$out" ] || usage
-    [ ! -e "$out/base" ] || { echo "backup: $out/base exists; choose a new directory" >&2; exit 1; }
+    [ ! -e "$out/base" ] && [ ! -e "$out/dump.sql" ] || { echo "backup: $out holds a backup; choose a new directory" >&2; exit 1; }
     mkdir -p "$out"
     started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    if [ "$logical" = 1 ]; then
+      # One snapshot for every InnoDB table; --master-data=2 writes the position it is taken at
+      # as a comment. Binary columns (keys, hashes) as hex, so the file is plain text.
+      mariadb-dump --no-defaults "${client[@]}" --single-transaction --master-data=2 --hex-blob --routines \
+        --triggers --databases "$db" >"$out/dump.sql.partial" 2>"$out/backup.log" ||
+        { tail -20 "$out/backup.log" >&2; exit 1; }
+      pos_line=$(head -c 65536 "$out/dump.sql.partial" | grep -m1 "CHANGE MASTER TO" || true)
+      file=$(sed -n "s/.*MASTER_LOG_FILE='\([^']*\)'.*/\1/p" <<<"$pos_line")
+      pos=$(sed -n 's/.*MASTER_LOG_POS=\([0-9]*\).*/\1/p' <<<"$pos_line")
+      [ -n "$file" ] && [ -n "$pos" ] ||
+        { echo "backup: the server keeps no binary log: point-in-time recovery needs log_bin" >&2; exit 1; }
+      mv "$out/dump.sql.partial" "$out/dump.sql"
+      echo "$file $pos" >"$out/binlog_position"
+      # The logs from the dump's one (or the previous backup's) to the newest, as on the server.
+      first=$file
+      if [ -n "$since" ]; then read -r first _ <<<"$(position_of "$since")"; fi
+      mkdir -p "$out/binlogs"
+      mariadb-binlog --no-defaults "${client[@]}" --read-from-remote-server --raw --to-last-log \
+        --result-file="$out/binlogs/" "$first" >>"$out/backup.log" 2>&1 || { tail -20 "$out/backup.log" >&2; exit 1; }
+      manifest "$out" "$started" "$file" "$pos" logical
+      exit 0
+    fi
     # No table locks for InnoDB: the copy is consistent at the binary-log position it records.
     mariadb-backup --no-defaults "${client[@]}" --backup --target-dir="$out/base" >"$out/backup.log" 2>&1 ||
       { tail -20 "$out/backup.log" >&2; exit 1; }
     mariadb-backup --no-defaults --prepare --target-dir="$out/base" >>"$out/backup.log" 2>&1 ||
       { tail -20 "$out/backup.log" >&2; exit 1; }
-    read -r file pos gtid <"$out/base/xtrabackup_binlog_info" || true
+    read -r file pos _ <"$out/base/xtrabackup_binlog_info" || true
     [ -n "${file:-}" ] || { echo "backup: the server keeps no binary log: point-in-time recovery needs log_bin" >&2; exit 1; }
-    version=$(sql -e "SELECT COALESCE(MAX(version), 0) FROM $db.schema_migrations")
-    cat >"$out/manifest.json" <<JSON
-{"started_at": "$started", "finished_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "binlog_file": "$file",
- "binlog_position": $pos, "gtid": "${gtid:-}", "schema_version": $version, "database": "$db"}
-JSON
-    echo "backup: $out (binlog $file:$pos, schema $version)"
+    echo "$file $pos" >"$out/binlog_position"
+    manifest "$out" "$started" "$file" "$pos" physical
     ;;
   restore)
-    [ -n "$from" ] && [ -n "$datadir" ] || usage
+    [ -n "$from" ] || usage
+    if [ -f "$from/dump.sql" ]; then
+      [ -z "$datadir" ] || { echo "backup: $from is a logical backup: restore it into a running server, not a datadir" >&2; exit 1; }
+      [ "$(sql -e "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '$db'")" = 0 ] ||
+        { echo "backup: database $db on the target server has tables; restore into an empty one" >&2; exit 1; }
+      sql -e "SET GLOBAL max_allowed_packet = 1073741824"
+      mariadb --no-defaults "${client[@]}" --max-allowed-packet=1G <"$from/dump.sql"
+      echo "backup: loaded $from; now replay the binary logs"
+      exit 0
+    fi
+    [ -n "$datadir" ] || usage
     [ -z "$(ls -A "$datadir" 2>/dev/null)" ] || { echo "backup: $datadir is not empty" >&2; exit 1; }
     mkdir -p "$datadir"
     mariadb-backup --no-defaults --copy-back --target-dir="$from/base" --datadir="$datadir" >"$from/restore.log" 2>&1 ||
@@ -68,8 +120,9 @@ JSON
     echo "backup: restored $from into $datadir; start mariadbd on it, then replay the binary logs"
     ;;
   replay)
+    [ -n "$binlogs" ] || [ ! -d "$from/binlogs" ] || binlogs=$from/binlogs
     [ -n "$from" ] && [ -n "$binlogs" ] && [ -n "$until" ] || usage
-    read -r file pos _ <"$from/base/xtrabackup_binlog_info"
+    read -r file pos <<<"$(position_of "$from")"
     # The backup's file and every later one, in order.
     logs=()
     for f in $(ls "$binlogs" | grep -E '^[^.]+\.[0-9]{6}$' | sort); do

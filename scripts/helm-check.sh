@@ -75,13 +75,15 @@ typo() {  # typo HELM_ARGS...: template with the given (wrong) values
 step "lint, default values" lint
 step "lint, production values" lint -f "$prod_values"
 step "template + checks, default values" render_and_check \
-  --expect pdb,retention --absent hpa,servicemonitor,networkpolicy --
+  --expect pdb,retention --absent hpa,servicemonitor,networkpolicy,backup --
 step "template + checks, production values" render_and_check \
-  --expect hpa,pdb,servicemonitor,networkpolicy,retention -- -f "$prod_values"
+  --expect hpa,pdb,servicemonitor,networkpolicy,retention,backup -- -f "$prod_values"
 step "template + checks, optional objects toggled" render_and_check \
   --expect hpa,servicemonitor,networkpolicy --absent pdb,retention -- \
   --set autoscaling.enabled=true --set serviceMonitor.enabled=true --set networkPolicy.enabled=true \
   --set podDisruptionBudget.enabled=false --set retention.enabled=false
+step "backup without a volume is refused" must_fail_with "backup.persistentVolumeClaim names the volume" \
+  typo --set backup.enabled=true
 step "schema refuses a values typo (template)" must_fail_with "Additional property replicaCont is not allowed" \
   typo --set replicaCount=3 --set replicaCont=2
 step "schema refuses a values typo (lint)" must_fail_with "Additional property replicaCont is not allowed" \

@@ -202,6 +202,8 @@ Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
     if (auto error = storage::CheckSchemaVersion(*lease)) throw std::runtime_error(error->message);
   }
   AdmitKeySet(components_->keyer.current_version(), components_->keyer.versions());
+  components_->metrics.SetKeySet(components_->keyer.current_version(),
+                                 static_cast<int>(components_->keyer.versions().size()));
   if (config_.policy_file.empty())
     log::Warn("no_credit_policy", {{"detail", "no --policy-file: cap and lender-count checks are off"}});
 }
@@ -219,9 +221,12 @@ void Server::ReloadKeySet() {
           std::vector<int> versions;
           for (const auto& v : next.versions) versions.push_back(v.version);
           AdmitKeySet(next.current, versions);
-        }))
+        })) {
+      components_->metrics.SetKeySet(components_->keyer.current_version(),
+                                     static_cast<int>(components_->keyer.versions().size()));
       log::Info("key_set_reloaded", {{"current_version", std::to_string(components_->keyer.current_version())},
                                      {"versions", std::to_string(components_->keyer.versions().size())}});
+    }
   } catch (const std::exception& e) {
     log::Warn("key_set_reload_refused", {{"detail", e.what()}});
   }

@@ -143,6 +143,16 @@ Metrics::Metrics(int pool_size)
                          .Help("WatchAlerts streams open now")
                          .Register(*registry_)
                          .Add({})),
+      key_set_version_(BuildGauge()
+                           .Name("creditshare_key_set_current_version")
+                           .Help("The borrower key set version this server writes under")
+                           .Register(*registry_)
+                           .Add({})),
+      key_set_versions_(BuildGauge()
+                            .Name("creditshare_key_set_versions")
+                            .Help("Versions in this server's borrower key set (2 while a rotation runs)")
+                            .Register(*registry_)
+                            .Add({})),
       summary_builds_(BuildCounter()
                           .Name("creditshare_report_table_builds_total")
                           .Help("Builds of regulator report summaries, by outcome (ok, failed)")
@@ -221,6 +231,11 @@ void Metrics::AlertsDelivered(std::string_view kind, int n) {
 }
 void Metrics::AlertDelay(double seconds) { alert_delay_.Observe(seconds); }
 void Metrics::SetAlertStreams(int streams) { alert_streams_.Set(streams); }
+
+void Metrics::SetKeySet(int current_version, int versions) {
+  key_set_version_.Set(current_version);
+  key_set_versions_.Set(versions);
+}
 void Metrics::SummaryBuilt(bool ok, double seconds) {
   summary_builds_.Add({{"outcome", ok ? "ok" : "failed"}}).Increment();
   summary_build_seconds_.Observe(seconds);

@@ -60,6 +60,9 @@ class Metrics final : public storage::PoolObserver {
   // From the alert's commit to its delivery: the consumer's lag behind the feed.
   void AlertDelay(double seconds);
   void SetAlertStreams(int streams);
+  // The borrower key set this server derives keys with: its current version and how many it holds
+  // (2 during a rotation), so an operator sees when every server has read a step.
+  void SetKeySet(int current_version, int versions);
   // Regulator report summaries: one build (background or on demand) and how it ended.
   void SummaryBuilt(bool ok, double seconds);
 
@@ -98,6 +101,8 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Family<prometheus::Counter>& alerts_delivered_;
   prometheus::Histogram& alert_delay_;
   prometheus::Gauge& alert_streams_;
+  prometheus::Gauge& key_set_version_;
+  prometheus::Gauge& key_set_versions_;
   prometheus::Family<prometheus::Counter>& summary_builds_;
   prometheus::Histogram& summary_build_seconds_;
 };

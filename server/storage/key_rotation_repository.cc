@@ -100,12 +100,12 @@ long RekeyRepository::BorrowersBatch() {
   return changed.value();
 }
 
-long RekeyRepository::InquiriesBatch() {
-  if (inquiries_done_) return -1;
+long RekeyRepository::ByIdBatch(const char* table, const char* condition, std::uint64_t& cursor, bool& done) {
+  if (done) return -1;
   auto changed = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<long> {
-    auto& select = conn.Prepare(
-        "SELECT id, borrower_key FROM inquiries WHERE id > ? AND key_version = ? ORDER BY id LIMIT ? FOR UPDATE");
-    select.setUInt64(1, inquiry_cursor_);
+    auto& select = conn.Prepare(std::string("SELECT id, borrower_key FROM ") + table +
+                                " WHERE id > ? AND key_version = ?" + condition + " ORDER BY id LIMIT ? FOR UPDATE");
+    select.setUInt64(1, cursor);
     select.setInt(2, from_);
     select.setInt(3, batch_);
     std::vector<Row> rows;
@@ -114,7 +114,7 @@ long RekeyRepository::InquiriesBatch() {
       while (rs->next()) rows.push_back({rs->getUInt64(1), rs->getString(2)});
     }
     if (rows.empty()) return -1L;
-    auto stmt = conn.PrepareRows(RewriteJoin("inquiries", "id", "borrower_key", false, rows.size()), rows.size());
+    auto stmt = conn.PrepareRows(RewriteJoin(table, "id", "borrower_key", false, rows.size()) + condition, rows.size());
     int p = 1;
     for (const auto& r : rows) {
       stmt->setUInt64(p++, r.id);
@@ -123,11 +123,18 @@ long RekeyRepository::InquiriesBatch() {
     stmt->setInt(p, to_);
     stmt->setInt(p + 1, from_);
     stmt->executeUpdate();
-    inquiry_cursor_ = rows.back().id;
+    cursor = rows.back().id;
     return static_cast<long>(rows.size());
   });
-  if (changed.value() < 0) inquiries_done_ = true;
+  if (changed.value() < 0) done = true;
   return changed.value();
+}
+
+long RekeyRepository::InquiriesBatch() { return ByIdBatch("inquiries", "", inquiry_cursor_, inquiries_done_); }
+
+long RekeyRepository::UnsealedAuditBatch() {
+  // Audit records without a borrower carry nothing derived from the key set.
+  return ByIdBatch("audit_log", " AND chain_seq IS NULL AND borrower_key <> ''", audit_cursor_, audit_done_);
 }
 
 long RekeyRepository::IdempotencyBatch() {
@@ -169,39 +176,6 @@ long RekeyRepository::IdempotencyBatch() {
     return static_cast<long>(rows.size());
   });
   if (changed.value() < 0) idempotency_done_ = true;
-  return changed.value();
-}
-
-long RekeyRepository::UnsealedAuditBatch() {
-  if (audit_done_) return -1;
-  auto changed = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<long> {
-    auto& select = conn.Prepare(
-        "SELECT id, borrower_key FROM audit_log WHERE chain_seq IS NULL AND id > ? AND key_version = ? "
-        "AND borrower_key <> '' ORDER BY id LIMIT ? FOR UPDATE");
-    select.setUInt64(1, audit_cursor_);
-    select.setInt(2, from_);
-    select.setInt(3, batch_);
-    std::vector<Row> rows;
-    {
-      std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
-      while (rs->next()) rows.push_back({rs->getUInt64(1), rs->getString(2)});
-    }
-    if (rows.empty()) return -1L;
-    auto stmt = conn.PrepareRows(RewriteJoin("audit_log", "id", "borrower_key", false, rows.size()) +
-                                     " AND t.chain_seq IS NULL",
-                                 rows.size());
-    int p = 1;
-    for (const auto& r : rows) {
-      stmt->setUInt64(p++, r.id);
-      stmt->setString(p++, rewrap_(r.key));
-    }
-    stmt->setInt(p, to_);
-    stmt->setInt(p + 1, from_);
-    stmt->executeUpdate();
-    audit_cursor_ = rows.back().id;
-    return static_cast<long>(rows.size());
-  });
-  if (changed.value() < 0) audit_done_ = true;
   return changed.value();
 }
 

@@ -54,6 +54,9 @@ class RekeyRepository {
   void Finish(const std::function<void(Connection&)>& record);
 
  private:
+  // One batch of `table` rows under `from_` (and `condition`) after `cursor`, re-keyed by id.
+  long ByIdBatch(const char* table, const char* condition, std::uint64_t& cursor, bool& done);
+
   ConnectionPool& pool_;
   int from_;
   int to_;

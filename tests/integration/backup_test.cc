@@ -46,7 +46,12 @@ std::string Utc(Clock::time_point t) {
   return out;
 }
 
-TEST(BackupTest, AHotBackupRestoresToAChosenTimeWithExactlyTheReportsAcknowledgedBeforeIt) {
+// Physical (mariadb-backup on the database host) and logical (mariadb-dump and the binary logs
+// copied over the network, as the Helm chart's CronJob takes them).
+class BackupTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(BackupTest, AHotBackupRestoresToAChosenTimeWithExactlyTheReportsAcknowledgedBeforeIt) {
+  const bool logical = GetParam();
   PrivateMariaDb source(/*binlog=*/true);
   TestService svc(source.config());
   const std::string socket = "--socket=" + (source.dir() / "mariadb.sock").string();
@@ -96,8 +101,10 @@ TEST(BackupTest, AHotBackupRestoresToAChosenTimeWithExactlyTheReportsAcknowledge
 
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const fs::path backup = source.dir().parent_path() / (source.dir().filename().string() + "-backup");
-  const auto taken = Script("backup.sh", {"take", "--out", backup.string(), "--database", svc.db().config().database,
-                                          socket, "--user=root"});
+  std::vector<std::string> take{"take", "--out", backup.string(), "--database", svc.db().config().database, socket,
+                                "--user=root"};
+  if (logical) take.push_back("--logical");
+  const auto taken = Script("backup.sh", take);
   ASSERT_EQ(taken.exit_code, 0) << taken.err << taken.out;
   // Reporting goes on after the backup; the restore point is a whole second in the middle of it.
   std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -106,19 +113,36 @@ TEST(BackupTest, AHotBackupRestoresToAChosenTimeWithExactlyTheReportsAcknowledge
   stop = true;
   unary.join();
   bulk.join();
+  // The next logical backup copies the logs from this one's position on: the restore point lies
+  // between the two, and the logs come from the second, not from the source's data directory.
+  const fs::path next_backup = backup.string() + "-next";
+  if (logical) {
+    const auto next = Script("backup.sh", {"take", "--logical", "--since", backup.string(), "--out", next_backup.string(),
+                                           "--database", svc.db().config().database, socket, "--user=root"});
+    ASSERT_EQ(next.exit_code, 0) << next.err << next.out;
+  }
 
   // A fresh MariaDB from the backup, then the binary log up to `until`.
   const fs::path restored = backup.string() + "-restored";
   const auto started = std::chrono::steady_clock::now();
-  const auto copy = Script("backup.sh", {"restore", "--from", backup.string(), "--datadir", (restored / "data").string()});
-  ASSERT_EQ(copy.exit_code, 0) << copy.err;
-  fs::copy_file(source.dir() / "password", restored / "password");
-  const auto adopted = Script("testdb.sh", {"adopt", restored.string()});
-  ASSERT_EQ(adopted.exit_code, 0) << adopted.err;
   const std::string restored_socket = "--socket=" + (restored / "mariadb.sock").string();
-  const auto replayed = Script("backup.sh", {"replay", "--from", backup.string(), "--binlogs",
-                                             (source.dir() / "data").string(), "--until", Utc(until),
-                                             restored_socket, "--user=root"});
+  if (logical) {
+    // A fresh, empty server; the dump is loaded into it.
+    const auto fresh = Script("testdb.sh", {"start", restored.string()});
+    ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+    const auto loaded = Script("backup.sh", {"restore", "--from", backup.string(), "--database",
+                                             svc.db().config().database, restored_socket, "--user=root"});
+    ASSERT_EQ(loaded.exit_code, 0) << loaded.err << loaded.out;
+  } else {
+    const auto copy = Script("backup.sh", {"restore", "--from", backup.string(), "--datadir", (restored / "data").string()});
+    ASSERT_EQ(copy.exit_code, 0) << copy.err;
+    fs::copy_file(source.dir() / "password", restored / "password");
+    const auto adopted = Script("testdb.sh", {"adopt", restored.string()});
+    ASSERT_EQ(adopted.exit_code, 0) << adopted.err;
+  }
+  const std::string binlogs = logical ? (next_backup / "binlogs").string() : (source.dir() / "data").string();
+  const auto replayed = Script("backup.sh", {"replay", "--from", backup.string(), "--binlogs", binlogs, "--until",
+                                             Utc(until), restored_socket, "--user=root"});
   ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -152,13 +176,17 @@ TEST(BackupTest, AHotBackupRestoresToAChosenTimeWithExactlyTheReportsAcknowledge
                             DatabaseEnv(config, restored));
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("schema version: " + std::to_string(storage::RequiredSchemaVersion())), std::string::npos) << check.out;
-  std::cout << "restore (copy-back, start, replay): " << seconds << " s; reports before " << before << ", after "
+  std::cout << (logical ? "logical" : "physical") << " restore (copy or load, start, replay): " << seconds << " s; reports before " << before << ", after "
             << after << ", in flight " << in_flight << "\n";
 
   Script("testdb.sh", {"stop", restored.string()});
   std::error_code ec;
   fs::remove_all(backup, ec);
+  fs::remove_all(next_backup, ec);
 }
+
+INSTANTIATE_TEST_SUITE_P(Kinds, BackupTest, ::testing::Values(false, true),
+                         [](const auto& param_info) { return param_info.param ? "Logical" : "Physical"; });
 
 }  // namespace
 }  // namespace creditshare::testing

@@ -84,6 +84,8 @@ TEST(MetricsTest, ScrapeIsLintCleanAndCountsTheScenario) {
   EXPECT_GE(Sample(text, "creditshare_db_pool_connections_open", {}), 1);
   EXPECT_GE(Sample(text, "creditshare_db_pool_wait_seconds_count", {}), 8);
   EXPECT_EQ(Sample(text, "creditshare_database_up", {}), 1);
+  EXPECT_EQ(Sample(text, "creditshare_key_set_current_version", {}), 0);  // a bare key: version 0
+  EXPECT_EQ(Sample(text, "creditshare_key_set_versions", {}), 1);
   // Members appear in one family only (their calls in flight), never with a method or outcome.
   EXPECT_EQ(Sample(text, "creditshare_member_calls_in_flight", {{"member", "bank-a"}}), 0);
   std::istringstream lines(text);

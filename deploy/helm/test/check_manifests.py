@@ -3,7 +3,7 @@
 
 Usage: helm template ... | check_manifests.py [--expect KIND,...] [--absent KIND,...] [FILE]
 
-KIND is one of hpa, pdb, servicemonitor, networkpolicy, retention: the optional objects that the
+KIND is one of hpa, pdb, servicemonitor, networkpolicy, retention, backup: the optional objects that the
 values given to `helm template` should (--expect) or should not (--absent) have rendered.
 Prints one line per check and then "N passed, M failed"; exits 1 on any failure.
 """
@@ -25,12 +25,13 @@ def secretish(name, value):
 
 
 LONG_RUNNING = {"Deployment", "StatefulSet", "DaemonSet"}
-OPTIONAL = {
-    "hpa": ("HorizontalPodAutoscaler", "autoscaling/v2"),
-    "pdb": ("PodDisruptionBudget", "policy/v1"),
-    "servicemonitor": ("ServiceMonitor", "monitoring.coreos.com/v1"),
-    "networkpolicy": ("NetworkPolicy", "networking.k8s.io/v1"),
-    "retention": ("CronJob", "batch/v1"),
+OPTIONAL = {  # key: (kind, apiVersion, app.kubernetes.io/component when several share a kind)
+    "hpa": ("HorizontalPodAutoscaler", "autoscaling/v2", None),
+    "pdb": ("PodDisruptionBudget", "policy/v1", None),
+    "servicemonitor": ("ServiceMonitor", "monitoring.coreos.com/v1", None),
+    "networkpolicy": ("NetworkPolicy", "networking.k8s.io/v1", None),
+    "retention": ("CronJob", "batch/v1", "retention"),
+    "backup": ("CronJob", "batch/v1", "backup"),
 }
 
 
@@ -225,12 +226,14 @@ def main():
     expected = {k for k in args.expect.split(",") if k}
     absent = {k for k in args.absent.split(",") if k}
     for key in sorted(expected | absent):
-        kind, api = OPTIONAL[key]
-        objs = by_kind.get(kind, [])
+        kind, api, component = OPTIONAL[key]
+        objs = [o for o in by_kind.get(kind, [])
+                if component is None
+                or o.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/component") == component]
         if key in absent:
-            report.check(not objs, f"{kind} not rendered (disabled)", ", ".join(map(name_of, objs)))
+            report.check(not objs, f"{kind} {key} not rendered (disabled)", ", ".join(map(name_of, objs)))
             continue
-        if not report.check(len(objs) == 1, f"{kind} rendered (enabled)", f"got {len(objs)}"):
+        if not report.check(len(objs) == 1, f"{kind} {key} rendered (enabled)", f"got {len(objs)}"):
             continue
         obj = objs[0]
         report.check(obj.get("apiVersion") == api, f"{name_of(obj)}: apiVersion {api}", f"got {obj.get('apiVersion')}")
@@ -252,6 +255,14 @@ def main():
         elif key == "networkpolicy":
             report.check(labels_match(spec.get("podSelector", {}).get("matchLabels"), pod_labels),
                          f"{name_of(obj)}: selects the server pods")
+        elif key == "backup":
+            pod = pod_spec(obj)
+            claims = [v for v in pod.get("volumes", []) if "persistentVolumeClaim" in v]
+            report.check(len(claims) == 1, f"{name_of(obj)}: writes to a PersistentVolumeClaim")
+            script = " ".join(pod["containers"][0].get("command", []) + pod["containers"][0].get("args", []))
+            report.check("take --logical" in script and "--since" in script,
+                         f"{name_of(obj)}: takes logical backups chained by --since")
+            report.check(spec.get("concurrencyPolicy") == "Forbid", f"{name_of(obj)}: never two at once")
 
     print(f"{report.passed} passed, {report.failed} failed")
     return 1 if report.failed else 0
