@@ -799,7 +799,7 @@ int InProcessExposure(const creditshare::storage::DbConfig& db, const std::strin
       audit.set_borrower(borrower_key);
       audit.request_id = "inproc-" + std::to_string(t) + "-" + std::to_string(++seq);
       const storage::InquiryRecord inquiry{borrower_key,    member_id,   domain::Purpose::kLoanApproval,
-                                           audit.consent_reference, audit.method, audit.at_us, {}};
+                                           audit.consent_reference, audit.method, audit.at_us, {}, {}};
       auto snapshot = inquiries.Inquire(
           inquiry, [](const storage::BorrowerSnapshot&) -> domain::MaybeError { return std::nullopt; },
           [&] {

@@ -210,6 +210,17 @@ void PrintExposureTable(const Response& r) {
             << "other lenders inquiring 7/30/90 days: " << r.inquiries().last_7_days() << " / "
             << r.inquiries().last_30_days() << " / " << r.inquiries().last_90_days() << "\n"
             << "active reservations: " << s.active_reservation_count() << "\n";
+  if (r.has_protections()) {
+    const auto& p = r.protections();
+    if (!p.statement().empty()) std::cout << "BORROWER STATEMENT: " << p.statement() << "\n";
+    if (p.has_fraud_alert())
+      std::cout << "FRAUD ALERT ("
+                << EnumName(p.fraud_alert().kind(), "FRAUD_ALERT_KIND_", v1::FraudAlertKind_Name<v1::FraudAlertKind>)
+                << ") until " << p.fraud_alert().until().year() << "-" << std::setw(2) << std::setfill('0')
+                << p.fraud_alert().until().month() << "-" << std::setw(2) << p.fraud_alert().until().day()
+                << std::setfill(' ') << ": verify the applicant's identity\n";
+    if (p.frozen()) std::cout << "CREDIT FROZEN: members without a relationship cannot make application inquiries\n";
+  }
   for (const auto& t : s.totals())
     std::cout << "total " << t.currency() << ":         limit " << FormatAmount(t.credit_limit_minor()) << "  balance "
               << FormatAmount(t.outstanding_balance_minor()) << "  overdue " << FormatAmount(t.overdue_amount_minor())

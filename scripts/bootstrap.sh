@@ -11,8 +11,10 @@ PACKAGES=(
   python3-grpcio python3-grpc-tools grpc-proto python3-yaml
   clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: clang, libFuzzer and the sanitizers, llvm-symbolizer
 )
-# Installed without recommends: only promtool is wanted from it (metrics lint in the tests).
-PACKAGES_NO_RECOMMENDS=(prometheus)
+# Installed without recommends: only promtool is wanted from prometheus (metrics lint in the
+# tests); chromium and poppler-utils render the borrower's own report to PDF and read it back
+# in the tests (with fonts for Latin and Chinese text).
+PACKAGES_NO_RECOMMENDS=(prometheus chromium poppler-utils fonts-liberation fonts-wqy-microhei)
 
 # The Helm chart check fetches helm from the npm registry; npm comes with the machine's Node.js,
 # and Debian's nodejs/npm are installed only where there is none.

@@ -234,6 +234,30 @@ cmp -s "$work/exposure-before.txt" "$work/exposure-after.txt" && echo "exposure 
 admin keys status --key-set "$work/hmac.key"
 admin audit verify
 
+step "Borrower protections on the borrower's verified request: a statement, a fraud alert, access notices, a freeze"
+protect() { admin borrower protect --resident-id $borrower --hmac-key-file "$work/hmac.key" "$@"; }
+protect --reference DEMO-REQ-1 --statement "本人从未申请过小额网贷 / I never applied for an online micro-loan." \
+  --fraud-alert initial --notices on
+as_member bohai-cf check --resident-id $borrower --purpose loan_approval --consent BH-CONSENT-7790 \
+  --product online_micro_loan --limit 1000 | grep -E "STATEMENT|FRAUD|SIGNAL"
+protect --reference DEMO-REQ-2 --freeze on
+echo "quiet-micro lends nothing to the borrower, so its application inquiry is refused:"
+as_member quiet-micro exposure --resident-id $borrower --purpose loan_approval --consent QM-2 || true
+echo "tj-bank lends to the borrower and goes on:"
+as_member tj-bank exposure --resident-id $borrower --purpose post_loan_management --consent TJ-PL-4 | grep -E "FROZEN|FRAUD"
+protect --reference DEMO-REQ-3 --freeze off
+as_member quiet-micro exposure --resident-id $borrower --purpose loan_approval --consent QM-3 | head -2
+echo "Access notices for the operator's delivery job (member type and purpose, never who):"
+sleep 1; admin notices list --after 0 --settle-s 1
+step "The borrower's own report (JSON, and a printable page): every lender named, disputes, protections, inquiries"
+admin borrower report --resident-id $borrower --hmac-key-file "$work/hmac.key" --reference DEMO-REQ-4 \
+  --html "$work/borrower-report.html" --output json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+for l in r["lines"]: print("line %-12s at %-36s %s %s" % (l["account_reference"], l["lender"], l["status"], "disputed" if l["disputed"] else ""))
+print("%d disputes, %d inquiries since %s; statement: %s" % (len(r["disputes"]), len(r["inquiries"]), r["inquiries_since"], r["protections"]["statement"]))'
+echo "printable page: $work/borrower-report.html"
+
 step "Retention per episode: September's delinquency ended with the October report, so it goes on 2031-10-31"
 admin retention purge --today 2031-10-30
 admin retention purge --today 2031-10-31

@@ -75,11 +75,12 @@ typo() {  # typo HELM_ARGS...: template with the given (wrong) values
 step "lint, default values" lint
 step "lint, production values" lint -f "$prod_values"
 step "template + checks, default values" render_and_check \
-  --expect pdb,retention --absent hpa,servicemonitor,networkpolicy,backup --
+  --expect pdb,retention --absent hpa,servicemonitor,networkpolicy,backup,notices --
 step "template + checks, production values" render_and_check \
   --expect hpa,pdb,servicemonitor,networkpolicy,retention,backup -- -f "$prod_values"
 step "template + checks, optional objects toggled" render_and_check \
-  --expect hpa,servicemonitor,networkpolicy --absent pdb,retention -- \
+  --expect hpa,servicemonitor,networkpolicy,notices --absent pdb,retention -- \
+  --set notices.enabled=true --set notices.persistentVolumeClaim=creditshare-notices \
   --set autoscaling.enabled=true --set serviceMonitor.enabled=true --set networkPolicy.enabled=true \
   --set podDisruptionBudget.enabled=false --set retention.enabled=false
 step "backup without a volume is refused" must_fail_with "backup.persistentVolumeClaim names the volume" \

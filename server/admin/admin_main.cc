@@ -12,6 +12,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "admin/borrowers.h"
 #include "admin/key_rotation.h"
 #include "admin/onboarding.h"
 #include "api/proto_mapping.h"
@@ -23,6 +24,7 @@
 #include "storage/audit_repository.h"
 #include "storage/credit_line_repository.h"
 #include "storage/key_rotation_repository.h"
+#include "storage/protection_repository.h"
 #include "storage/report_summary_repository.h"
 #include "storage/retention_repository.h"
 #include "storage/scorecard_repository.h"
@@ -329,6 +331,45 @@ int main(int argc, char** argv) {
         ->required();
   keys_rekey->add_option("--batch", rekey_batch, "Rows per transaction")->check(CLI::Range(1, 10000))->capture_default_str();
 
+  auto* borrower = app.add_subcommand(
+      "borrower", "A borrower's protections and own report, on the borrower's verified request (docs/operations.md)");
+  borrower->require_subcommand(1);
+  std::string borrower_resident_id, borrower_key_file, protect_reference, protect_statement, protect_fraud_alert,
+      protect_freeze, protect_notices, report_html;
+  bool clear_statement = false;
+  auto* borrower_protect = borrower->add_subcommand(
+      "protect", "Set or lift the borrower's statement, fraud alert, freeze or access notices (recorded)");
+  auto* borrower_show = borrower->add_subcommand("show", "The borrower's protections");
+  auto* borrower_report = borrower->add_subcommand(
+      "report", "The borrower's own report: every line with its lender, history, disputes, protections, 2 years of "
+                "inquiries (JSON on stdout; --html for a printable page)");
+  for (auto* c : {borrower_protect, borrower_show, borrower_report}) {
+    c->add_option("--resident-id", borrower_resident_id, "The borrower's resident ID (keyed, never stored)")->required();
+    c->add_option("--hmac-key-file", borrower_key_file, "The servers' borrower key set")
+        ->envname("CREDITSHARE_HMAC_KEY_FILE")
+        ->required();
+  }
+  for (auto* c : {borrower_protect, borrower_report})
+    c->add_option("--reference", protect_reference, "Your reference to the borrower's verified request (recorded)")
+        ->required();
+  borrower_protect->add_option("--statement", protect_statement, "The borrower's statement, up to 200 characters");
+  borrower_protect->add_flag("--clear-statement", clear_statement, "Remove the statement");
+  borrower_protect->add_option("--fraud-alert", protect_fraud_alert, "initial (1 year), extended (7 years) or lift")
+      ->check(CLI::IsMember({"initial", "extended", "lift"}));
+  borrower_protect->add_option("--freeze", protect_freeze, "on or off")->check(CLI::IsMember({"on", "off"}));
+  borrower_protect->add_option("--notices", protect_notices, "on or off: an access notice for every inquiry")
+      ->check(CLI::IsMember({"on", "off"}));
+  borrower_report->add_option("--html", report_html, "Also write the report as a printable HTML page here");
+  auto* notices = app.add_subcommand("notices", "Access notices, for the operator's delivery job");
+  notices->require_subcommand(1);
+  auto* notices_list = notices->add_subcommand("list", "Notices after a cursor, one JSON object per line, oldest first");
+  std::uint64_t notices_after = 0;
+  int notices_limit = 1000, notices_settle_s = 5;
+  notices_list->add_option("--after", notices_after, "The id of the last notice delivered (0: from the start)");
+  notices_list->add_option("--limit", notices_limit, "Most notices")->check(CLI::Range(1, 100000))->capture_default_str();
+  notices_list->add_option("--settle-s", notices_settle_s, "Stay this far behind the newest, so none is still committing")
+      ->check(CLI::Range(1, 3600))->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   const bool as_json = output == "json";
 
@@ -494,6 +535,65 @@ int main(int argc, char** argv) {
       std::cout << json{{"current", set.current}, {"versions_in_file", in_file}, {"stored_versions", stored},
                         {"rows", tables}}.dump(as_json ? -1 : 2)
                 << "\n";
+      return 0;
+    }
+    if (borrower_protect->parsed() || borrower_show->parsed() || borrower_report->parsed()) {
+      namespace domain = creditshare::domain;
+      const domain::SystemClock clock;
+      auto id = domain::ResidentId::Parse(borrower_resident_id, clock.Today(), "--resident-id");
+      if (!id.ok()) throw AdminError(id.error().field + " " + id.error().message);
+      const auto keyer = creditshare::security::BorrowerKeyer::FromFile(borrower_key_file);
+      if (borrower_report->parsed()) {
+        const auto report = creditshare::admin::BuildBorrowerReport(pool, keyer, id.value(), clock.NowMicros());
+        if (!report_html.empty()) WriteFile(report_html, creditshare::admin::ReportHtml(report), true);
+        creditshare::storage::RunTransaction(pool, [&](creditshare::storage::Connection& conn)
+                                                       -> domain::Result<bool> {
+          creditshare::storage::AdminActionRepository::Record(conn, actor, "borrower.report",
+                                                              "borrower:" + std::to_string(report.record.protections.borrower_id),
+                                                              "reference=" + protect_reference);
+          return true;
+        });
+        std::cout << creditshare::admin::ReportJson(report).dump(as_json ? -1 : 2) << "\n";
+        return 0;
+      }
+      domain::Protections p;
+      if (borrower_protect->parsed()) {
+        creditshare::admin::ProtectionChange change;
+        change.reference = protect_reference;
+        if (clear_statement && !protect_statement.empty()) throw AdminError("give --statement or --clear-statement, not both");
+        if (clear_statement) change.statement = "";
+        if (!protect_statement.empty()) change.statement = protect_statement;
+        if (!protect_fraud_alert.empty())
+          change.fraud_alert = protect_fraud_alert == "lift" ? domain::FraudAlertKind::kNone
+                                                             : *domain::ParseFraudAlertKind(protect_fraud_alert);
+        if (!protect_freeze.empty()) change.frozen = protect_freeze == "on";
+        if (!protect_notices.empty()) change.notices = protect_notices == "on";
+        if (!change.statement && !change.fraud_alert && !change.frozen && !change.notices)
+          throw AdminError("nothing to change: give --statement, --clear-statement, --fraud-alert, --freeze or --notices");
+        try {
+          p = creditshare::admin::Protect(pool, keyer, actor, id.value(), change, clock.NowMicros());
+        } catch (const std::invalid_argument& e) {
+          throw AdminError(e.what());
+        }
+      } else {
+        p = creditshare::storage::ProtectionRepository(pool).Read(keyer.BorrowerKey(id.value()));
+      }
+      std::cout << creditshare::admin::ProtectionsJson(p, clock.Today()).dump(as_json ? -1 : 2) << "\n";
+      return 0;
+    }
+    if (notices_list->parsed()) {
+      const creditshare::domain::SystemClock clock;
+      const auto rows = creditshare::storage::ProtectionRepository(pool).NoticesAfter(
+          notices_after, clock.NowMicros() - std::int64_t{notices_settle_s} * 1'000'000, notices_limit);
+      for (const auto& n : rows)
+        std::cout << json{{"id", n.id},
+                          {"reference", n.reference},
+                          {"member_type", creditshare::domain::ToString(n.member_type)},
+                          {"purpose", creditshare::domain::ToString(n.purpose)},
+                          {"refused", n.refused},
+                          {"at_unix_seconds", n.at_us / 1'000'000}}
+                         .dump()
+                  << "\n";
       return 0;
     }
     if (audit_verify->parsed()) {

@@ -58,6 +58,7 @@ grpc::ServerUnaryReactor* CreditServiceImpl::ReserveCredit(grpc::CallbackServerC
                                               deps_.keyer.RequestFingerprint(CanonicalBytes(canonical))};
     const std::int64_t now = deps_.clock.NowMicros();
     const storage::ReservationRequest reservation{credit.value(),
+                                                  purpose.value(),
                                                   request->account_reference(),
                                                   now,
                                                   now + std::chrono::duration_cast<std::chrono::microseconds>(ttl).count()};

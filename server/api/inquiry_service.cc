@@ -3,6 +3,9 @@
 #include <algorithm>
 
 #include "api/proto_mapping.h"
+#include "domain/alert.h"
+#include "domain/clock.h"
+#include "domain/protection.h"
 #include "domain/resident_id.h"
 
 namespace creditshare::api {
@@ -38,6 +41,7 @@ std::string_view SignalName(domain::SignalCode code) {
     case domain::SignalCode::kMultiLenderApplications: return "multi_lender_applications";
     case domain::SignalCode::kDisputedRecord: return "disputed_record";
     case domain::SignalCode::kNoCapForCurrency: return "no_cap_for_currency";
+    case domain::SignalCode::kFraudAlert: return "fraud_alert";
   }
   return "unknown";
 }
@@ -58,13 +62,15 @@ domain::Result<storage::BorrowerSnapshot> InquiryServiceImpl::Inquire(CallContex
   call.audit.set_borrower(borrower_key);
 
   const storage::InquiryRecord inquiry{borrower_key, call.member.id,    purpose.value(),
-                                       q.consent_reference,     call.audit.method, deps_.clock.NowMicros(), {}};
+                                       q.consent_reference,     call.audit.method, deps_.clock.NowMicros(), {}, {}};
   const auto permit = [&](const storage::BorrowerSnapshot& s) -> domain::MaybeError {
     if (purpose.value() == domain::Purpose::kPostLoanManagement &&
         std::none_of(s.lines.begin(), s.lines.end(), [&](const auto& l) { return l.member_id == call.member.id; }))
       return domain::Error{domain::ErrorCode::kPermissionDenied, "purpose",
                            "post_loan_management needs a credit line of yours with this borrower"};
-    return std::nullopt;
+    return domain::FreezeRefusal(
+        domain::Shown(s.protections, domain::BusinessDate(inquiry.at_us)), purpose.value(),
+        domain::HasRelationship(domain::RelationsOf(s.lines, s.reservations), call.member.id));
   };
   return deps_.inquiries.Inquire(inquiry, permit, [&call] { return call.AuditForTransaction(); });
 }
@@ -77,9 +83,10 @@ grpc::ServerUnaryReactor* InquiryServiceImpl::GetBorrowerExposure(grpc::Callback
     auto snapshot = Inquire(call, {request->resident_id(), request->purpose(), request->consent_reference()});
     if (!snapshot.ok()) return snapshot.error();
     auto& s = snapshot.value();
-    ToProto(domain::BuildExposure(std::move(s.lines), std::move(s.reservations), s.inquiries, call.member.id,
-                                  deps_.clock.Today()),
-            response);
+    const auto today = deps_.clock.Today();
+    auto exposure = domain::BuildExposure(std::move(s.lines), std::move(s.reservations), s.inquiries, call.member.id, today);
+    exposure.protections = domain::Shown(s.protections, today);
+    ToProto(exposure, response);
     return std::nullopt;
   });
 }
@@ -99,8 +106,9 @@ grpc::ServerUnaryReactor* InquiryServiceImpl::CheckNewCredit(grpc::CallbackServe
     auto& s = snapshot.value();
     const auto projection = domain::Project(s.lines, s.reservations, call.member.id, proposal);
     const auto today = deps_.clock.Today();
-    const auto exposure =
+    auto exposure =
         domain::BuildExposure(std::move(s.lines), std::move(s.reservations), s.inquiries, call.member.id, today);
+    exposure.protections = domain::Shown(s.protections, today);
     const auto signals = domain::EvaluateNewCredit(exposure, projection, proposal, deps_.policy, today);
     for (const auto& signal : signals) call.signals.push_back(SignalName(signal.code));
     ToProto(exposure, response);

@@ -183,6 +183,16 @@ void FillExposure(const domain::Exposure& exposure, Response* out) {
   inquiries->set_last_7_days(exposure.inquiries.last_7_days);
   inquiries->set_last_30_days(exposure.inquiries.last_30_days);
   inquiries->set_last_90_days(exposure.inquiries.last_90_days);
+  const auto& p = exposure.protections;
+  if (p.any()) {
+    auto* shown = out->mutable_protections();
+    shown->set_statement(p.statement);
+    if (p.fraud_alert != domain::FraudAlertKind::kNone) {
+      shown->mutable_fraud_alert()->set_kind(static_cast<v1::FraudAlertKind>(p.fraud_alert));
+      ToProto(p.fraud_alert_until, shown->mutable_fraud_alert()->mutable_until());
+    }
+    shown->set_frozen(p.frozen);
+  }
 }
 }  // namespace
 

@@ -103,6 +103,10 @@ std::vector<Signal> EvaluateNewCredit(const Exposure& e, const Projection& p, co
                                                               "in the last 30 days."});
   if (e.summary.disputed)
     out.push_back({SignalCode::kDisputedRecord, "A line is under dispute; its figures may change."});
+  if (e.protections.fraud_alert != FraudAlertKind::kNone)
+    out.push_back({SignalCode::kFraudAlert, "The borrower placed a fraud alert until " +
+                                                e.protections.fraud_alert_until.ToString() +
+                                                ": verify the applicant's identity before granting credit."});
   return out;
 }
 

@@ -85,6 +85,7 @@ enum class SignalCode : std::uint8_t {
   kMultiLenderApplications = 9,
   kDisputedRecord = 10,
   kNoCapForCurrency = 11,  // the policy caps other currencies, not the proposal's
+  kFraudAlert = 12,        // the borrower placed a fraud alert: verify identity before granting credit
 };
 
 struct Signal {

@@ -8,6 +8,7 @@
 #include "domain/clock.h"
 #include "domain/credit_line.h"
 #include "domain/ledger.h"
+#include "domain/protection.h"
 #include "domain/repayment.h"
 #include "domain/types.h"
 
@@ -115,6 +116,7 @@ struct Exposure {
   std::vector<VisibleLine> lines;  // own lines first, then by lender ordinal, then opened date
   std::vector<VisibleReservation> reservations;
   InquiryCounts inquiries;
+  ShownProtections protections;  // what the borrower asked lenders to see
 };
 
 // Aggregates a borrower's lines and reservations across all members, applies retention, and

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,13 @@ struct InquiryRecord {
   std::int64_t at_us = 0;
   // What an application inquiry tells the borrower's other lenders, written with the inquiry.
   std::vector<domain::Alert> alerts;
+  // The access notice an inquiry on a protected or subscribed borrower leaves, written with it.
+  struct Notice {
+    std::uint64_t borrower_id = 0;
+    std::string reference;
+    domain::MemberType member_type = domain::MemberType::kUnspecified;
+  };
+  std::optional<Notice> notice;
 };
 
 // Writes the records a call leaves behind when it changes nothing else (its audit record, and

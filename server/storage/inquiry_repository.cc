@@ -17,7 +17,7 @@ namespace creditshare::storage {
 
 namespace {
 // The kind of each row of the snapshot (its last column).
-enum RowKind : int { kLineRow = 1, kReservationRow = 2, kInquiryRow = 3 };
+enum RowKind : int { kLineRow = 1, kReservationRow = 2, kInquiryRow = 3, kProtectionRow = 4 };
 constexpr int kKindColumn = 29;
 constexpr std::size_t kApplicationPurposeCount = std::size(domain::kApplicationPurposes);
 
@@ -44,7 +44,12 @@ const std::string kSnapshotSql =
     "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " + std::to_string(kInquiryRow) +
     " FROM inquiries FORCE INDEX (ix_inquiries_borrower_at_member) "
     "WHERE borrower_key IN " + kKeyPair + " AND member_id <> ? AND purpose IN (" + Placeholders(kApplicationPurposeCount) +
-    ") AND at_us > ? AND at_us <= ?";
+    ") AND at_us > ? AND at_us <= ? "
+    "UNION ALL "
+    "SELECT b.id, NULL, NULL, NULL, p.notice_reference, p.statement, p.fraud_alert, NULL, NULL, NULL, "
+    "p.fraud_alert_until, p.frozen, p.notices, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+    "NULL, NULL, NULL, " + std::to_string(kProtectionRow) +
+    " FROM borrowers b JOIN borrower_protections p ON p.borrower_id = b.id WHERE b.borrower_key IN " + kKeyPair;
 }  // namespace
 
 BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const domain::KeyedDigest& borrower_key,
@@ -60,6 +65,7 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const domain:
   for (const auto purpose : domain::kApplicationPurposes) stmt.setInt(p++, static_cast<int>(purpose));
   stmt.setInt64(p++, now_us - domain::kInquiryWindowDays * domain::kMicrosPerDay);
   stmt.setInt64(p++, now_us);
+  BindKeyPair(stmt, p, borrower_key);
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   BorrowerSnapshot s;
   std::vector<domain::InquiryMark> inquiries;
@@ -88,6 +94,17 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const domain:
       case kInquiryRow:
         inquiries.push_back({rs->getUInt64(2), rs->getInt64(10)});
         break;
+      case kProtectionRow: {
+        auto& pr = s.protections;
+        pr.borrower_id = rs->getUInt64(1);
+        pr.notice_reference = rs->getString(5);
+        pr.statement = rs->getString(6);
+        pr.fraud_alert = static_cast<domain::FraudAlertKind>(rs->getInt(7));
+        pr.fraud_alert_until = line_rows::ReadDate(*rs, 11);
+        pr.frozen = rs->getBoolean(12);
+        pr.notices = rs->getBoolean(13);
+        break;
+      }
       default:
         break;
     }
@@ -106,12 +123,27 @@ domain::Result<BorrowerSnapshot> InquiryRepository::Inquire(
     caller_type = members_.Get(conn, inquiry.member_id).type;
     return ReadSnapshot(conn, inquiry.borrower_key, inquiry.member_id, inquiry.at_us);
   });
-  if (auto refused = permit(snapshot)) return *refused;
-  if (!domain::IsApplicationPurpose(inquiry.purpose)) {
-    writer_.Write(audit(), &inquiry);
-    return snapshot;
+  const bool noticed = domain::LeavesAccessNotice(snapshot.protections, domain::BusinessDate(inquiry.at_us));
+  if (auto refused = permit(snapshot)) {
+    // A refused attempt on a protected borrower is what the borrower most needs to hear of
+    // (someone applying in their name despite the freeze): its notice is written on its own.
+    if (noticed)
+      WithConnection(pool_, [&](Connection& conn) {
+        InsertNotices(conn, {{&inquiry, InquiryRecord::Notice{snapshot.protections.borrower_id,
+                                                              snapshot.protections.notice_reference, caller_type}}},
+                      /*refused=*/true);
+        return 0;
+      });
+    return *refused;
   }
   InquiryRecord with_alerts = inquiry;
+  if (noticed)
+    with_alerts.notice = InquiryRecord::Notice{snapshot.protections.borrower_id, snapshot.protections.notice_reference,
+                                               caller_type};
+  if (!domain::IsApplicationPurpose(inquiry.purpose)) {
+    writer_.Write(audit(), &with_alerts);
+    return snapshot;
+  }
   domain::AlertEvent event{domain::AlertKind::kApplicationInquiry, {}};
   event.figures.purpose = inquiry.purpose;
   with_alerts.alerts = domain::FanOut(event, inquiry.member_id, caller_type,
@@ -136,6 +168,30 @@ void InquiryRepository::RecordMany(Connection& conn, const std::vector<const Inq
     stmt->setString(base + 6, r->method);
     stmt->setInt64(base + 7, r->at_us);
     base += 7;
+  }
+  stmt->executeUpdate();
+  std::vector<std::pair<const InquiryRecord*, InquiryRecord::Notice>> noticed;
+  for (const auto* r : inquiries)
+    if (r->notice) noticed.emplace_back(r, *r->notice);
+  InsertNotices(conn, noticed, /*refused=*/false);
+}
+
+void InquiryRepository::InsertNotices(Connection& conn,
+                                      const std::vector<std::pair<const InquiryRecord*, InquiryRecord::Notice>>& notices,
+                                      bool refused) {
+  if (notices.empty()) return;
+  auto stmt = conn.PrepareRows(
+      "INSERT INTO access_notices (borrower_id, reference, member_type, purpose, refused, at_us) VALUES " +
+          RowsOf("(?, ?, ?, ?, ?, ?)", notices.size()),
+      notices.size());
+  int p = 1;
+  for (const auto& [r, n] : notices) {
+    stmt->setUInt64(p++, n.borrower_id);
+    stmt->setString(p++, n.reference);
+    stmt->setInt(p++, static_cast<int>(n.member_type));
+    stmt->setInt(p++, static_cast<int>(r->purpose));
+    stmt->setBoolean(p++, refused);
+    stmt->setInt64(p++, r->at_us);
   }
   stmt->executeUpdate();
 }

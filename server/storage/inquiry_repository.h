@@ -3,11 +3,13 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "domain/audit.h"
 #include "domain/error.h"
 #include "domain/exposure.h"
+#include "domain/protection.h"
 #include "domain/types.h"
 #include "storage/connection_pool.h"
 #include "storage/group_commit.h"
@@ -28,6 +30,7 @@ struct BorrowerSnapshot {
   std::vector<domain::BorrowerLine> lines;
   std::vector<domain::ActiveReservation> reservations;
   domain::InquiryCounts inquiries;
+  domain::Protections protections;  // borrower_id 0 when the borrower has none
 };
 
 class InquiryRepository {
@@ -47,12 +50,17 @@ class InquiryRepository {
   // guarantee) within the 7/30/90 days up to now (at_us > now - N days). One round trip.
   BorrowerSnapshot ReadSnapshot(Connection& conn, const domain::KeyedDigest& borrower_key, std::uint64_t caller,
                                 std::int64_t now_us);
-  // Inserts inquiries inside the caller's transaction (one multi-row statement).
+  // Inserts inquiries and their access notices inside the caller's transaction (one multi-row
+  // statement each).
   static void RecordMany(Connection& conn, const std::vector<const InquiryRecord*>& inquiries);
   // The member's inquiries with id < before_id (0: from the newest), newest first.
   std::vector<InquiryEntry> ListForMember(std::uint64_t member_id, std::uint64_t before_id, int limit);
 
  private:
+  static void InsertNotices(Connection& conn,
+                            const std::vector<std::pair<const InquiryRecord*, InquiryRecord::Notice>>& notices,
+                            bool refused);
+
   ConnectionPool& pool_;
   MemberDirectory& members_;
   GroupCommitWriter& writer_;

@@ -5,8 +5,11 @@
 
 #include <memory>
 
+#include "domain/alert.h"
+#include "domain/clock.h"
 #include "storage/alert_repository.h"
 #include "storage/audit_repository.h"
+#include "storage/protection_repository.h"
 #include "storage/public_id.h"
 
 namespace creditshare::storage {
@@ -64,6 +67,12 @@ domain::Result<ReservationResult> ReservationRepository::Reserve(std::uint64_t m
     const std::uint64_t borrower_id = CreditLineRepository::UpsertBorrower(conn, borrower);
     const auto lines = CreditLineRepository::LockLinesForCaps(conn, borrower_id);
     const auto reservations = ActiveForBorrower(conn, borrower_id, request.now_us, /*lock=*/true);
+    // A freeze stops new credit by members that do not lend to the borrower yet (the whole
+    // change, the borrower row included, rolls back).
+    if (auto frozen = domain::FreezeRefusal(
+            domain::Shown(ProtectionRepository::ForBorrower(conn, borrower_id), domain::BusinessDate(request.now_us)),
+            request.purpose, domain::HasRelationship(domain::RelationsOf(lines, reservations), member_id)))
+      return *frozen;
     const auto projection = domain::Project(lines, reservations, member_id, request.credit);
     if (auto breach = domain::CheckCaps(projection, request.credit, policy, "amount_minor")) return *breach;
 

@@ -15,6 +15,7 @@ namespace creditshare::storage {
 
 struct ReservationRequest {
   domain::NewCredit credit;
+  domain::Purpose purpose = domain::Purpose::kUnspecified;  // a freeze refuses application purposes
   std::string account_reference;  // may be empty
   std::int64_t now_us = 0;
   std::int64_t expires_at_us = 0;

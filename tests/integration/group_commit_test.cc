@@ -33,7 +33,7 @@ domain::AuditEvent Event(int n) {
 storage::InquiryRecord Inquiry(std::uint64_t member_id, int n) {
   const std::string key(32, static_cast<char>(n % 251));
   return {{key, 0, key, 0}, member_id, domain::Purpose::kLoanApproval,
-          "C-" + std::to_string(n), "GetBorrowerExposure", 1'700'000'000'000'000 + n, {}};
+          "C-" + std::to_string(n), "GetBorrowerExposure", 1'700'000'000'000'000 + n, {}, {}};
 }
 
 TEST(GroupCommitTest, ConcurrentCallsShareCommitsAndEveryRecordIsDurable) {

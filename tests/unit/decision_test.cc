@@ -205,3 +205,25 @@ TEST(BuildExposureTest, ReservationsAreMaskedAndShareOrdinalsWithLines) {
 
 }  // namespace
 }  // namespace creditshare::domain
+
+namespace creditshare::domain {
+namespace {
+
+TEST(EvaluateNewCreditTest, AFraudAlertInForceAsksForIdentityVerificationNamingItsLastDay) {
+  const NewCredit proposal{ProductType::kOnlineMicroLoan, "CNY", 100};
+  auto exposure = BuildExposure({}, {}, {}, 1, {2026, 11, 23});
+  EXPECT_TRUE(EvaluateNewCredit(exposure, Project({}, {}, 1, proposal), proposal, CreditPolicy{}, {2026, 11, 23}).empty());
+  Protections p;
+  p.fraud_alert = FraudAlertKind::kExtended;
+  p.fraud_alert_until = FraudAlertUntil(FraudAlertKind::kExtended, {2026, 11, 23});
+  exposure.protections = Shown(p, {2026, 11, 23});
+  const auto signals = EvaluateNewCredit(exposure, Project({}, {}, 1, proposal), proposal, CreditPolicy{}, {2026, 11, 23});
+  ASSERT_EQ(signals.size(), 1u);
+  EXPECT_EQ(signals[0].code, SignalCode::kFraudAlert);
+  EXPECT_NE(signals[0].message.find("2033-11-22"), std::string::npos) << signals[0].message;
+  exposure.protections = Shown(p, {2033, 11, 23});  // the day after its last: gone
+  EXPECT_TRUE(EvaluateNewCredit(exposure, Project({}, {}, 1, proposal), proposal, CreditPolicy{}, {2033, 11, 23}).empty());
+}
+
+}  // namespace
+}  // namespace creditshare::domain

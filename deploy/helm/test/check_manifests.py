@@ -3,7 +3,7 @@
 
 Usage: helm template ... | check_manifests.py [--expect KIND,...] [--absent KIND,...] [FILE]
 
-KIND is one of hpa, pdb, servicemonitor, networkpolicy, retention, backup: the optional objects that the
+KIND is one of hpa, pdb, servicemonitor, networkpolicy, retention, backup, notices: the optional objects that the
 values given to `helm template` should (--expect) or should not (--absent) have rendered.
 Prints one line per check and then "N passed, M failed"; exits 1 on any failure.
 """
@@ -32,6 +32,7 @@ OPTIONAL = {  # key: (kind, apiVersion, app.kubernetes.io/component when several
     "networkpolicy": ("NetworkPolicy", "networking.k8s.io/v1", None),
     "retention": ("CronJob", "batch/v1", "retention"),
     "backup": ("CronJob", "batch/v1", "backup"),
+    "notices": ("CronJob", "batch/v1", "notices"),
 }
 
 
