@@ -15,10 +15,11 @@
 #       Copies a physical backup into NEW (empty) for a fresh mariadbd, which the operator then starts.
 #   scripts/backup.sh restore --from DIR [client options]
 #       Loads a logical backup into a fresh, running server.
-#   scripts/backup.sh replay --from DIR [--binlogs BINLOG_DIR] --until 'YYYY-MM-DD HH:MM:SS' [client options]
-#       Applies the source's binary logs (default: the ones a logical backup copied) from the
-#       backup's position to the restored server, up to the first event at or after --until (the
-#       source server's time zone). A transaction committed after it is not applied.
+#   scripts/backup.sh replay --from DIR --binlogs BINLOG_DIR --until 'YYYY-MM-DD HH:MM:SS' [client options]
+#       Applies the source's binary logs (its data directory, or the copy a later logical backup
+#       took with --since DIR) from the backup's position to the restored server, up to the first
+#       event at or after --until (the source server's time zone). A transaction committed after
+#       it is not applied.
 #   scripts/backup.sh check --admin CREDITSHARE_ADMIN [client options]
 #       After a restore: the schema version, row counts, the audit chain head, and
 #       `creditshare-admin audit verify` (which reads CREDITSHARE_DB_* from the environment).
@@ -120,13 +121,14 @@ case "$cmd" in
     echo "backup: restored $from into $datadir; start mariadbd on it, then replay the binary logs"
     ;;
   replay)
-    [ -n "$binlogs" ] || [ ! -d "$from/binlogs" ] || binlogs=$from/binlogs
     [ -n "$from" ] && [ -n "$binlogs" ] && [ -n "$until" ] || usage
     read -r file pos <<<"$(position_of "$from")"
     # The backup's file and every later one, in order.
     logs=()
-    for f in $(ls "$binlogs" | grep -E '^[^.]+\.[0-9]{6}$' | sort); do
-      [[ "$f" < "$file" ]] || logs+=("$binlogs/$f")
+    # The same base name as the backup's log (not relay logs or other files), by sequence number.
+    base=${file%.*}
+    for f in $(ls "$binlogs" | grep -E "^${base//./\\.}\.[0-9]+$" | sort -t. -k2,2n); do
+      [ "$((10#${f##*.}))" -lt "$((10#${file##*.}))" ] || logs+=("$binlogs/$f")
     done
     [ ${#logs[@]} -gt 0 ] || { echo "backup: no binary log from $file in $binlogs" >&2; exit 1; }
     # A multi-row statement of a large transaction is one event: allow the largest packet.

@@ -1,5 +1,7 @@
 #include "server.h"
 
+#include <unistd.h>
+
 #include <atomic>
 
 #include <algorithm>
@@ -202,6 +204,13 @@ Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
     if (auto error = storage::CheckSchemaVersion(*lease)) throw std::runtime_error(error->message);
   }
   AdmitKeySet(components_->keyer.current_version(), components_->keyer.versions());
+  {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    server_id_ = std::string(host).substr(0, 64) + ":" + std::to_string(::getpid()) + ":" +
+                 std::to_string(clock_->NowMicros() / 1'000'000);
+  }
+  ReportKeySet();
   components_->metrics.SetKeySet(components_->keyer.current_version(),
                                  static_cast<int>(components_->keyer.versions().size()));
   if (config_.policy_file.empty())
@@ -213,6 +222,16 @@ void Server::AdmitKeySet(int current, const std::vector<int>& versions) {
   if (auto problem = domain::KeySetProblem(repo.Read(), current, versions))
     throw std::runtime_error("key set file " + config_.hmac_key_file + ": " + *problem);
   repo.MarkInUse(current);
+}
+
+void Server::ReportKeySet() {
+  storage::KeyVersionRepository repo(components_->pool);
+  const int current = components_->keyer.current_version();
+  const auto versions = components_->keyer.versions();
+  repo.ReportServer(server_id_, current, versions);
+  // A set that was fine when read can be overtaken by a rotation (its current version retired).
+  if (auto problem = domain::KeySetProblem(repo.Read(), current, versions))
+    log::Error("key_set_out_of_date", {{"detail", *problem}});
 }
 
 void Server::ReloadKeySet() {
@@ -229,6 +248,11 @@ void Server::ReloadKeySet() {
     }
   } catch (const std::exception& e) {
     log::Warn("key_set_reload_refused", {{"detail", e.what()}});
+  }
+  try {
+    ReportKeySet();
+  } catch (const std::exception& e) {
+    log::Warn("key_set_report_failed", {{"detail", e.what()}});
   }
 }
 
@@ -378,6 +402,11 @@ void Server::Shutdown(std::chrono::milliseconds drain) {
   health_task_.reset();
   summary_task_.reset();  // a build in progress finishes first
   key_set_task_.reset();
+  try {
+    storage::KeyVersionRepository(components_->pool).ForgetServer(server_id_);
+  } catch (const std::exception& e) {
+    log::Warn("key_set_report_failed", {{"detail", e.what()}});
+  }
   components_->draining = true;
   server_->Shutdown(std::chrono::system_clock::now() + drain);
   server_->Wait();

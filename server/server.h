@@ -111,6 +111,7 @@ class Server {
   std::unique_ptr<PeriodicTask> seal_task_;
   std::unique_ptr<PeriodicTask> summary_task_;
   std::unique_ptr<PeriodicTask> key_set_task_;
+  std::string server_id_;  // host:pid:start, in key_set_servers
   int port_ = 0;
   int health_port_ = 0;
 
@@ -120,6 +121,8 @@ class Server {
   // Throws when stored data forbids a key set of these versions; records `current` as in use.
   void AdmitKeySet(int current, const std::vector<int>& versions);
   void ReloadKeySet();
+  // Tells the database which key set this server holds (key_set_servers).
+  void ReportKeySet();
 };
 
 }  // namespace creditshare

@@ -330,6 +330,12 @@ int main(int argc, char** argv) {
         ->envname("CREDITSHARE_HMAC_KEY_FILE")
         ->required();
   keys_rekey->add_option("--batch", rekey_batch, "Rows per transaction")->check(CLI::Range(1, 10000))->capture_default_str();
+  int server_max_age = creditshare::admin::kDefaultServerMaxAgeSeconds;
+  for (auto* c : {keys_promote, keys_rekey})
+    c->add_option("--server-max-age-s", server_max_age,
+                  "Servers that reported their key set within this long must have read it before this step")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
 
   auto* borrower = app.add_subcommand(
       "borrower", "A borrower's protections and own report, on the borrower's verified request (docs/operations.md)");
@@ -368,7 +374,7 @@ int main(int argc, char** argv) {
   notices_list->add_option("--after", notices_after, "The id of the last notice delivered (0: from the start)");
   notices_list->add_option("--limit", notices_limit, "Most notices")->check(CLI::Range(1, 100000))->capture_default_str();
   notices_list->add_option("--settle-s", notices_settle_s, "Stay this far behind the newest, so none is still committing")
-      ->check(CLI::Range(1, 3600))->capture_default_str();
+      ->check(CLI::Range(0, 3600))->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   const bool as_json = output == "json";
@@ -388,20 +394,14 @@ int main(int argc, char** argv) {
       std::cout << "CA created in " << dir.string() << " (sha256:" << c.sha256_fingerprint_hex << ")\n";
       return 0;
     }
-    if (keys_add->parsed() || keys_promote->parsed()) {
-      const bool add = keys_add->parsed();
-      const int version = add ? creditshare::admin::AddKeyVersion(key_set_file)
-                              : creditshare::admin::PromoteKeyVersion(key_set_file);
+    if (keys_add->parsed()) {
+      const int version = creditshare::admin::AddKeyVersion(key_set_file);
       const auto set = creditshare::admin::ReadKeySet(key_set_file);
-      if (as_json) {
+      if (as_json)
         std::cout << json{{"version", version}, {"current", set.current}}.dump() << "\n";
-      } else if (add) {
+      else
         std::cout << "key version " << version << " added to " << key_set_file << " (current stays " << set.current
                   << "); once every server has read it, run `keys promote`\n";
-      } else {
-        std::cout << "key version " << version << " is current in " << key_set_file
-                  << "; once every server has read it, run `keys rekey`\n";
-      }
       return 0;
     }
     if (server_issue->parsed()) {
@@ -498,11 +498,23 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (keys_promote->parsed()) {
+      const int version = creditshare::admin::PromoteKeyVersion(pool, key_set_file, server_max_age);
+      if (as_json)
+        std::cout << json{{"version", version}, {"current", version}}.dump() << "\n";
+      else
+        std::cout << "key version " << version << " is current in " << key_set_file
+                  << "; once every server has read it, run `keys rekey`\n";
+      return 0;
+    }
     if (keys_rekey->parsed()) {
       const auto keyer = creditshare::security::BorrowerKeyer::FromFile(key_set_file);
-      const auto report = creditshare::admin::Rekey(pool, keyer, actor, rekey_batch, [&](const std::string& line) {
-        if (!as_json) std::cout << line << "\n" << std::flush;
-      });
+      const auto report = creditshare::admin::Rekey(
+          pool, keyer, actor, rekey_batch,
+          [&](const std::string& line) {
+            if (!as_json) std::cout << line << "\n" << std::flush;
+          },
+          server_max_age);
       if (as_json) {
         std::cout << json{{"from", report.from}, {"to", report.to}, {"passes", report.passes},
                           {"converted", report.converted}, {"audit_head_before", report.head_before}}.dump()
@@ -543,6 +555,10 @@ int main(int argc, char** argv) {
       auto id = domain::ResidentId::Parse(borrower_resident_id, clock.Today(), "--resident-id");
       if (!id.ok()) throw AdminError(id.error().field + " " + id.error().message);
       const auto keyer = creditshare::security::BorrowerKeyer::FromFile(borrower_key_file);
+      // A stale key set would create the borrower a second time, under a version nobody reads.
+      if (auto problem = domain::KeySetProblem(creditshare::storage::KeyVersionRepository(pool).Read(),
+                                               keyer.current_version(), keyer.versions()))
+        throw AdminError("--hmac-key-file: " + *problem);
       if (borrower_report->parsed()) {
         const auto report = creditshare::admin::BuildBorrowerReport(pool, keyer, id.value(), clock.NowMicros());
         if (!report_html.empty()) WriteFile(report_html, creditshare::admin::ReportHtml(report), true);
@@ -582,9 +598,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (notices_list->parsed()) {
-      const creditshare::domain::SystemClock clock;
-      const auto rows = creditshare::storage::ProtectionRepository(pool).NoticesAfter(
-          notices_after, clock.NowMicros() - std::int64_t{notices_settle_s} * 1'000'000, notices_limit);
+      const auto rows =
+          creditshare::storage::ProtectionRepository(pool).NoticesAfter(notices_after, notices_settle_s, notices_limit);
       for (const auto& n : rows)
         std::cout << json{{"id", n.id},
                           {"reference", n.reference},

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "domain/clock.h"
+#include "domain/money.h"
 #include "storage/credential_repository.h"
 
 namespace creditshare::admin {
@@ -20,12 +21,6 @@ std::string Utc(std::int64_t us) {
   return out;
 }
 
-std::string Amount(std::int64_t minor, const std::string& currency) {
-  char out[48];
-  std::snprintf(out, sizeof out, "%lld.%02lld %s", static_cast<long long>(minor / 100),
-                static_cast<long long>(minor % 100), currency.c_str());
-  return out;
-}
 
 std::string_view DisputeStatusName(int status) {
   switch (status) {
@@ -51,6 +46,9 @@ std::string Escape(std::string_view text) {
   }
   return out;
 }
+
+// With the currency's own decimals (JPY has none, KWD three).
+std::string Amount(std::int64_t minor, const std::string& currency) { return Escape(domain::FormatMoney(minor, currency)); }
 }  // namespace
 
 domain::Protections Protect(storage::ConnectionPool& pool, const security::BorrowerKeyer& keyer, const std::string& actor,

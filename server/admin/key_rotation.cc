@@ -62,17 +62,22 @@ int AddKeyVersion(const fs::path& path) {
   return version;
 }
 
-int PromoteKeyVersion(const fs::path& path) {
+int PromoteKeyVersion(storage::ConnectionPool& pool, const fs::path& path, int server_max_age_s) {
   auto set = ReadKeySet(path);
   if (set.versions.size() != 2)
     throw std::runtime_error("key set file " + path.string() + " holds one version: `keys add` a new one first");
+  std::vector<int> versions;
+  for (const auto& v : set.versions) versions.push_back(v.version);
+  if (auto behind = domain::ServersBehind(domain::RotationStep::kPromote, set.current, versions,
+                                          storage::KeyVersionRepository(pool).LiveServers(server_max_age_s)))
+    throw std::runtime_error(*behind);
   set.current = set.other();
   WriteKeySet(path, set);
   return set.current;
 }
 
 RekeyReport Rekey(storage::ConnectionPool& pool, const security::BorrowerKeyer& keyer, const std::string& actor,
-                  int batch, const std::function<void(const std::string&)>& progress) {
+                  int batch, const std::function<void(const std::string&)>& progress, int server_max_age_s) {
   RekeyReport report;
   report.to = keyer.current_version();
   const auto versions = keyer.versions();
@@ -83,6 +88,9 @@ RekeyReport Rekey(storage::ConnectionPool& pool, const security::BorrowerKeyer& 
   const auto stored = key_versions.Read();
   if (auto problem = domain::KeySetProblem(stored, report.to, versions)) throw std::runtime_error(*problem);
   if (auto problem = domain::RekeyProblem(stored, report.to, report.from)) throw std::runtime_error(*problem);
+  if (auto behind = domain::ServersBehind(domain::RotationStep::kRekey, report.to, versions,
+                                          key_versions.LiveServers(server_max_age_s)))
+    throw std::runtime_error(*behind);
   const int from = report.from;
   const auto rewrap = [&keyer, from](std::string_view stored_value) { return keyer.Rewrap(stored_value, from); };
   {

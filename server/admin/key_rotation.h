@@ -27,8 +27,13 @@ security::KeySet ReadKeySet(const std::filesystem::path& path);
 // Adds version max+1 with a fresh random key; the current version stays. Returns the new version.
 // Throws std::runtime_error when the set already holds two versions (a rotation is under way).
 int AddKeyVersion(const std::filesystem::path& path);
-// Makes the set's other version current. Returns it; throws when there is only one.
-int PromoteKeyVersion(const std::filesystem::path& path);
+// Servers that reported their key set within this long count as running (they report every
+// --key-set-reload-interval-s, 30 by default).
+inline constexpr int kDefaultServerMaxAgeSeconds = 120;
+// Makes the set's other version current. Returns it; throws when there is only one, or while a
+// running server has not read both versions yet.
+int PromoteKeyVersion(storage::ConnectionPool& pool, const std::filesystem::path& path,
+                      int server_max_age_s = kDefaultServerMaxAgeSeconds);
 
 struct RekeyReport {
   int from = 0;
@@ -43,8 +48,10 @@ struct RekeyReport {
 // chain, and retires the other version (an admin action of `actor`). `batch` rows per
 // transaction. Throws std::runtime_error when stored data or the set forbid it, or when values
 // keep arriving under the old version after several passes (a server still writes under it).
+// Refused, too, while a running server does not write under the current version yet.
 RekeyReport Rekey(storage::ConnectionPool& pool, const security::BorrowerKeyer& keyer, const std::string& actor,
-                  int batch, const std::function<void(const std::string&)>& progress = {});
+                  int batch, const std::function<void(const std::string&)>& progress = {},
+                  int server_max_age_s = kDefaultServerMaxAgeSeconds);
 
 // Removes the set's other version once stored data says it is retired. Returns it.
 int RetireKeyVersion(storage::ConnectionPool& pool, const std::filesystem::path& path);

@@ -53,7 +53,15 @@ long ResealBatch(storage::ConnectionPool& pool, int from, int to,
     auto records = AuditRepository::LockSealedAfter(conn, head.reseal->seq, max_records);
     std::string prev = head.reseal->new_hash;
     std::string old_hash = head.reseal->old_hash;
+    std::uint64_t expected_seq = head.reseal->seq + 1;
     for (auto& r : records) {
+      // Each record must still be what the old chain sealed: a re-seal never blesses an edit,
+      // a deletion or a broken link made before it (the whole batch rolls back).
+      if (r.chain_seq != expected_seq || r.prev_hash != old_hash || ChainHash(r.prev_hash, r) != r.hash)
+        throw std::runtime_error("audit record " + std::to_string(r.id) + " (chain seq " + std::to_string(r.chain_seq) +
+                                 ") does not match the chain it was sealed in; the re-seal stopped without "
+                                 "changing it: run `creditshare-admin audit verify`");
+      ++expected_seq;
       old_hash = r.hash;
       if (r.event.key_version == from && !r.event.borrower_key.empty()) {
         r.event.borrower_key = rewrap(r.event.borrower_key);
@@ -63,8 +71,12 @@ long ResealBatch(storage::ConnectionPool& pool, int from, int to,
       r.hash = ChainHash(prev, r);
       prev = r.hash;
     }
+    const bool reached_head = records.empty() || records.back().chain_seq == head.seq;
+    if (reached_head && old_hash != head.hash)
+      throw std::runtime_error("the audit chain's head does not match its last record (records were removed from the "
+                               "end); the re-seal stopped: run `creditshare-admin audit verify`");
     AuditRepository::Rewrite(conn, records);
-    if (records.empty() || records.back().chain_seq == head.seq) {
+    if (reached_head) {
       head.hash = prev;  // the chain's end is the re-sealed one now
       head.reseal.reset();
     } else {

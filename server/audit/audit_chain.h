@@ -35,7 +35,9 @@ class Sealer {
 // record under `from`; records before it keep their hashes. The head keeps the re-seal point
 // between transactions, so the sealer goes on appending (to the old chain's end, which the
 // re-seal reaches and replaces) and VerifyChain checks the chain at every moment. Returns the
-// records re-sealed, or -1 when no sealed record is under `from`.
+// records re-sealed, or -1 when no sealed record is under `from`. Each record is checked against
+// the chain it was sealed in first: an edited, deleted or truncated record stops the re-seal with
+// std::runtime_error naming it, and nothing of that batch is changed.
 long ResealBatch(storage::ConnectionPool& pool, int from, int to,
                  const std::function<std::string(std::string_view)>& rewrap, int max_records = 2000);
 

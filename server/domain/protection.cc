@@ -4,7 +4,10 @@ namespace creditshare::domain {
 
 Date FraudAlertUntil(FraudAlertKind kind, const Date& placed) {
   const int years = kind == FraudAlertKind::kExtended ? kExtendedFraudAlertYears : kInitialFraudAlertYears;
-  return placed.AddYears(years).AddDays(-1);
+  const Date anniversary = placed.AddYears(years);
+  // Placed on 29 February: the anniversary in a common year is clamped to the 28th, which is then
+  // the last day (a day less would shorten the alert).
+  return anniversary.day != placed.day ? anniversary : anniversary.AddDays(-1);
 }
 
 bool FraudAlertInForce(const Protections& p, const Date& today) {

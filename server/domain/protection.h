@@ -34,7 +34,7 @@ inline constexpr int kInitialFraudAlertYears = 1;
 inline constexpr int kExtendedFraudAlertYears = 7;  // after identity theft
 
 // The last day an alert of `kind` placed on `placed` is in force: the day before the same date
-// `N` years later.
+// `N` years later (28 February for one placed on 29 February, when that year has no 29th).
 Date FraudAlertUntil(FraudAlertKind kind, const Date& placed);
 bool FraudAlertInForce(const Protections& p, const Date& today);
 // What lenders see on `today`: the statement, the fraud alert while in force, the freeze.

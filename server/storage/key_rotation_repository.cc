@@ -3,6 +3,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -56,6 +57,53 @@ void KeyVersionRepository::MarkRetired(Connection& conn, int version) {
   stmt.setInt(1, version);
   stmt.setInt(2, static_cast<int>(domain::KeyVersionState::kRetired));
   stmt.executeUpdate();
+}
+
+void KeyVersionRepository::ReportServer(const std::string& server_id, int current, const std::vector<int>& versions) {
+  std::string list;
+  for (const int v : versions) list += (list.empty() ? "" : ",") + std::to_string(v);
+  WithConnection(pool_, [&](Connection& conn) {
+    auto& stmt = conn.Prepare(
+        "INSERT INTO key_set_servers (server_id, current_version, versions, seen_at) VALUES (?, ?, ?, NOW(6)) "
+        "ON DUPLICATE KEY UPDATE current_version = VALUES(current_version), versions = VALUES(versions), "
+        "seen_at = VALUES(seen_at)");
+    stmt.setString(1, server_id);
+    stmt.setInt(2, current);
+    stmt.setString(3, list);
+    stmt.executeUpdate();
+    return 0;
+  });
+}
+
+void KeyVersionRepository::ForgetServer(const std::string& server_id) {
+  WithConnection(pool_, [&](Connection& conn) {
+    auto& stmt = conn.Prepare("DELETE FROM key_set_servers WHERE server_id = ?");
+    stmt.setString(1, server_id);
+    stmt.executeUpdate();
+    return 0;
+  });
+}
+
+std::vector<domain::ServerKeySet> KeyVersionRepository::LiveServers(int max_age_s) {
+  return WithConnection(pool_, [&](Connection& conn) {
+    auto& stmt = conn.Prepare(
+        "SELECT server_id, current_version, versions FROM key_set_servers "
+        "WHERE seen_at >= NOW(6) - INTERVAL ? SECOND ORDER BY server_id");
+    stmt.setInt(1, max_age_s);
+    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+    std::vector<domain::ServerKeySet> out;
+    while (rs->next()) {
+      domain::ServerKeySet s{rs->getString(1), rs->getInt(2), {}};
+      const std::string list = rs->getString(3);
+      for (std::size_t i = 0; i < list.size();) {
+        const std::size_t comma = std::min(list.find(',', i), list.size());
+        s.versions.push_back(std::stoi(list.substr(i, comma - i)));
+        i = comma + 1;
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  });
 }
 
 long RekeyRepository::BorrowersBatch() {
@@ -203,6 +251,16 @@ std::map<std::string, long> RekeyRepository::Remaining() {
 
 void RekeyRepository::Finish(const std::function<void(Connection&)>& record) {
   RunTransaction(pool_, [&](Connection& conn) -> domain::Result<int> {
+    // Counted again in the transaction that retires the version: nothing may be left under it.
+    for (const char* table : {"borrowers", "inquiries", "idempotency_keys"}) {
+      auto& stmt = conn.Prepare(std::string("SELECT COUNT(*) FROM ") + table + " WHERE key_version = ?");
+      stmt.setInt(1, from_);
+      std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+      rs->next();
+      if (rs->getInt64(1) != 0)
+        throw std::runtime_error(std::string("values arrived under key version ") + std::to_string(from_) + " in " +
+                                 table + " while the re-keying ended: run it again");
+    }
     KeyVersionRepository::MarkRetired(conn, from_);
     conn.Execute("DELETE FROM borrower_claims");
     record(conn);

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/key_rotation.h"
 #include "storage/connection_pool.h"
@@ -19,6 +20,11 @@ class KeyVersionRepository {
   // Records `version` as in use (a server about to write under it). Never revives a retired one.
   void MarkInUse(int version);
   static void MarkRetired(Connection& conn, int version);
+  // This server's key set, with the database's time (at start and on every reload tick).
+  void ReportServer(const std::string& server_id, int current, const std::vector<int>& versions);
+  void ForgetServer(const std::string& server_id);
+  // Servers that reported within `max_age_s` seconds.
+  std::vector<domain::ServerKeySet> LiveServers(int max_age_s);
 
  private:
   ConnectionPool& pool_;

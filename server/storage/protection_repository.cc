@@ -139,16 +139,17 @@ ProtectionRepository::Record ProtectionRepository::ReadRecord(const domain::Keye
   return out;
 }
 
-std::vector<ProtectionRepository::Notice> ProtectionRepository::NoticesAfter(std::uint64_t after_id,
-                                                                            std::int64_t settled_before_us, int limit) {
+std::vector<ProtectionRepository::Notice> ProtectionRepository::NoticesAfter(std::uint64_t after_id, int settle_s,
+                                                                            int limit) {
   return WithConnection(pool_, [&](Connection& conn) {
     // Stops at the first notice not yet settled, so none after it is handed out before it.
     auto& stmt = conn.Prepare(
         "SELECT id, reference, member_type, purpose, refused, at_us FROM access_notices WHERE id > ? AND id < COALESCE("
-        "(SELECT MIN(id) FROM access_notices WHERE id > ? AND at_us >= ?), 18446744073709551615) ORDER BY id LIMIT ?");
+        "(SELECT MIN(id) FROM access_notices WHERE id > ? AND inserted_at > NOW(6) - INTERVAL ? SECOND), "
+        "18446744073709551615) ORDER BY id LIMIT ?");
     stmt.setUInt64(1, after_id);
     stmt.setUInt64(2, after_id);
-    stmt.setInt64(3, settled_before_us);
+    stmt.setInt(3, settle_s);
     stmt.setInt(4, limit);
     std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
     std::vector<Notice> out;

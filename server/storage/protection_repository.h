@@ -65,10 +65,11 @@ class ProtectionRepository {
     bool refused = false;
     std::int64_t at_us = 0;
   };
-  // Notices with id > after_id of inquiries made before `settled_before_us`, oldest first: a
-  // delivery job's cursor. Ids are taken when a notice is inserted and rows commit a moment
-  // later, so a reader that stays a few seconds behind never steps over one still committing.
-  std::vector<Notice> NoticesAfter(std::uint64_t after_id, std::int64_t settled_before_us, int limit);
+  // Notices with id > after_id inserted at least `settle_s` seconds ago (the database's clock),
+  // oldest first, stopping at the first newer one: a delivery job's cursor. Ids are taken when a
+  // notice is inserted and its transaction commits a moment later, so a reader that stays a few
+  // seconds behind never steps over one still committing.
+  std::vector<Notice> NoticesAfter(std::uint64_t after_id, int settle_s, int limit);
 
  private:
   ConnectionPool& pool_;

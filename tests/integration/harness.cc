@@ -198,6 +198,7 @@ std::vector<std::string> TestDatabase::DumpAllTables(bool include_audit) {
     while (rs->next()) {
       std::string t = rs->getString(1);
       const bool call_record = t.rfind("audit_", 0) == 0 || t == "report_receipts";
+      if (t == "key_set_servers") continue;  // running servers' heartbeats, not data
       if (include_audit || !call_record) tables.push_back(std::move(t));
     }
   }

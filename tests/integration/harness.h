@@ -59,7 +59,8 @@ class TestDatabase {
   storage::Connection& conn() { return *conn_; }
   // Every row of every table as text ("table|v1|v2|..."), sorted: two equal dumps mean equal
   // data. The records of calls (the audit tables, and the scorecard's receipts, which a refused
-  // record leaves too) grow with every call, so they are left out unless asked for.
+  // record leaves too) grow with every call, so they are left out unless asked for; the running
+  // servers' key set heartbeats (key_set_servers) always are.
   std::vector<std::string> DumpAllTables(bool include_audit = false);
   long Count(const std::string& table);
   // Waits (up to 30 s, for a loaded CI machine) until some session waits for a table lock: a call

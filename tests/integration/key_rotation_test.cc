@@ -108,7 +108,7 @@ TEST_F(KeyRotationTest, UnderLoadTheSameBorrowersStayTheSameAndNothingOfTheOldKe
   EXPECT_EQ(svc.db().Count("borrowers WHERE key_version = 1"), 0);
 
   // Step 2: the new version is current; a borrower first seen now is stored under it.
-  EXPECT_EQ(admin::PromoteKeyVersion(key_set), 1);
+  EXPECT_EQ(admin::PromoteKeyVersion(*pool_, key_set), 1);
   std::this_thread::sleep_for(kReload);
   const std::string fresh = Id(900);
   v1::ReportCreditLineResponse report;
@@ -262,9 +262,40 @@ TEST_F(KeyRotationTest, UnderLoadTheSameBorrowersStayTheSameAndNothingOfTheOldKe
             1);
 }
 
+TEST_F(KeyRotationTest, TheReSealNeverBlessesARecordEditedBeforeIt) {
+  admin::AddKeyVersion(key_set);
+  std::this_thread::sleep_for(kReload);
+  admin::PromoteKeyVersion(*pool_, key_set);
+  std::this_thread::sleep_for(kReload);
+  audit::Sealer(*pool_).SealAll();
+  // Someone with database access edits a sealed record that the re-seal will rewrite (one with a
+  // borrower key) before the rotation.
+  svc.db().conn().Execute(
+      "UPDATE audit_log SET consent_reference = 'FORGED' WHERE chain_seq = (SELECT s FROM (SELECT MAX(chain_seq) AS s "
+      "FROM audit_log WHERE borrower_key <> '') t)");
+  const auto keyer = security::BorrowerKeyer::FromFile(key_set);
+  try {
+    admin::Rekey(*pool_, keyer, "test-operator", 3);
+    ADD_FAILURE() << "the re-seal rewrote a chain with an edited record";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not match the chain"), std::string::npos) << e.what();
+  }
+  const auto report = audit::VerifyChain(*pool_);
+  ASSERT_TRUE(report.broken_record_id);  // still found, and named
+  EXPECT_EQ(svc.db().Count("key_versions WHERE state = 2"), 0);  // nothing retired
+}
+
 TEST_F(KeyRotationTest, AServerRefusesAKeySetThatWouldOrphanStoredBorrowers) {
   admin::AddKeyVersion(key_set);
-  admin::PromoteKeyVersion(key_set);
+  // Promoting before the server has read the new version is refused, naming the server.
+  try {
+    admin::PromoteKeyVersion(*pool_, key_set);
+    ADD_FAILURE() << "promoted while a server held only version 0";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds key versions 0, not 0,1"), std::string::npos) << e.what();
+  }
+  std::this_thread::sleep_for(kReload);
+  admin::PromoteKeyVersion(*pool_, key_set);
   std::this_thread::sleep_for(kReload);
   v1::ReportCreditLineResponse out;
   ASSERT_TRUE(svc.ClientFor(TestService::kFinanceC).ReportCreditLine(LineRequest("v1-1", "V-1", Id(700), 100, 1), &out).ok());

@@ -8,8 +8,9 @@ namespace {
 TEST(ProtectionTest, FraudAlertsLastOneOrSevenYearsToTheDay) {
   EXPECT_EQ(FraudAlertUntil(FraudAlertKind::kInitial, {2026, 12, 3}), (Date{2027, 12, 2}));
   EXPECT_EQ(FraudAlertUntil(FraudAlertKind::kExtended, {2026, 12, 3}), (Date{2033, 12, 2}));
-  // Placed on 29 February: a year later is 28 February, so the last day is the 27th.
-  EXPECT_EQ(FraudAlertUntil(FraudAlertKind::kInitial, {2028, 2, 29}), (Date{2029, 2, 27}));
+  // Placed on 29 February: a common year has no 29th, so the 28th is the last day, a full year.
+  EXPECT_EQ(FraudAlertUntil(FraudAlertKind::kInitial, {2028, 2, 29}), (Date{2029, 2, 28}));
+  EXPECT_EQ(FraudAlertUntil(FraudAlertKind::kInitial, {2027, 2, 28}), (Date{2028, 2, 27}));
   Protections p;
   p.fraud_alert = FraudAlertKind::kInitial;
   p.fraud_alert_until = {2027, 12, 2};
