@@ -54,12 +54,12 @@ sql() { mariadb --no-defaults "${client[@]}" --batch --skip-column-names "$@"; }
 position_of() {
   if [ -f "$1/binlog_position" ]; then cat "$1/binlog_position"; else read -r f p _ <"$1/base/xtrabackup_binlog_info"; echo "$f $p"; fi
 }
-manifest() {  # manifest DIR STARTED FILE POS KIND
+manifest() {  # manifest DIR STARTED FILE POS KIND [GAP_AFTER]
   local version
   version=$(sql -e "SELECT COALESCE(MAX(version), 0) FROM $db.schema_migrations")
   cat >"$1/manifest.json" <<JSON
 {"kind": "$5", "started_at": "$2", "finished_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "binlog_file": "$3",
- "binlog_position": $4, "schema_version": $version, "database": "$db"}
+ "binlog_position": $4, "schema_version": $version, "database": "$db", "log_gap_after": "${6:-}"}
 JSON
   echo "backup: $1 ($5, binlog $3:$4, schema $version)"
 }
@@ -84,12 +84,20 @@ case "$cmd" in
       mv "$out/dump.sql.partial" "$out/dump.sql"
       echo "$file $pos" >"$out/binlog_position"
       # The logs from the dump's one (or the previous backup's) to the newest, as on the server.
-      first=$file
-      if [ -n "$since" ]; then read -r first _ <<<"$(position_of "$since")"; fi
+      first=$file gap=""
+      if [ -n "$since" ]; then
+        read -r first _ <<<"$(position_of "$since")"
+        # The server may have purged that log already: then this backup starts a new chain at its
+        # own position, and its manifest says where the logs have a gap (no replay across it).
+        if ! sql -e "SHOW BINARY LOGS" | awk '{print $1}' | grep -qxF "$first"; then
+          echo "backup: $first (the start of $since) is no longer on the server; point-in-time recovery between $since and this backup is not possible" >&2
+          gap=$since first=$file
+        fi
+      fi
       mkdir -p "$out/binlogs"
       mariadb-binlog --no-defaults "${client[@]}" --read-from-remote-server --raw --to-last-log \
         --result-file="$out/binlogs/" "$first" >>"$out/backup.log" 2>&1 || { tail -20 "$out/backup.log" >&2; exit 1; }
-      manifest "$out" "$started" "$file" "$pos" logical
+      manifest "$out" "$started" "$file" "$pos" logical "$gap"
       exit 0
     fi
     # No table locks for InnoDB: the copy is consistent at the binary-log position it records.
