@@ -247,6 +247,8 @@ echo "tj-bank lends to the borrower and goes on:"
 as_member tj-bank exposure --resident-id $borrower --purpose post_loan_management --consent TJ-PL-4 | grep -E "FROZEN|FRAUD"
 protect --reference DEMO-REQ-3 --freeze off
 as_member quiet-micro exposure --resident-id $borrower --purpose loan_approval --consent QM-3 | head -2
+echo "The ID can come on stdin instead of the command line (kept out of ps and shell history):"
+echo $borrower | admin borrower show --resident-id-file - --hmac-key-file "$work/hmac.key" --output json
 echo "Access notices for the operator's delivery job (member type and purpose, never who):"
 sleep 1; admin notices list --after 0 --settle-s 1
 step "The borrower's own report (JSON, and a printable page): every lender named, disputes, protections, inquiries"

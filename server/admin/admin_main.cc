@@ -302,6 +302,9 @@ int main(int argc, char** argv) {
   retention_purge->add_option("--today", purge_today, "Business date to purge as of (default: today, China time)");
   retention_purge->add_option("--alert-retention-days", alert_retention_days, "Alerts older than this are deleted")
       ->envname("CREDITSHARE_ALERT_RETENTION_DAYS")->check(CLI::Range(1, 3650))->capture_default_str();
+  int notice_retention_days = creditshare::domain::kDefaultNoticeRetentionDays;
+  retention_purge->add_option("--notice-retention-days", notice_retention_days, "Access notices older than this are deleted")
+      ->envname("CREDITSHARE_NOTICE_RETENTION_DAYS")->check(CLI::Range(1, 3650))->capture_default_str();
 
   auto* summary = app.add_subcommand("report-summary", "The summaries regulator reports read");
   summary->require_subcommand(1);
@@ -349,8 +352,13 @@ int main(int argc, char** argv) {
   auto* borrower_report = borrower->add_subcommand(
       "report", "The borrower's own report: every line with its lender, history, disputes, protections, 2 years of "
                 "inquiries (JSON on stdout; --html for a printable page)");
+  std::string borrower_id_file;
   for (auto* c : {borrower_protect, borrower_show, borrower_report}) {
-    c->add_option("--resident-id", borrower_resident_id, "The borrower's resident ID (keyed, never stored)")->required();
+    auto* by_value = c->add_option("--resident-id", borrower_resident_id, "The borrower's resident ID (keyed, never stored)");
+    auto* by_file = c->add_option("--resident-id-file", borrower_id_file,
+                                  "Read the resident ID from this file (- for stdin), keeping it out of the process list "
+                                  "and shell history");
+    by_value->excludes(by_file);  // one of the two is required: checked when it runs
     c->add_option("--hmac-key-file", borrower_key_file, "The servers' borrower key set")
         ->envname("CREDITSHARE_HMAC_KEY_FILE")
         ->required();
@@ -477,24 +485,28 @@ int main(int argc, char** argv) {
       const long alerts_deleted = retention_repo.PurgeAlerts(creditshare::domain::AlertRetentionCutoff(
           creditshare::domain::SystemClock().NowMicros(), alert_retention_days));
       const long receipts_deleted = retention_repo.PurgeReceipts(creditshare::domain::OldestScorecardMonth(today));
+      const long notices_deleted = retention_repo.PurgeNotices(creditshare::domain::AlertRetentionCutoff(
+          creditshare::domain::SystemClock().NowMicros(), notice_retention_days));
       const auto counts = retention_repo.Purge(
           today, [&](creditshare::storage::Connection& conn, const Counts& c) {
             creditshare::storage::AdminActionRepository::Record(
                 conn, actor, "retention.purge", today.ToString(),
                 "months=" + std::to_string(c.months_deleted) + " lines=" + std::to_string(c.lines_cleared) +
-                    " alerts=" + std::to_string(alerts_deleted) + " receipts=" + std::to_string(receipts_deleted));
+                    " alerts=" + std::to_string(alerts_deleted) + " receipts=" + std::to_string(receipts_deleted) +
+                    " notices=" + std::to_string(notices_deleted));
           });
       if (as_json) {
         std::cout << json{{"today", today.ToString()}, {"lines_reviewed", counts.lines_reviewed},
                           {"months_deleted", counts.months_deleted},
                           {"lines_cleared", counts.lines_cleared}, {"alerts_deleted", alerts_deleted},
-                          {"receipts_deleted", receipts_deleted}}.dump() << "\n";
+                          {"receipts_deleted", receipts_deleted}, {"notices_deleted", notices_deleted}}.dump() << "\n";
       } else {
         std::cout << "purged negative information as of " << today.ToString() << ": " << counts.months_deleted
                   << " monthly records deleted, " << counts.lines_cleared << " lines cleared; " << alerts_deleted
                   << " alerts older than " << alert_retention_days << " days deleted; " << receipts_deleted
                   << " scorecard receipt rows before " << creditshare::domain::OldestScorecardMonth(today).ToString()
-                  << " deleted\n";
+                  << " deleted; " << notices_deleted << " access notices older than " << notice_retention_days
+                  << " days deleted\n";
       }
       return 0;
     }
@@ -552,6 +564,18 @@ int main(int argc, char** argv) {
     if (borrower_protect->parsed() || borrower_show->parsed() || borrower_report->parsed()) {
       namespace domain = creditshare::domain;
       const domain::SystemClock clock;
+      if (!borrower_id_file.empty()) {
+        std::string line;
+        if (borrower_id_file == "-") {
+          std::getline(std::cin, line);
+        } else {
+          std::ifstream in(borrower_id_file);
+          if (!in) throw AdminError("cannot read --resident-id-file " + borrower_id_file);
+          std::getline(in, line);
+        }
+        borrower_resident_id = line;
+      }
+      if (borrower_resident_id.empty()) throw AdminError("give --resident-id or --resident-id-file");
       auto id = domain::ResidentId::Parse(borrower_resident_id, clock.Today(), "--resident-id");
       if (!id.ok()) throw AdminError(id.error().field + " " + id.error().message);
       const auto keyer = creditshare::security::BorrowerKeyer::FromFile(borrower_key_file);

@@ -30,6 +30,9 @@ struct Protections {
 };
 
 inline constexpr std::size_t kMaxStatementCharacters = 200;
+// Access notices are kept this long (--notice-retention-days), then purged: a delivery job reads
+// them within minutes.
+inline constexpr int kDefaultNoticeRetentionDays = 90;
 inline constexpr int kInitialFraudAlertYears = 1;
 inline constexpr int kExtendedFraudAlertYears = 7;  // after identity theft
 

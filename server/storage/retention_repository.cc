@@ -53,6 +53,21 @@ long RetentionRepository::PurgeAlerts(std::int64_t before_us) {
   }
 }
 
+long RetentionRepository::PurgeNotices(std::int64_t before_us) {
+  constexpr int kBatch = 10000;
+  long total = 0;
+  for (;;) {
+    const long n = WithConnection(pool_, [&](Connection& conn) {
+      auto& stmt = conn.Prepare("DELETE FROM access_notices WHERE at_us < ? LIMIT ?");
+      stmt.setInt64(1, before_us);
+      stmt.setInt(2, kBatch);
+      return static_cast<long>(stmt.executeUpdate());
+    });
+    total += n;
+    if (n < kBatch) return total;
+  }
+}
+
 long RetentionRepository::PurgeReceipts(const domain::Date& before) {
   constexpr int kBatch = 10000;
   long total = 0;

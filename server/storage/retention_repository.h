@@ -26,6 +26,9 @@ class RetentionRepository {
   long PurgeAlerts(std::int64_t before_us);
   // Scorecard receipts of days before `before` (domain::OldestScorecardMonth), the same way.
   long PurgeReceipts(const domain::Date& before);
+  // Access notices of inquiries before `before_us`, in batches (delivered long since: a delivery
+  // job reads them within minutes).
+  long PurgeNotices(std::int64_t before_us);
 
  private:
   ConnectionPool& pool_;

@@ -13,10 +13,12 @@
 #include <fstream>
 
 #include "admin/borrowers.h"
+#include "domain/alert.h"
 #include "harness.h"
 #include "requests.h"
 #include "security/borrower_keyer.h"
 #include "storage/protection_repository.h"
+#include "storage/retention_repository.h"
 
 namespace creditshare::testing {
 namespace {
@@ -102,9 +104,31 @@ TEST_F(ProtectionTest, TheStatementAndFraudAlertAreShownInEveryExposureAndCheckU
   ASSERT_TRUE(Exposure(TestService::kBankA, &exposure).ok());
   EXPECT_FALSE(exposure.has_protections());
 
+  // The operator's CLI: the ID from a file (kept out of the process list), the change recorded.
+  const fs::path id_file = fs::path(svc.pki().dir()) / "borrower.id";
+  std::ofstream(id_file) << kBorrower << "\n";
+  auto env = DatabaseEnv(svc.db().config(), svc.pki().dir());
+  env.push_back("CREDITSHARE_ADMIN_ACTOR=alice@ops");
+  const auto frozen = RunProcess({CREDITSHARE_ADMIN_BINARY, "borrower", "protect", "--resident-id-file", id_file.string(),
+                                  "--hmac-key-file", svc.pki().hmac_key_file(), "--reference", "REQ-CLI-1", "--freeze",
+                                  "on", "--output", "json"},
+                                 env);
+  ASSERT_EQ(frozen.exit_code, 0) << frozen.err;
+  EXPECT_NE(frozen.out.find("\"frozen\":true"), std::string::npos) << frozen.out;
+  const auto both = RunProcess({CREDITSHARE_ADMIN_BINARY, "borrower", "show", "--resident-id", kBorrower,
+                                "--resident-id-file", id_file.string(), "--hmac-key-file", svc.pki().hmac_key_file()},
+                               env);
+  EXPECT_NE(both.exit_code, 0);  // one or the other
+  const auto bad = RunProcess({CREDITSHARE_ADMIN_BINARY, "borrower", "protect", "--resident-id", kBorrower,
+                               "--hmac-key-file", svc.pki().hmac_key_file(), "--reference", "REQ-CLI-2", "--statement",
+                               std::string(201, 'x')},
+                              env);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--statement"), std::string::npos) << bad.err;
+
   // Audited, with the operator's reference and never the ID.
   EXPECT_EQ(svc.db().Count("admin_actions WHERE action = 'borrower.protect' AND detail LIKE 'reference=REQ-2026-001;%'"), 1);
-  EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'admin.borrower.protect'"), 2);
+  EXPECT_EQ(svc.db().Count("audit_log WHERE method = 'admin.borrower.protect'"), 3);
   for (const auto& row : svc.db().DumpAllTables(true)) ASSERT_EQ(row.find(kBorrower), std::string::npos) << row;
 }
 
@@ -185,6 +209,13 @@ TEST_F(ProtectionTest, EveryInquiryOnASubscribedBorrowerLeavesANoticeReadByCurso
   EXPECT_TRUE(repo.NoticesAfter(notices.back().id, 3600, 100).empty());
   // No member, no contact data: the notice names only the member type, the purpose and the time.
   EXPECT_EQ(svc.db().Count("access_notices"), 4);
+  // Purged after their retention: three are back-dated past it, the newest stays.
+  svc.db().conn().Execute("UPDATE access_notices SET at_us = at_us - 91 * 86400000000 WHERE id <= " +
+                          std::to_string(notices.back().id));
+  storage::RetentionRepository retention(*pool);
+  EXPECT_EQ(retention.PurgeNotices(domain::AlertRetentionCutoff(svc.clock().NowMicros(), domain::kDefaultNoticeRetentionDays)),
+            3);
+  EXPECT_EQ(svc.db().Count("access_notices"), 1);
 }
 
 TEST_F(ProtectionTest, TheBorrowersOwnReportShowsEveryLineLenderDisputeAndInquiryAndRendersToAPage) {
