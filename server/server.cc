@@ -211,8 +211,6 @@ Server::Server(ServerConfig config, std::shared_ptr<const domain::Clock> clock)
                  std::to_string(clock_->NowMicros() / 1'000'000);
   }
   ReportKeySet();
-  components_->metrics.SetKeySet(components_->keyer.current_version(),
-                                 static_cast<int>(components_->keyer.versions().size()));
   if (config_.policy_file.empty())
     log::Warn("no_credit_policy", {{"detail", "no --policy-file: cap and lender-count checks are off"}});
 }
@@ -228,6 +226,7 @@ void Server::ReportKeySet() {
   storage::KeyVersionRepository repo(components_->pool);
   const int current = components_->keyer.current_version();
   const auto versions = components_->keyer.versions();
+  components_->metrics.SetKeySet(current, static_cast<int>(versions.size()));
   repo.ReportServer(server_id_, current, versions);
   // A set that was fine when read can be overtaken by a rotation (its current version retired).
   if (auto problem = domain::KeySetProblem(repo.Read(), current, versions))
@@ -240,12 +239,9 @@ void Server::ReloadKeySet() {
           std::vector<int> versions;
           for (const auto& v : next.versions) versions.push_back(v.version);
           AdmitKeySet(next.current, versions);
-        })) {
-      components_->metrics.SetKeySet(components_->keyer.current_version(),
-                                     static_cast<int>(components_->keyer.versions().size()));
+        }))
       log::Info("key_set_reloaded", {{"current_version", std::to_string(components_->keyer.current_version())},
                                      {"versions", std::to_string(components_->keyer.versions().size())}});
-    }
   } catch (const std::exception& e) {
     log::Warn("key_set_reload_refused", {{"detail", e.what()}});
   }

@@ -121,7 +121,7 @@ class Server {
   // Throws when stored data forbids a key set of these versions; records `current` as in use.
   void AdmitKeySet(int current, const std::vector<int>& versions);
   void ReloadKeySet();
-  // Tells the database which key set this server holds (key_set_servers).
+  // Tells the database (key_set_servers) and the metrics which key set this server holds.
   void ReportKeySet();
 };
 

@@ -29,6 +29,20 @@ struct Row {
   std::uint64_t id = 0;
   std::string key;
 };
+
+// The next `batch` rows of `table` under `from` (and `condition`) after id `cursor`, locked.
+std::vector<Row> LockRowsAfter(Connection& conn, const std::string& table, const std::string& condition,
+                               std::uint64_t cursor, int from, int batch) {
+  auto& select = conn.Prepare("SELECT id, borrower_key FROM " + table + " WHERE id > ? AND key_version = ?" +
+                              condition + " ORDER BY id LIMIT ? FOR UPDATE");
+  select.setUInt64(1, cursor);
+  select.setInt(2, from);
+  select.setInt(3, batch);
+  std::vector<Row> rows;
+  std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
+  while (rs->next()) rows.push_back({rs->getUInt64(1), rs->getString(2)});
+  return rows;
+}
 }  // namespace
 
 std::map<int, domain::KeyVersionState> KeyVersionRepository::Read() {
@@ -109,16 +123,7 @@ std::vector<domain::ServerKeySet> KeyVersionRepository::LiveServers(int max_age_
 long RekeyRepository::BorrowersBatch() {
   if (borrowers_done_) return -1;
   auto changed = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<long> {
-    auto& select = conn.Prepare(
-        "SELECT id, borrower_key FROM borrowers WHERE id > ? AND key_version = ? ORDER BY id LIMIT ? FOR UPDATE");
-    select.setUInt64(1, borrower_cursor_);
-    select.setInt(2, from_);
-    select.setInt(3, batch_);
-    std::vector<Row> rows;
-    {
-      std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
-      while (rs->next()) rows.push_back({rs->getUInt64(1), rs->getString(2)});
-    }
+    const auto rows = LockRowsAfter(conn, "borrowers", "", borrower_cursor_, from_, batch_);
     if (rows.empty()) return -1L;
     std::vector<std::string> rekeyed;
     for (const auto& r : rows) rekeyed.push_back(rewrap_(r.key));
@@ -151,16 +156,7 @@ long RekeyRepository::BorrowersBatch() {
 long RekeyRepository::ByIdBatch(const char* table, const char* condition, std::uint64_t& cursor, bool& done) {
   if (done) return -1;
   auto changed = RunTransaction(pool_, [&](Connection& conn) -> domain::Result<long> {
-    auto& select = conn.Prepare(std::string("SELECT id, borrower_key FROM ") + table +
-                                " WHERE id > ? AND key_version = ?" + condition + " ORDER BY id LIMIT ? FOR UPDATE");
-    select.setUInt64(1, cursor);
-    select.setInt(2, from_);
-    select.setInt(3, batch_);
-    std::vector<Row> rows;
-    {
-      std::unique_ptr<sql::ResultSet> rs(select.executeQuery());
-      while (rs->next()) rows.push_back({rs->getUInt64(1), rs->getString(2)});
-    }
+    const auto rows = LockRowsAfter(conn, table, condition, cursor, from_, batch_);
     if (rows.empty()) return -1L;
     auto stmt = conn.PrepareRows(RewriteJoin(table, "id", "borrower_key", false, rows.size()) + condition, rows.size());
     int p = 1;
