@@ -29,6 +29,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "creditshare_client.h"
 #include "domain/clock.h"
 #include "domain/exposure.h"
@@ -56,6 +58,68 @@ std::string ReadFile(const std::string& path) {
 struct Tls {
   std::string ca, cert, key;
 };
+
+// ---------------------------------------------------------------- CPU during a measured window
+// The modeled limit adds up machine time per call: the CPU time of every process on the machine
+// during the window, divided by the calls made in it and by the cores. The processes named by
+// --cpu-pids (server=PID,mariadb=PID) are reported on their own too.
+struct CpuSample {
+  double machine_busy_s = 0;  // summed over cores
+  std::map<std::string, double> process_s;
+  Clock::time_point at;
+};
+
+double ClockTicks() { return static_cast<double>(sysconf(_SC_CLK_TCK)); }
+
+CpuSample SampleCpu(const std::map<std::string, int>& pids) {
+  CpuSample s;
+  s.at = Clock::now();
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  s.machine_busy_s = (user + nice + system + irq + softirq + steal) / ClockTicks();
+  for (const auto& [name, pid] : pids) {
+    std::ifstream ps("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(ps)), {});
+    const auto close = text.rfind(')');  // the command name may hold spaces
+    if (close == std::string::npos) continue;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    s.process_s[name] = (utime + stime) / ClockTicks();
+  }
+  return s;
+}
+
+std::map<std::string, int> ParsePids(const std::string& spec) {
+  std::map<std::string, int> pids;
+  std::istringstream in(spec);
+  for (std::string item; std::getline(in, item, ',');) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) throw std::runtime_error("--cpu-pids takes name=PID[,name=PID...]: " + item);
+    pids[item.substr(0, eq)] = std::stoi(item.substr(eq + 1));
+  }
+  return pids;
+}
+
+// Adds, for `calls` made between `a` and `b`: the machine's busy cores, the CPU time per call of
+// every process together (summed over cores) and of each named process.
+void AddCpu(json& j, const CpuSample& a, const CpuSample& b, double calls) {
+  const double secs = std::chrono::duration<double>(b.at - a.at).count();
+  if (secs <= 0 || calls <= 0) return;
+  const double busy = b.machine_busy_s - a.machine_busy_s;
+  j["machine_busy_cores"] = busy / secs;
+  j["machine_cpu_us_per_call"] = busy / calls * 1e6;
+  for (const auto& [name, end_s] : b.process_s) {
+    const auto start = a.process_s.find(name);
+    if (start != a.process_s.end()) j["cpu_us_per_call"][name] = (end_s - start->second) / calls * 1e6;
+  }
+}
 
 // ---------------------------------------------------------------- echo baseline
 class EchoImpl final : public creditshare::bench::Echo::Service {
@@ -280,7 +344,8 @@ struct AsyncCall {
 
 int Load(const std::string& target, const std::string& ca, const std::string& members_file, const std::string& ids_file,
          const std::string& method, int concurrency, int client_threads, double duration_s, double warmup_s,
-         double rate, const std::string& label, const std::string& json_out, const Burst& burst, bool watch) {
+         double rate, const std::string& label, const std::string& json_out, const Burst& burst, bool watch,
+         const std::map<std::string, int>& cpu_pids) {
   const auto members = ReadMembers(members_file);
   const auto ids = ReadIds(ids_file);
   // One channel per member, as each lender would have.
@@ -436,6 +501,11 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup_s));
   const auto end =
       measured_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+  CpuSample cpu_from;
+  std::thread cpu_meter([&] {
+    std::this_thread::sleep_until(measured_from);
+    cpu_from = SampleCpu(cpu_pids);
+  });
   window_from_us = wall_us() + static_cast<std::int64_t>(warmup_s * 1e6);
   std::mutex mu;  // open loop: the scheduler and the completion thread both issue and count
   std::condition_variable slot_free;
@@ -518,6 +588,8 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     completions.join();
   }
   const double secs = std::chrono::duration<double>(Clock::now() - measured_from).count();
+  const CpuSample cpu_to = SampleCpu(cpu_pids);
+  cpu_meter.join();
   if (watch) {
     window_to_us = wall_us();
     std::this_thread::sleep_for(std::chrono::seconds(2));  // the last alerts' delivery
@@ -547,6 +619,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
          {"p99_ms", Percentile(latencies_ms, 99)},
          {"p999_ms", Percentile(latencies_ms, 99.9)}};
   for (const auto& [code, n] : errors_by_code) j["errors_by_code"][std::to_string(code)] = n;
+  AddCpu(j, cpu_from, cpu_to, static_cast<double>(latencies_ms.size() + static_cast<size_t>(errors)));
   if (watch) {
     j["alerts_received"] = alert_delays_ms.size();
     j["alerts_per_s"] = static_cast<double>(alert_delays_ms.size()) / secs;
@@ -609,7 +682,7 @@ void OnThreads(int n, const std::function<void(int)>& body) {
 }
 
 int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double duration_s, long insert_rows,
-               const std::string& json_out) {
+               const std::string& json_out, const std::map<std::string, int>& cpu_pids) {
   creditshare::storage::ConnectionPool pool(db);
   long max_id = 0;
   {
@@ -625,10 +698,15 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
         "KEY (borrower_id)) ENGINE=InnoDB");
   }
   if (max_id == 0) throw std::runtime_error("no borrowers to select: run ingest first");
+  json j{{"kind", "db-baseline"}, {"concurrency", concurrency}};
+  const auto deadline = [&] {
+    return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+  };
   // Point SELECTs by primary key, one connection per thread, prepared statements.
   std::atomic<long> selects = 0;
+  auto cpu_from = SampleCpu(cpu_pids);
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+  const auto end = deadline();
   OnThreads(concurrency, [&](int t) {
     std::mt19937_64 rng(static_cast<unsigned>(t) + 1);
     auto conn = pool.Acquire();
@@ -641,6 +719,98 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
     }
   });
   const double select_secs = std::chrono::duration<double>(Clock::now() - start).count();
+  j["point_selects_per_second"] = static_cast<double>(selects) / select_secs;
+  {
+    json part;
+    AddCpu(part, cpu_from, SampleCpu(cpu_pids), static_cast<double>(selects));
+    j["point_select"] = part;
+  }
+
+  // The parts of the modeled limit of one exposure (docs/performance.md): the read of one row the
+  // size of a borrower's current state, by primary key; and a durable append of one record the size
+  // of an inquiry with its audit record, each INSERT its own commit with
+  // innodb_flush_log_at_trx_commit=1, so the server's group commit shares the log flushes among
+  // the `concurrency` connections.
+  constexpr int kStateBytes = 512;  // a borrower with a few lines, their figures and statuses
+  // As many rows as borrowers (at most 100,000), in whole fill statements.
+  const long state_rows = std::max<long>(500, std::min<long>(max_id, 100'000)) / 500 * 500;
+  {
+    auto conn = pool.Acquire();
+    conn->Execute("DROP TABLE IF EXISTS bench_state");
+    conn->Execute("CREATE TABLE bench_state (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, state VARBINARY(2048) NOT NULL) "
+                  "ENGINE=InnoDB");
+    auto& fill = conn->Prepare("INSERT INTO bench_state (id, state) VALUES " +
+                               creditshare::storage::RowsOf("(?, ?)", 500));
+    const std::string state(kStateBytes, 'x');
+    for (long first = 1; first + 499 <= state_rows; first += 500) {
+      for (unsigned i = 0; i < 500; ++i) {
+        fill.setUInt64(2 * i + 1, static_cast<std::uint64_t>(first + i));
+        fill.setString(2 * i + 2, state);
+      }
+      fill.executeUpdate();
+    }
+    conn->Execute("DROP TABLE IF EXISTS bench_append");
+    conn->Execute("CREATE TABLE bench_append LIKE audit_log");
+  }
+  std::atomic<long> state_reads = 0;
+  cpu_from = SampleCpu(cpu_pids);
+  const auto state_start = Clock::now();
+  const auto state_end = deadline();
+  OnThreads(concurrency, [&](int t) {
+    std::mt19937_64 rng(static_cast<unsigned>(t) + 101);
+    auto conn = pool.Acquire();
+    auto& stmt = conn->Prepare("SELECT state FROM bench_state WHERE id = ?");
+    while (Clock::now() < state_end) {
+      stmt.setUInt64(1, 1 + rng() % static_cast<unsigned long>(state_rows));
+      std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+      if (!rs->next() || rs->getString(1).length() != kStateBytes) throw std::runtime_error("bench_state row missing");
+      ++state_reads;
+    }
+  });
+  const double state_secs = std::chrono::duration<double>(Clock::now() - state_start).count();
+  {
+    json part{{"per_second", static_cast<double>(state_reads) / state_secs}, {"row_bytes", kStateBytes}};
+    AddCpu(part, cpu_from, SampleCpu(cpu_pids), static_cast<double>(state_reads));
+    j["state_read"] = part;
+  }
+  std::atomic<long> appends = 0;
+  cpu_from = SampleCpu(cpu_pids);
+  const auto append_start = Clock::now();
+  const auto append_end = deadline();
+  OnThreads(concurrency, [&](int t) {
+    auto conn = pool.Acquire();
+    auto& stmt = conn->Prepare(
+        "INSERT INTO bench_append (at_us, principal, cert_fingerprint, method, purpose, consent_reference, "
+        "borrower_key, result_code, request_id, latency_us, key_version) VALUES (?, ?, ?, 'GetBorrowerExposure', 1, ?, "
+        "?, 0, ?, 900, 1)");
+    const std::string fingerprint(64, 'f');
+    long n = 0;
+    while (Clock::now() < append_end) {
+      const std::string id = std::to_string(t) + "-" + std::to_string(++n);
+      stmt.setInt64(1, std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count());
+      stmt.setString(2, "bank-" + std::to_string(t % 8 + 1));
+      stmt.setString(3, fingerprint);
+      stmt.setString(4, "consent-" + id);
+      char key[33];
+      std::snprintf(key, sizeof key, "%032ld", static_cast<long>(t) * 1'000'000'000L + n);
+      stmt.setString(5, key);
+      stmt.setString(6, "req-" + id);
+      stmt.executeUpdate();  // autocommit: one durable commit per row
+      ++appends;
+    }
+  });
+  const double append_secs = std::chrono::duration<double>(Clock::now() - append_start).count();
+  {
+    json part{{"per_second", static_cast<double>(appends) / append_secs}};
+    AddCpu(part, cpu_from, SampleCpu(cpu_pids), static_cast<double>(appends));
+    j["durable_append"] = part;
+  }
+  {
+    auto conn = pool.Acquire();
+    conn->Execute("DROP TABLE bench_state");
+    conn->Execute("DROP TABLE bench_append");
+  }
 
   // Multi-row INSERTs of 500 rows, each statement its own durable commit, from `concurrency` threads.
   std::atomic<long> inserted = 0;
@@ -738,11 +908,8 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
     auto conn = pool.Acquire();
     for (const auto& t : record_tables) conn->Execute("DROP TABLE bench_" + t);
   }
-  json j{{"kind", "db-baseline"},
-         {"concurrency", concurrency},
-         {"point_selects_per_second", static_cast<double>(selects) / select_secs},
-         {"multirow_insert_rows_per_second", static_cast<double>(inserted) / insert_secs},
-         {"record_rows_insert_records_per_second", static_cast<double>(records) / record_secs}};
+  j["multirow_insert_rows_per_second"] = static_cast<double>(inserted) / insert_secs;
+  j["record_rows_insert_records_per_second"] = static_cast<double>(records) / record_secs;
   std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
   std::cout << j.dump() << std::endl;
   return 0;
@@ -757,7 +924,8 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
 // the protobuf mapping add; the gap between this and the echo baseline is the database's share.
 int InProcessExposure(const creditshare::storage::DbConfig& db, const std::string& hmac_key_file,
                       const std::string& ids_file, int concurrency, double duration_s, double warmup_s,
-                      const std::string& label, const std::string& json_out) {
+                      const std::string& label, const std::string& json_out,
+                      const std::map<std::string, int>& cpu_pids) {
   namespace domain = creditshare::domain;
   namespace storage = creditshare::storage;
   const auto ids = ReadIds(ids_file);
@@ -819,15 +987,18 @@ int InProcessExposure(const creditshare::storage::DbConfig& db, const std::strin
     }
   };
   double seconds = 0;
+  CpuSample cpu_from, cpu_to;
   // Thread `concurrency` keeps the time; a call that throws ends its thread, and OnThreads
   // rethrows once the others have been stopped.
   OnThreads(concurrency + 1, [&](int t) {
     if (t < concurrency) return run(t);
     std::this_thread::sleep_for(std::chrono::duration<double>(warmup_s));
+    cpu_from = SampleCpu(cpu_pids);
     measuring = true;
     const auto start = Clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(duration_s));
     measuring = false;
+    cpu_to = SampleCpu(cpu_pids);
     seconds = std::chrono::duration<double>(Clock::now() - start).count();
     stop = true;
   });
@@ -844,6 +1015,7 @@ int InProcessExposure(const creditshare::storage::DbConfig& db, const std::strin
          {"lines_per_call", static_cast<double>(lines_shown) / static_cast<double>(std::max<size_t>(1, all.size()))}};
   for (const auto& [name, p] : {std::pair{"p50_ms", 50.0}, {"p90_ms", 90.0}, {"p99_ms", 99.0}, {"p999_ms", 99.9}})
     j[name] = Percentile(all, p);
+  AddCpu(j, cpu_from, cpu_to, static_cast<double>(all.size()));
   std::ofstream(json_out, std::ios::app) << j.dump() << "\n";
   std::cout << j.dump() << std::endl;
   return errors > 0 ? 1 : 0;
@@ -911,6 +1083,8 @@ int main(int argc, char** argv) {
   creditshare::storage::DbConfig db;
   std::string password_file, hmac_key_file;
   long insert_rows = 100000;
+  std::string cpu_pids_spec;
+  load->add_option("--cpu-pids", cpu_pids_spec, "name=PID,...: processes whose CPU per call is reported");
   for (auto* cmd : {dbb, inproc}) {
     cmd->add_option("--db-host", db.host)->envname("CREDITSHARE_DB_HOST");
     cmd->add_option("--db-port", db.port)->envname("CREDITSHARE_DB_PORT");
@@ -920,6 +1094,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--concurrency", concurrency)->capture_default_str();
     cmd->add_option("--duration", duration, "Seconds")->capture_default_str();
     cmd->add_option("--json", json_out)->capture_default_str();
+    cmd->add_option("--cpu-pids", cpu_pids_spec, "name=PID,...: processes whose CPU per call is reported");
   }
   dbb->add_option("--insert-rows", insert_rows)->capture_default_str();
   inproc->add_option("--hmac-key-file", hmac_key_file, "The server's borrower-ID key")->required();
@@ -936,17 +1111,18 @@ int main(int argc, char** argv) {
     if (ingest->parsed()) return Ingest(target, ca, members, borrowers, ids, json_out, seed);
     if (load->parsed())
       return Load(target, ca, members, ids, method, concurrency, client_threads, duration, warmup, rate, label, json_out,
-                  burst, watch);
+                  burst, watch, ParsePids(cpu_pids_spec));
     if (dbb->parsed() || inproc->parsed()) {
       std::string pw = ReadFile(password_file);
       while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
       db.password = pw;
       if (inproc->parsed()) {
         db.pool_size = pool_size;
-        return InProcessExposure(db, hmac_key_file, ids, concurrency, duration, warmup, inproc_label, json_out);
+        return InProcessExposure(db, hmac_key_file, ids, concurrency, duration, warmup, inproc_label, json_out,
+                                 ParsePids(cpu_pids_spec));
       }
       db.pool_size = concurrency;
-      return DbBaseline(db, concurrency, duration, insert_rows, json_out);
+      return DbBaseline(db, concurrency, duration, insert_rows, json_out, ParsePids(cpu_pids_spec));
     }
   } catch (const std::exception& e) {
     std::cerr << "creditshare-bench: " << e.what() << "\n";
