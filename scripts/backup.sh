@@ -21,7 +21,7 @@
 #       event at or after --until (the source server's time zone). A transaction committed after
 #       it is not applied.
 #   scripts/backup.sh check --admin CREDITSHARE_ADMIN [client options]
-#       After a restore: the schema version, row counts, the audit chain head, and
+#       After a restore: the schema version, row counts, the audit lanes' heads, and
 #       `creditshare-admin audit verify` (which reads CREDITSHARE_DB_* from the environment).
 #
 # Client options (--socket=…, --host=…, --port=…, --user=…, --password=…) go to mariadb-backup,
@@ -151,7 +151,7 @@ case "$cmd" in
     for t in members credentials borrowers credit_lines credit_line_months inquiries audit_log alerts report_receipts; do
       echo "$t: $(sql -e "SELECT COUNT(*) FROM $db.$t" 2>/dev/null || echo '-')"
     done
-    echo "audit chain head: $(sql -e "SELECT CONCAT(seq, ' ', LOWER(HEX(hash))) FROM $db.audit_chain_head WHERE id = 1")"
+    echo "audit lanes: $(sql -e "SELECT CONCAT(COUNT(*), ' lanes, ', COALESCE(SUM(seq), 0), ' records') FROM $db.audit_lanes")"
     "$admin" audit verify
     ;;
   *) usage ;;

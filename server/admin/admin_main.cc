@@ -165,6 +165,7 @@ json ToJson(const creditshare::domain::AuditRecord& r) {
           {"request_id", e.request_id},
           {"latency_us", e.latency_us},
           {"certificate_sha256", e.cert_fingerprint},
+          {"lane", r.lane},
           {"chain_seq", r.chain_seq}};
 }
 
@@ -641,10 +642,13 @@ int main(int argc, char** argv) {
         throw AdminError("audit chain broken at record " + std::to_string(*report.broken_record_id) + ": " +
                          report.problem);
       if (as_json) {
-        std::cout << json{{"intact", true}, {"sealed", report.sealed}, {"unsealed", report.unsealed}}.dump() << "\n";
+        std::cout << json{{"intact", true}, {"sealed", report.sealed}, {"unsealed", report.unsealed},
+                          {"lanes", report.lanes}}
+                         .dump()
+                  << "\n";
       } else {
-        std::cout << "audit chain intact: " << report.sealed << " sealed records, " << report.unsealed
-                  << " awaiting sealing\n";
+        std::cout << "audit chain intact: " << report.sealed << " sealed records in " << report.lanes << " lanes, "
+                  << report.unsealed << " awaiting sealing\n";
       }
       return 0;
     }

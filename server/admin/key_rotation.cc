@@ -94,8 +94,10 @@ RekeyReport Rekey(storage::ConnectionPool& pool, const security::BorrowerKeyer& 
   const int from = report.from;
   const auto rewrap = [&keyer, from](std::string_view stored_value) { return keyer.Rewrap(stored_value, from); };
   {
-    const auto head = storage::AuditRepository(pool).ReadHead();
-    report.head_before = std::to_string(head.seq) + ":" + security::ToHex(head.hash);
+    // Every lane's head, "lane:seq:hash-hex" joined by commas: what the re-seal started from.
+    for (const auto& head : storage::AuditRepository(pool).ReadHeads())
+      report.head_before += (report.head_before.empty() ? "" : ",") + std::to_string(head.lane) + ":" +
+                            std::to_string(head.seq) + ":" + security::ToHex(head.hash);
   }
   storage::RekeyRepository repo(pool, report.from, report.to, rewrap, batch);
   auto say = [&](const std::string& line) {
@@ -135,7 +137,7 @@ RekeyReport Rekey(storage::ConnectionPool& pool, const security::BorrowerKeyer& 
                              "then run rekey again");
   }
   repo.Finish([&](storage::Connection& conn) {
-    std::string detail = "audit chain head before: " + report.head_before;
+    std::string detail = "audit lane heads before: " + report.head_before;
     for (const auto& [table, n] : report.converted) detail += "; " + table + "=" + std::to_string(n);
     storage::AdminActionRepository::Record(conn, actor, "keys.rekey",
                                            "v" + std::to_string(from) + "->v" + std::to_string(report.to), detail);

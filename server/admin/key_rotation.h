@@ -42,7 +42,7 @@ struct RekeyReport {
   // without a borrower included).
   std::map<std::string, long> converted;
   int passes = 0;
-  std::string head_before;  // the audit chain's head before the re-seal: "seq:hash-hex"
+  std::string head_before;  // the audit lanes' heads before the re-seal: "lane:seq:hash-hex,..."
 };
 // Moves every stored value of the set's other version to its current one, re-seals the audit
 // chain, and retires the other version (an admin action of `actor`). `batch` rows per

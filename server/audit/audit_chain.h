@@ -12,12 +12,12 @@
 
 namespace creditshare::audit {
 
-// SHA-256(prev_hash || canonical encoding of the record).
-std::string ChainHash(const std::string& prev_hash, const domain::AuditRecord& record);
+using storage::ChainHash;
 
-// Chains unsealed records in batches. Appending a record never waits for the chain: calls
-// insert unsealed rows concurrently; only sealing is serialised, by the head row's lock, so
-// several replicas can run sealers safely.
+// Records are hashed when they are written, each connection continuing a lane of its own
+// (storage::AuditRepository::InsertMany). The sealer chains what was written unsealed (by servers
+// before schema 0018) into lane 0, in batches under lane 0's head row lock, so several replicas can
+// run sealers safely.
 class Sealer {
  public:
   explicit Sealer(storage::ConnectionPool& pool) : pool_(pool) {}
@@ -31,11 +31,11 @@ class Sealer {
 };
 
 // Re-keys the borrower keys of sealed records under key version `from` to `to` (`rewrap`) and
-// chains them anew, `max_records` per transaction under the head's lock, starting at the first
-// record under `from`; records before it keep their hashes. The head keeps the re-seal point
-// between transactions, so the sealer goes on appending (to the old chain's end, which the
-// re-seal reaches and replaces) and VerifyChain checks the chain at every moment. Returns the
-// records re-sealed, or -1 when no sealed record is under `from`. Each record is checked against
+// chains them anew, lane by lane, `max_records` per transaction under the lane head's lock,
+// starting at the lane's first record under `from`; records before it keep their hashes. The head
+// keeps the re-seal point between transactions, so writers go on appending (to the old chain's
+// end, which the re-seal reaches and replaces) and VerifyChain checks every lane at every moment.
+// Returns the records re-sealed, or -1 when no sealed record of any lane is under `from`. Each record is checked against
 // the chain it was sealed in first: an edited, deleted or truncated record stops the re-seal with
 // std::runtime_error naming it, and nothing of that batch is changed.
 long ResealBatch(storage::ConnectionPool& pool, int from, int to,
@@ -43,13 +43,15 @@ long ResealBatch(storage::ConnectionPool& pool, int from, int to,
 
 struct VerifyReport {
   long sealed = 0;    // records whose chain was checked
-  long unsealed = 0;  // records not chained yet
+  long unsealed = 0;  // records not chained yet (lane 0)
+  long lanes = 0;     // lanes checked
   // The first record where the chain breaks, and why; empty when the chain is intact.
   std::optional<std::uint64_t> broken_record_id;
   std::string problem;
 };
 
-// Re-walks the whole chain from the first record and checks every link and hash and the head.
+// Re-walks every lane from its first record and checks every link and hash and the lane's head,
+// and that no records lie in a lane without a head.
 VerifyReport VerifyChain(storage::ConnectionPool& pool);
 
 }  // namespace creditshare::audit

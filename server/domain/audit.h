@@ -29,10 +29,12 @@ struct AuditEvent {
   bool operator==(const AuditEvent&) const = default;
 };
 
-// A stored record with its place in the hash chain (unsealed while chain_seq is 0).
+// A stored record with its place in a hash chain: record `chain_seq` of lane `lane` (lane 0 is the
+// sealer's chain, where a record is unsealed while chain_seq is 0).
 struct AuditRecord {
   std::uint64_t id = 0;
   AuditEvent event;
+  std::uint32_t lane = 0;
   std::uint64_t chain_seq = 0;
   std::string prev_hash;  // 32 bytes when sealed
   std::string hash;       // 32 bytes when sealed
@@ -41,5 +43,9 @@ struct AuditRecord {
 // The bytes a record's hash covers: every field, length-prefixed, with its id. The key version
 // is appended only when it is not 0, so records sealed before key sets keep their hashes.
 std::string CanonicalEncoding(std::uint64_t id, const AuditEvent& event);
+
+// The same for a record of lane > 0, which is hashed before it is inserted and so before it has an
+// id: its place (lane, sequence) stands in for the id.
+std::string LaneCanonicalEncoding(std::uint32_t lane, std::uint64_t seq, const AuditEvent& event);
 
 }  // namespace creditshare::domain

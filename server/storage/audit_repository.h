@@ -19,7 +19,9 @@ struct ResealPoint {
   std::string old_hash;
 };
 
+// The head row of one lane (audit_lanes).
 struct ChainHead {
+  std::uint32_t lane = 0;
   std::uint64_t seq = 0;
   std::string hash;  // 32 bytes; zeros before the first record
   std::optional<ResealPoint> reseal;
@@ -32,40 +34,59 @@ struct AuditFilter {
   std::int64_t to_us = INT64_MAX;
 };
 
+// SHA-256(prev_hash || canonical encoding of the record): domain::CanonicalEncoding for lane 0,
+// domain::LaneCanonicalEncoding for the others.
+std::string ChainHash(const std::string& prev_hash, const domain::AuditRecord& record);
+
+// The lane whose lease is never taken: the sealer's chain of records written unsealed.
+inline constexpr std::uint32_t kSealerLane = 0;
+// How long a lane stays its connection's after its last append (then another connection may
+// take it over and continue its chain).
+inline constexpr std::int64_t kLaneLeaseUs = 10LL * 60 * 1'000'000;
+
 class AuditRepository {
  public:
   explicit AuditRepository(ConnectionPool& pool) : pool_(pool) {}
 
-  // Appends records inside the caller's transaction (one multi-row statement).
+  // Appends records inside the caller's transaction, hashed: they continue the chain of the
+  // connection's lane, whose head row moves in the same transaction (one UPDATE and one multi-row
+  // INSERT). Throws std::logic_error outside a transaction.
   static void Insert(Connection& conn, const domain::AuditEvent& event);
   static void InsertMany(Connection& conn, const std::vector<const domain::AuditEvent*>& events);
   // The same, for a change found by something other than the resident ID (a line, a reservation,
   // a dispute): the record takes the borrower key of borrower `borrower_id`.
   static void InsertForBorrower(Connection& conn, const domain::AuditEvent& event, std::uint64_t borrower_id);
 
-  // Sealing, inside one transaction: lock the head, take unsealed records, chain, move the head.
-  static ChainHead LockHead(Connection& conn);
+  // Sealing lane 0, inside one transaction: lock its head, take unsealed records, chain, move the head.
+  static ChainHead LockHead(Connection& conn, std::uint32_t lane);
   static std::vector<domain::AuditRecord> LockUnsealed(Connection& conn, int limit);
   static void MarkSealed(Connection& conn, const std::vector<domain::AuditRecord>& records);
   // Writes seq, hash and the re-seal point.
   static void SetHead(Connection& conn, const ChainHead& head);
 
-  // Re-sealing, inside one transaction with the head locked.
-  static std::vector<domain::AuditRecord> LockSealedAfter(Connection& conn, std::uint64_t after_seq, int limit);
-  // The first sealed record holding a borrower key of `version`.
-  static std::optional<std::uint64_t> FirstSealedUnder(Connection& conn, int version);
-  static std::string HashAt(Connection& conn, std::uint64_t seq);
+  // Re-sealing, inside one transaction with the lane's head locked.
+  static std::vector<domain::AuditRecord> LockSealedAfter(Connection& conn, std::uint32_t lane, std::uint64_t after_seq,
+                                                          int limit);
+  // A lane with a re-seal under way, if any.
+  static std::optional<std::uint32_t> LaneBeingResealed(Connection& conn);
+  // The first sealed record of `lane` holding a borrower key of `version`; with no lane given, the
+  // lane (the lowest) and record where one is.
+  static std::optional<std::uint64_t> FirstSealedUnder(Connection& conn, std::uint32_t lane, int version);
+  static std::optional<std::uint32_t> FirstLaneUnder(Connection& conn, int version);
+  static std::string HashAt(Connection& conn, std::uint32_t lane, std::uint64_t seq);
   // Stores the records' borrower key, key version and chain links.
   static void Rewrite(Connection& conn, const std::vector<domain::AuditRecord>& records);
 
   // Reads on a connection the caller holds (a verifier's snapshot).
-  static std::vector<domain::AuditRecord> ReadSealed(Connection& conn, std::uint64_t after_seq, int limit);
-  static ChainHead ReadHead(Connection& conn);
+  // Sealed records of `lane` with chain_seq > after_seq, in chain order.
+  static std::vector<domain::AuditRecord> ReadSealed(Connection& conn, std::uint32_t lane, std::uint64_t after_seq,
+                                                     int limit);
+  static std::vector<ChainHead> ReadHeads(Connection& conn);
+  // The lowest lane above `after` that holds records (whether it has a head row or not).
+  static std::optional<std::uint32_t> NextLaneWithRecords(Connection& conn, std::int64_t after);
   static long CountUnsealed(Connection& conn);
 
-  // Sealed records with chain_seq > after_seq, in chain order.
-  std::vector<domain::AuditRecord> ReadSealed(std::uint64_t after_seq, int limit);
-  ChainHead ReadHead();
+  std::vector<ChainHead> ReadHeads();
   long CountUnsealed();
   // Records matching the filter (sealed or not), oldest first.
   std::vector<domain::AuditRecord> Find(const AuditFilter& filter, int limit);

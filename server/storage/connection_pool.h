@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -60,6 +61,16 @@ class DeadlineExceededError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The audit lane a connection appends its records to (AuditRepository::InsertMany): a cache of the
+// lane's head row, which the append checks and moves in the same transaction, so a stale cache
+// (a rolled-back transaction, another writer) is found and refreshed, never trusted.
+struct AuditLaneCache {
+  std::uint32_t lane = 0;  // 0: none claimed yet
+  std::uint64_t seq = 0;
+  std::string hash;
+  std::uint64_t holder = 0;  // this connection's token in the lane row
+};
+
 // One open database session with the prepared statements it has cached. Statements are
 // prepared once per connection and reused: a prepare is a server round trip.
 class Connection {
@@ -95,13 +106,18 @@ class Connection {
   sql::Connection& raw() { return *conn_; }
   // False when the session was opened with autocommit off (DbConfig::autocommit).
   bool autocommit() const { return autocommit_; }
+  // Inside a transaction that RunTransaction opened (always, for a connection without autocommit).
+  bool in_transaction() const { return !autocommit_ || in_transaction_; }
+  void set_in_transaction(bool v) { in_transaction_ = v; }
 
   std::chrono::steady_clock::time_point last_used;
+  AuditLaneCache audit_lane;
 
  private:
   std::unique_ptr<sql::Connection> conn_;
   const bool cache_multi_row_statements_;
   const bool autocommit_;
+  bool in_transaction_ = false;
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements_;
 };
 

@@ -28,6 +28,11 @@ auto RunTransaction(ConnectionPool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, 
       // transaction instead of three with autocommit toggled off and on again. A session opened
       // with autocommit off is already in a transaction that its first statement begins.
       if (lease->autocommit()) lease->Execute("START TRANSACTION");
+      struct InTransaction {
+        Connection& conn;
+        explicit InTransaction(Connection& c) : conn(c) { conn.set_in_transaction(true); }
+        ~InTransaction() { conn.set_in_transaction(false); }
+      } in_transaction{*lease};
       auto result = fn(*lease);
       if (result.ok()) {
         // A COMMIT statement, not Connector/C++'s commit(): under kill -9 of MariaDB the crash

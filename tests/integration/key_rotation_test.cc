@@ -256,9 +256,9 @@ TEST_F(KeyRotationTest, UnderLoadTheSameBorrowersStayTheSameAndNothingOfTheOldKe
       ASSERT_EQ(row.find(id), std::string::npos) << "a raw ID is stored in " << row.substr(0, 40);
     }
   }
-  // The rotation is an admin action in the audit log, with the chain head it started from.
+  // The rotation is an admin action in the audit log, with the lane heads it started from.
   EXPECT_EQ(svc.db().Count("admin_actions WHERE action = 'keys.rekey' AND target = 'v0->v1' AND detail LIKE "
-                           "'audit chain head before: %'"),
+                           "'audit lane heads before: %'"),
             1);
 }
 
