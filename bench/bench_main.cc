@@ -19,6 +19,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -65,7 +66,9 @@ struct Tls {
 // --cpu-pids (server=PID,mariadb=PID) are reported on their own too.
 struct CpuSample {
   double machine_busy_s = 0;  // summed over cores
+  double machine_switches = 0;  // context switches, all processes
   std::map<std::string, double> process_s;
+  std::map<std::string, double> process_switches;  // summed over the process's threads
   Clock::time_point at;
 };
 
@@ -79,6 +82,8 @@ CpuSample SampleCpu(const std::map<std::string, int>& pids) {
   double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
   stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
   s.machine_busy_s = (user + nice + system + irq + softirq + steal) / ClockTicks();
+  for (std::string line; std::getline(stat, line);)
+    if (line.rfind("ctxt ", 0) == 0) s.machine_switches = std::stod(line.substr(5));
   for (const auto& [name, pid] : pids) {
     std::ifstream ps("/proc/" + std::to_string(pid) + "/stat");
     std::string text((std::istreambuf_iterator<char>(ps)), {});
@@ -92,6 +97,15 @@ CpuSample SampleCpu(const std::map<std::string, int>& pids) {
       if (i == 15) stime = std::stod(field);
     }
     s.process_s[name] = (utime + stime) / ClockTicks();
+    double switches = 0;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+      std::ifstream status(task.path() / "status");
+      for (std::string line; std::getline(status, line);)
+        if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+          switches += std::stod(line.substr(line.find(':') + 1));
+    }
+    s.process_switches[name] = switches;
   }
   return s;
 }
@@ -115,9 +129,15 @@ void AddCpu(json& j, const CpuSample& a, const CpuSample& b, double calls) {
   const double busy = b.machine_busy_s - a.machine_busy_s;
   j["machine_busy_cores"] = busy / secs;
   j["machine_cpu_us_per_call"] = busy / calls * 1e6;
+  j["machine_switches_per_call"] = (b.machine_switches - a.machine_switches) / calls;
   for (const auto& [name, end_s] : b.process_s) {
     const auto start = a.process_s.find(name);
     if (start != a.process_s.end()) j["cpu_us_per_call"][name] = (end_s - start->second) / calls * 1e6;
+  }
+  // Threads that ended within the window take their counts with them: a lower bound.
+  for (const auto& [name, end_n] : b.process_switches) {
+    const auto start = a.process_switches.find(name);
+    if (start != a.process_switches.end()) j["switches_per_call"][name] = (end_n - start->second) / calls;
   }
 }
 

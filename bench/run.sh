@@ -301,10 +301,11 @@ parts = [("one RPC: bare gRPC echo, same TLS", load["echo"]["throughput"], machi
 model_us = sum(p[2] for p in parts)
 limit = 1e6 / model_us if model_us else 0
 def cpu_row(label, r):
-    if not r: return f"| {label} | – | – | – | – | – |"
-    c = r.get("cpu_us_per_call", {})
+    if not r: return f"| {label} | – | – | – | – | – | – | – |"
+    c, sw = r.get("cpu_us_per_call", {}), r.get("switches_per_call", {})
     return (f"| {label} | {r.get('throughput', r.get('per_second', 0)):.0f} | {r.get('machine_busy_cores', 0):.2f} | "
-            f"{cpu_us(r):.0f} | {c.get('server', 0):.0f} | {c.get('mariadb', 0):.0f} |")
+            f"{cpu_us(r):.0f} | {c.get('server', 0):.0f} | {c.get('mariadb', 0):.0f} | "
+            f"{r.get('machine_switches_per_call', 0):.1f} | {sw.get('server', 0):.1f} |")
 lines = [
   "# Benchmarks" + (" (smoke run: not figures to quote)" if smoke == "1" else ""), "",
   "How the figures are produced and how to read them: [performance.md](performance.md).", "",
@@ -375,9 +376,11 @@ lines += [
   "## CPU per call", "",
   "Busy cores of the whole machine during each run, the CPU time per call of every process together, and "
   "that of the server process (the echo server for `echo`; idle for the in-process and database rows) "
-  "and of MariaDB. The load generator and the kernel's own threads are the rest.", "",
-  "| run | calls/s | machine busy cores | CPU µs per call, all | server CPU µs | MariaDB CPU µs |",
-  "|---|---|---|---|---|---|",
+  "and of MariaDB. The load generator and the kernel's own threads are the rest. Then context switches per "
+  "call, of the whole machine and of the server's threads.", "",
+  "| run | calls/s | machine busy cores | CPU µs per call, all | server CPU µs | MariaDB CPU µs | "
+  "switches per call, all | server switches per call |",
+  "|---|---|---|---|---|---|---|---|",
   cpu_row("echo", load.get("echo")), cpu_row("exposure", load.get("exposure")), cpu_row("check", load.get("check")),
   cpu_row("exposure-in-process", load.get("exposure-in-process")), cpu_row("exposure-open-70", load.get("exposure-open-70")),
   cpu_row("mix", load.get("mix")), cpu_row("point read (state row)", db.get("state_read")),

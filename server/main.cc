@@ -110,8 +110,12 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
       ->envname("CREDITSHARE_HEALTH_LISTEN")->capture_default_str();
   app.add_option("--health-interval-ms", c.health_check_interval, "How often the database is checked for health")
       ->envname("CREDITSHARE_HEALTH_INTERVAL_MS")->capture_default_str();
-  app.add_option("--audit-seal-interval-ms", c.audit_seal_interval, "How often new audit records are hash-chained")
+  app.add_option("--audit-seal-interval-ms", c.audit_seal_interval, "How often audit records written unsealed (by servers before schema 0018) are hash-chained")
       ->envname("CREDITSHARE_AUDIT_SEAL_INTERVAL_MS")->capture_default_str();
+  app.add_option("--audit-checkpoint-interval-s", c.audit_checkpoint_interval,
+                 "How often the audit lanes that moved are checkpointed into lane 0 (verify then finds a lane cut "
+                 "back or deleted)")
+      ->envname("CREDITSHARE_AUDIT_CHECKPOINT_INTERVAL_S")->check(CLI::Range(1, 86400))->capture_default_str();
   app.add_option("--drain-seconds", drain_seconds, "On SIGTERM, how long in-flight calls may finish")
       ->envname("CREDITSHARE_DRAIN_SECONDS")->capture_default_str();
 }

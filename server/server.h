@@ -75,6 +75,7 @@ struct ServerConfig {
   std::string health_listen_address = "0.0.0.0:8081";   // plaintext gRPC health only (probes); empty disables
   std::chrono::milliseconds health_check_interval{2000};  // database reachability check
   std::chrono::milliseconds audit_seal_interval{500};     // how often unsealed audit records are chained
+  std::chrono::seconds audit_checkpoint_interval{60};     // how often the audit lanes' ends are checkpointed
 };
 
 // Reads a whole file; throws std::runtime_error naming the file when it cannot.
@@ -109,6 +110,7 @@ class Server {
   std::unique_ptr<PeriodicTask> health_watchdog_;
   std::atomic<std::chrono::steady_clock::rep> last_healthy_{0};  // when a probe last succeeded
   std::unique_ptr<PeriodicTask> seal_task_;
+  std::unique_ptr<PeriodicTask> checkpoint_task_;
   std::unique_ptr<PeriodicTask> summary_task_;
   std::unique_ptr<PeriodicTask> key_set_task_;
   std::string server_id_;  // host:pid:start, in key_set_servers

@@ -643,7 +643,7 @@ int main(int argc, char** argv) {
                          report.problem);
       if (as_json) {
         std::cout << json{{"intact", true}, {"sealed", report.sealed}, {"unsealed", report.unsealed},
-                          {"lanes", report.lanes}}
+                          {"lanes", report.lanes}, {"checkpoints", report.checkpoints}}
                          .dump()
                   << "\n";
       } else {
@@ -653,7 +653,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (audit_seal->parsed()) {
-      std::cout << "sealed " << creditshare::audit::Sealer(pool).SealAll() << " records\n";
+      creditshare::audit::Sealer sealer(pool);
+      const long sealed = sealer.SealAll();
+      std::cout << "sealed " << sealed << " records; checkpointed " << sealer.Checkpoint() << " lanes\n";
       return 0;
     }
     if (audit_export->parsed()) {

@@ -1,6 +1,7 @@
 #include "audit/audit_chain.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <string_view>
 
@@ -8,25 +9,51 @@
 
 namespace creditshare::audit {
 
+namespace {
+// Chains up to `max_records` unsealed records into lane 0, whose head the caller has locked.
+int SealLocked(storage::Connection& conn, storage::ChainHead& head, int max_records) {
+  auto records = storage::AuditRepository::LockUnsealed(conn, max_records);
+  for (auto& r : records) {
+    r.lane = storage::kSealerLane;
+    r.chain_seq = head.seq + 1;
+    r.prev_hash = head.hash;
+    r.hash = ChainHash(r.prev_hash, r);
+    head.seq = r.chain_seq;  // a re-seal under way stays where it is
+    head.hash = r.hash;
+  }
+  if (!records.empty()) {
+    storage::AuditRepository::MarkSealed(conn, records);
+    storage::AuditRepository::SetHead(conn, head);
+  }
+  return static_cast<int>(records.size());
+}
+}  // namespace
+
 int Sealer::SealBatch(int max_records) {
-  auto sealed = storage::RunTransaction(pool_, [&](storage::Connection& conn) -> domain::Result<int> {
+  return storage::RunTransaction(pool_, [&](storage::Connection& conn) -> domain::Result<int> {
     auto head = storage::AuditRepository::LockHead(conn, storage::kSealerLane);
-    auto records = storage::AuditRepository::LockUnsealed(conn, max_records);
-    for (auto& r : records) {
-      r.lane = storage::kSealerLane;
-      r.chain_seq = head.seq + 1;
-      r.prev_hash = head.hash;
-      r.hash = ChainHash(r.prev_hash, r);
-      head.seq = r.chain_seq;  // a re-seal under way stays where it is
-      head.hash = r.hash;
+    return SealLocked(conn, head, max_records);
+  }).value();
+}
+
+long Sealer::Checkpoint() {
+  return storage::RunTransaction(pool_, [&](storage::Connection& conn) -> domain::Result<long> {
+    auto head = storage::AuditRepository::LockHead(conn, storage::kSealerLane);  // one checkpointer at a time
+    const auto points = storage::AuditRepository::LanesMovedSinceCheckpoint(conn);
+    if (points.empty()) return 0L;
+    domain::AuditEvent event;
+    event.at_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    event.principal = "creditshare";
+    event.method = domain::kAuditCheckpointMethod;
+    event.request_id = storage::CheckpointDigest(points);
+    storage::AuditRepository::InsertCheckpoint(conn, event, points);
+    // Sealed at once with whatever else is unsealed, so lane 0 covers the list from now on.
+    while (SealLocked(conn, head, 5000) == 5000) {
     }
-    if (!records.empty()) {
-      storage::AuditRepository::MarkSealed(conn, records);
-      storage::AuditRepository::SetHead(conn, head);
-    }
-    return static_cast<int>(records.size());
-  });
-  return sealed.value();
+    return static_cast<long>(points.size());
+  }).value();
 }
 
 long ResealBatch(storage::ConnectionPool& pool, int from, int to,
@@ -90,8 +117,28 @@ long Sealer::SealAll() {
 }
 
 namespace {
+// A checkpoint record's list must still hash to what the record says, and every lane it names must
+// still reach the sequence number it had then. Returns the problem, or empty.
+std::string CheckpointProblem(storage::Connection& conn, const domain::AuditRecord& r,
+                              const std::vector<storage::ChainHead>& heads) {
+  const auto points = storage::AuditRepository::ReadCheckpoint(conn, r.id);
+  if (storage::CheckpointDigest(points) != r.event.request_id)
+    return "the lanes this checkpoint names were altered (audit_checkpoints)";
+  for (const auto& p : points) {
+    const auto head = std::find_if(heads.begin(), heads.end(), [&](const auto& h) { return h.lane == p.lane; });
+    if (head == heads.end())
+      return "lane " + std::to_string(p.lane) + ", which this checkpoint saw at seq " + std::to_string(p.seq) +
+             ", has no head row (the lane was deleted)";
+    if (head->seq < p.seq)
+      return "lane " + std::to_string(p.lane) + " ends at seq " + std::to_string(head->seq) +
+             ", before the seq " + std::to_string(p.seq) + " this checkpoint saw: records were removed from its end";
+  }
+  return {};
+}
+
 // Checks one lane against its head; false (with the report's break set) at the first problem.
-bool VerifyLane(storage::Connection& conn, const storage::ChainHead& head, VerifyReport& report) {
+bool VerifyLane(storage::Connection& conn, const storage::ChainHead& head, const std::vector<storage::ChainHead>& heads,
+                VerifyReport& report) {
   using storage::AuditRepository;
   const std::string lane_name = "lane " + std::to_string(head.lane) + ": ";
   std::string prev(32, '\0');
@@ -117,6 +164,10 @@ bool VerifyLane(storage::Connection& conn, const storage::ChainHead& head, Verif
       }
       if (r.prev_hash != prev) return broken("previous-hash link does not match the record before it");
       if (ChainHash(prev, r) != r.hash) return broken("hash does not match the record's content (the record was altered)");
+      if (head.lane == storage::kSealerLane && r.event.method == domain::kAuditCheckpointMethod) {
+        if (auto problem = CheckpointProblem(conn, r, heads); !problem.empty()) return broken(problem);
+        ++report.checkpoints;
+      }
       prev = r.hash;
       ++expected_seq;
       ++report.sealed;
@@ -160,7 +211,7 @@ VerifyReport VerifyChain(storage::ConnectionPool& pool) {
   }
   for (const auto& head : heads) {
     ++report.lanes;
-    if (!VerifyLane(conn, head, report)) return report;
+    if (!VerifyLane(conn, head, heads, report)) return report;
   }
   // Records of a lane whose head row is gone cannot be checked: that is a break too.
   std::int64_t after = -1;

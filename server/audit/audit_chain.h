@@ -25,6 +25,11 @@ class Sealer {
   int SealBatch(int max_records = 5000);
   // Seals until nothing is left; returns the total.
   long SealAll();
+  // Writes a checkpoint record into lane 0 naming every lane that moved since the last checkpoint
+  // with its sequence number now, so that VerifyChain finds a lane cut back below that point or
+  // deleted, which the lane's own chain cannot show. Returns the lanes named (0: none moved,
+  // nothing written). The server runs it every --audit-checkpoint-interval-s and at shutdown.
+  long Checkpoint();
 
  private:
   storage::ConnectionPool& pool_;
@@ -45,6 +50,7 @@ struct VerifyReport {
   long sealed = 0;    // records whose chain was checked
   long unsealed = 0;  // records not chained yet (lane 0)
   long lanes = 0;     // lanes checked
+  long checkpoints = 0;  // checkpoint records checked against the lanes they name
   // The first record where the chain breaks, and why; empty when the chain is intact.
   std::optional<std::uint64_t> broken_record_id;
   std::string problem;

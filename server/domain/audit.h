@@ -29,6 +29,10 @@ struct AuditEvent {
   bool operator==(const AuditEvent&) const = default;
 };
 
+// The method of a checkpoint record (lane 0): it names every audit lane that moved since the last
+// checkpoint with its sequence number then (see storage::CheckpointDigest).
+inline constexpr const char* kAuditCheckpointMethod = "audit.checkpoint";
+
 // A stored record with its place in a hash chain: record `chain_seq` of lane `lane` (lane 0 is the
 // sealer's chain, where a record is unsealed while chain_seq is 0).
 struct AuditRecord {

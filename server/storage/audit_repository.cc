@@ -64,6 +64,75 @@ std::string ChainHash(const std::string& prev_hash, const domain::AuditRecord& r
   return std::string(reinterpret_cast<const char*>(md), len);
 }
 
+std::string CheckpointDigest(const std::vector<LanePoint>& points) {
+  std::string text;
+  for (const auto& p : points) text += std::to_string(p.lane) + ":" + std::to_string(p.seq) + ";";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex += kHex[md[i] >> 4];
+    hex += kHex[md[i] & 0xf];
+  }
+  return hex;
+}
+
+std::vector<LanePoint> AuditRepository::LanesMovedSinceCheckpoint(Connection& conn) {
+  auto& stmt = conn.Prepare(
+      "SELECT l.lane, l.seq FROM audit_lanes l WHERE l.lane <> ? AND l.seq > "
+      "COALESCE((SELECT MAX(c.seq) FROM audit_checkpoints c WHERE c.lane = l.lane), 0) ORDER BY l.lane");
+  stmt.setUInt(1, kSealerLane);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  std::vector<LanePoint> points;
+  while (rs->next()) points.push_back({rs->getUInt(1), rs->getUInt64(2)});
+  return points;
+}
+
+void AuditRepository::InsertCheckpoint(Connection& conn, const domain::AuditEvent& e,
+                                       const std::vector<LanePoint>& points) {
+  auto& record = conn.Prepare(
+      "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
+      "result_code, request_id, latency_us, key_version, lane) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, 0, ?)");
+  record.setInt64(1, e.at_us);
+  record.setString(2, e.principal);
+  record.setString(3, e.cert_fingerprint);
+  record.setString(4, e.method);
+  record.setInt(5, e.purpose);
+  record.setString(6, e.consent_reference);
+  record.setInt(7, e.result_code);
+  record.setString(8, e.request_id);
+  record.setInt64(9, e.latency_us);
+  record.setUInt(10, kSealerLane);
+  record.executeUpdate();
+  std::unique_ptr<sql::ResultSet> id(conn.Prepare("SELECT LAST_INSERT_ID()").executeQuery());
+  id->next();
+  const std::uint64_t record_id = id->getUInt64(1);
+  constexpr std::size_t kRowsPerStatement = 200;
+  for (std::size_t first = 0; first < points.size(); first += kRowsPerStatement) {
+    const std::size_t n = std::min(kRowsPerStatement, points.size() - first);
+    auto stmt = conn.PrepareRows("INSERT INTO audit_checkpoints (record_id, lane, seq) VALUES " + RowsOf("(?, ?, ?)", n), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const int base = static_cast<int>(i) * 3;
+      stmt->setUInt64(base + 1, record_id);
+      stmt->setUInt(base + 2, points[first + i].lane);
+      stmt->setUInt64(base + 3, points[first + i].seq);
+    }
+    stmt->executeUpdate();
+  }
+}
+
+std::vector<LanePoint> AuditRepository::ReadCheckpoint(Connection& conn, std::uint64_t record_id) {
+  auto& stmt = conn.Prepare("SELECT lane, seq FROM audit_checkpoints WHERE record_id = ? ORDER BY lane");
+  stmt.setUInt64(1, record_id);
+  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+  std::vector<LanePoint> points;
+  while (rs->next()) points.push_back({rs->getUInt(1), rs->getUInt64(2)});
+  return points;
+}
+
 namespace {
 std::int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -72,10 +141,12 @@ std::int64_t NowUs() {
 
 std::uint64_t NewHolderToken() {
   std::uint64_t token = 0;
-  while (token == 0)  // 0 is "nobody"
+  while (token == 0) {  // 0 is "nobody"
     if (RAND_bytes(reinterpret_cast<unsigned char*>(&token), sizeof token) != 1)
       throw std::runtime_error("no random bytes for an audit lane token");
-  return token >> 1;  // fits the signed range the connector binds
+    token >>= 1;  // fits the signed range the connector binds
+  }
+  return token;
 }
 
 // Gives the connection a lane: one whose lease ran out (its chain continues), else a new one.
@@ -178,6 +249,7 @@ void AuditRepository::InsertMany(Connection& conn, const std::vector<const domai
       ClaimLane(conn, now_us);
     }
     chain();
+    // The row is locked (or new) and the cache now matches it: this cannot miss.
     if (!MoveLaneHead(conn, lane, records.back(), now_us))
       throw std::runtime_error("audit lane " + std::to_string(lane.lane) + " moved while it was locked");
   }

@@ -38,6 +38,16 @@ struct AuditFilter {
 // domain::LaneCanonicalEncoding for the others.
 std::string ChainHash(const std::string& prev_hash, const domain::AuditRecord& record);
 
+// A lane and a sequence number in it, as a checkpoint records them.
+struct LanePoint {
+  std::uint32_t lane = 0;
+  std::uint64_t seq = 0;
+  bool operator==(const LanePoint&) const = default;
+};
+
+// The checkpoint record's request_id: hex SHA-256 of "lane:seq;" for each point, in lane order.
+std::string CheckpointDigest(const std::vector<LanePoint>& points);
+
 // The lane whose lease is never taken: the sealer's chain of records written unsealed.
 inline constexpr std::uint32_t kSealerLane = 0;
 // How long a lane stays its connection's after its last append (then another connection may
@@ -61,6 +71,12 @@ class AuditRepository {
   static ChainHead LockHead(Connection& conn, std::uint32_t lane);
   static std::vector<domain::AuditRecord> LockUnsealed(Connection& conn, int limit);
   static void MarkSealed(Connection& conn, const std::vector<domain::AuditRecord>& records);
+  // Checkpoints, inside the sealer's transaction (lane 0's head locked): the lanes whose head is past
+  // their last checkpointed sequence number; a checkpoint record (unsealed, in lane 0: the sealing
+  // that follows chains it) with its points; a checkpoint's points.
+  static std::vector<LanePoint> LanesMovedSinceCheckpoint(Connection& conn);
+  static void InsertCheckpoint(Connection& conn, const domain::AuditEvent& event, const std::vector<LanePoint>& points);
+  static std::vector<LanePoint> ReadCheckpoint(Connection& conn, std::uint64_t record_id);
   // Writes seq, hash and the re-seal point.
   static void SetHead(Connection& conn, const ChainHead& head);
 

@@ -156,6 +156,59 @@ TEST(AuditLanesTest, VerifyNamesAnEditedRecordAnEditedHeadAndADeletedLane) {
   EXPECT_NE(report.problem.find("has no head row"), std::string::npos) << report.problem;
 }
 
+TEST(AuditLanesTest, ACheckpointFindsALaneCutBackBehindIt) {
+  TestDatabase db;
+  storage::ConnectionPool first(Sized(db.config(), 1)), second(Sized(db.config(), 1));
+  const auto cut = Append(first, "cut", 3);
+  ASSERT_NE(Append(second, "other", 2), cut);
+  audit::Sealer sealer(first);
+  EXPECT_EQ(sealer.Checkpoint(), 2);  // both lanes moved
+  EXPECT_EQ(sealer.Checkpoint(), 0);  // nothing since: no record written
+  EXPECT_EQ(db.Count("audit_log WHERE method = 'audit.checkpoint'"), 1);
+  auto report = audit::VerifyChain(first);
+  EXPECT_FALSE(report.broken_record_id) << report.problem;
+  EXPECT_EQ(report.checkpoints, 1);
+  std::unique_ptr<sql::ResultSet> rs(db.conn().Prepare(
+      "SELECT id FROM audit_log WHERE method = 'audit.checkpoint'").executeQuery());
+  ASSERT_TRUE(rs->next());
+  const auto checkpoint_id = rs->getUInt64(1);
+
+  // The lane's last record removed and its head moved back to the record before: the lane's own
+  // chain is consistent again, the checkpoint is not.
+  const std::string lane = std::to_string(cut);
+  db.conn().Execute("DELETE FROM audit_log WHERE lane = " + lane + " AND chain_seq = 3");
+  db.conn().Execute("UPDATE audit_lanes l JOIN audit_log a ON a.lane = l.lane AND a.chain_seq = 2 "
+                    "SET l.seq = 2, l.hash = a.hash WHERE l.lane = " + lane);
+  report = audit::VerifyChain(first);
+  ASSERT_TRUE(report.broken_record_id);
+  EXPECT_EQ(*report.broken_record_id, checkpoint_id);
+  EXPECT_NE(report.problem.find("lane " + lane + " ends at seq 2, before the seq 3"), std::string::npos)
+      << report.problem;
+
+  // Hiding that by editing the checkpoint's list breaks the checkpoint's own hash.
+  db.conn().Execute("UPDATE audit_checkpoints SET seq = 2 WHERE lane = " + lane);
+  report = audit::VerifyChain(first);
+  ASSERT_TRUE(report.broken_record_id);
+  EXPECT_NE(report.problem.find("were altered"), std::string::npos) << report.problem;
+  db.conn().Execute("UPDATE audit_checkpoints SET seq = 3 WHERE lane = " + lane);
+
+}
+
+TEST(AuditLanesTest, ACheckpointFindsALaneDeletedWithItsHead) {
+  TestDatabase db;
+  storage::ConnectionPool first(Sized(db.config(), 1)), second(Sized(db.config(), 1));
+  Append(first, "kept", 3);
+  const auto gone = Append(second, "gone", 2);
+  EXPECT_EQ(audit::Sealer(first).Checkpoint(), 2);
+  db.conn().Execute("DELETE FROM audit_log WHERE lane = " + std::to_string(gone));
+  db.conn().Execute("DELETE FROM audit_lanes WHERE lane = " + std::to_string(gone));
+  const auto report = audit::VerifyChain(first);
+  ASSERT_TRUE(report.broken_record_id);
+  EXPECT_NE(report.problem.find("lane " + std::to_string(gone) + ", which this checkpoint saw at seq 2, has no head row"),
+            std::string::npos)
+      << report.problem;
+}
+
 TEST(AuditLanesTest, AnAppendOutsideATransactionIsRefusedAndWritesNothing) {
   TestDatabase db;
   storage::ConnectionPool pool(Sized(db.config(), 1));
