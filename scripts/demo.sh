@@ -280,5 +280,16 @@ echo "the later report: $(count "$work/db/mariadb.sock") in the live database, $
 (set -a; . "$work/restored/env"; set +a
  bash "$root/scripts/backup.sh" check --admin "$build/server/creditshare-admin" "--socket=$work/restored/mariadb.sock" --user=root)
 
+step "The audit log: each connection chains its records as it writes them (a lane each), checkpointed into lane 0; on the restored copy, a lane's last record removed and its head moved back is named"
+(set -a; . "$work/restored/env"; set +a
+ admin audit seal
+ admin audit verify
+ mariadb --no-defaults -uroot --socket="$work/restored/mariadb.sock" creditshare -e "
+   SET @lane = (SELECT lane FROM audit_checkpoints ORDER BY seq DESC LIMIT 1);
+   DELETE FROM audit_log WHERE lane = @lane AND chain_seq = (SELECT seq FROM audit_lanes WHERE lane = @lane);
+   UPDATE audit_lanes l JOIN audit_log a ON a.lane = l.lane AND a.chain_seq = l.seq - 1
+     SET l.seq = l.seq - 1, l.hash = a.hash WHERE l.lane = @lane;"
+ admin audit verify || echo "(exit $?: the cut is found)")
+
 step "Done; server log (one line per call):"
 tail -n 5 "$work/server.log"
