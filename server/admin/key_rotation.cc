@@ -2,6 +2,7 @@
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
@@ -95,9 +96,11 @@ RekeyReport Rekey(storage::ConnectionPool& pool, const security::BorrowerKeyer& 
   const auto rewrap = [&keyer, from](std::string_view stored_value) { return keyer.Rewrap(stored_value, from); };
   {
     // Every lane's head, "lane:seq:hash-hex" joined by commas: what the re-seal started from.
-    for (const auto& head : storage::AuditRepository(pool).ReadHeads())
+    for (const auto& head : storage::AuditRepository(pool).ReadHeads()) {
+      ++report.lanes_before;
       report.head_before += (report.head_before.empty() ? "" : ",") + std::to_string(head.lane) + ":" +
                             std::to_string(head.seq) + ":" + security::ToHex(head.hash);
+    }
   }
   storage::RekeyRepository repo(pool, report.from, report.to, rewrap, batch);
   auto say = [&](const std::string& line) {
@@ -137,7 +140,14 @@ RekeyReport Rekey(storage::ConnectionPool& pool, const security::BorrowerKeyer& 
                              "then run rekey again");
   }
   repo.Finish([&](storage::Connection& conn) {
-    std::string detail = "audit lane heads before: " + report.head_before;
+    // The admin record holds the list's digest (the list grows with the lanes); the list itself is
+    // in the report the command prints.
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(report.head_before.data(), report.head_before.size(), md, &len, EVP_sha256(), nullptr) != 1)
+      throw std::runtime_error("SHA-256 failed");
+    std::string detail = "audit lane heads before: " + std::to_string(report.lanes_before) + " lanes, sha256 " +
+                         security::ToHex(std::string(reinterpret_cast<const char*>(md), len));
     for (const auto& [table, n] : report.converted) detail += "; " + table + "=" + std::to_string(n);
     storage::AdminActionRepository::Record(conn, actor, "keys.rekey",
                                            "v" + std::to_string(from) + "->v" + std::to_string(report.to), detail);

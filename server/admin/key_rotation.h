@@ -43,6 +43,7 @@ struct RekeyReport {
   std::map<std::string, long> converted;
   int passes = 0;
   std::string head_before;  // the audit lanes' heads before the re-seal: "lane:seq:hash-hex,..."
+  long lanes_before = 0;
 };
 // Moves every stored value of the set's other version to its current one, re-seals the audit
 // chain, and retires the other version (an admin action of `actor`). `batch` rows per
