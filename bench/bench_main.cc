@@ -701,6 +701,21 @@ void OnThreads(int n, const std::function<void(int)>& body) {
   if (failure) std::rethrow_exception(failure);
 }
 
+// Runs `body(thread, until)` on `concurrency` threads for `duration_s`; each returns the operations
+// it made. Returns their rate and the CPU per operation (AddCpu).
+json TimedRun(int concurrency, double duration_s, const std::map<std::string, int>& cpu_pids,
+              const std::function<long(int, Clock::time_point)>& body) {
+  std::atomic<long> ops = 0;
+  const auto cpu_from = SampleCpu(cpu_pids);
+  const auto start = Clock::now();
+  const auto until = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+  OnThreads(concurrency, [&](int t) { ops += body(t, until); });
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  json part{{"per_second", static_cast<double>(ops) / secs}};
+  AddCpu(part, cpu_from, SampleCpu(cpu_pids), static_cast<double>(ops));
+  return part;
+}
+
 int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double duration_s, long insert_rows,
                const std::string& json_out, const std::map<std::string, int>& cpu_pids) {
   creditshare::storage::ConnectionPool pool(db);
@@ -719,32 +734,20 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
   }
   if (max_id == 0) throw std::runtime_error("no borrowers to select: run ingest first");
   json j{{"kind", "db-baseline"}, {"concurrency", concurrency}};
-  const auto deadline = [&] {
-    return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
-  };
   // Point SELECTs by primary key, one connection per thread, prepared statements.
-  std::atomic<long> selects = 0;
-  auto cpu_from = SampleCpu(cpu_pids);
-  const auto start = Clock::now();
-  const auto end = deadline();
-  OnThreads(concurrency, [&](int t) {
+  j["point_select"] = TimedRun(concurrency, duration_s, cpu_pids, [&](int t, Clock::time_point until) {
     std::mt19937_64 rng(static_cast<unsigned>(t) + 1);
     auto conn = pool.Acquire();
     auto& stmt = conn->Prepare("SELECT region_code FROM borrowers WHERE id = ?");
-    while (Clock::now() < end) {
+    long n = 0;
+    for (; Clock::now() < until; ++n) {
       stmt.setUInt64(1, 1 + rng() % static_cast<unsigned long>(max_id));
       std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
       rs->next();
-      ++selects;
     }
+    return n;
   });
-  const double select_secs = std::chrono::duration<double>(Clock::now() - start).count();
-  j["point_selects_per_second"] = static_cast<double>(selects) / select_secs;
-  {
-    json part;
-    AddCpu(part, cpu_from, SampleCpu(cpu_pids), static_cast<double>(selects));
-    j["point_select"] = part;
-  }
+  j["point_selects_per_second"] = j["point_select"]["per_second"];
 
   // The parts of the modeled limit of one exposure (docs/performance.md): the read of one row the
   // size of a borrower's current state, by primary key; and a durable append of one record the size
@@ -772,32 +775,20 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
     conn->Execute("DROP TABLE IF EXISTS bench_append");
     conn->Execute("CREATE TABLE bench_append LIKE audit_log");
   }
-  std::atomic<long> state_reads = 0;
-  cpu_from = SampleCpu(cpu_pids);
-  const auto state_start = Clock::now();
-  const auto state_end = deadline();
-  OnThreads(concurrency, [&](int t) {
+  j["state_read"] = TimedRun(concurrency, duration_s, cpu_pids, [&](int t, Clock::time_point until) {
     std::mt19937_64 rng(static_cast<unsigned>(t) + 101);
     auto conn = pool.Acquire();
     auto& stmt = conn->Prepare("SELECT state FROM bench_state WHERE id = ?");
-    while (Clock::now() < state_end) {
+    long n = 0;
+    for (; Clock::now() < until; ++n) {
       stmt.setUInt64(1, 1 + rng() % static_cast<unsigned long>(state_rows));
       std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
       if (!rs->next() || rs->getString(1).length() != kStateBytes) throw std::runtime_error("bench_state row missing");
-      ++state_reads;
     }
+    return n;
   });
-  const double state_secs = std::chrono::duration<double>(Clock::now() - state_start).count();
-  {
-    json part{{"per_second", static_cast<double>(state_reads) / state_secs}, {"row_bytes", kStateBytes}};
-    AddCpu(part, cpu_from, SampleCpu(cpu_pids), static_cast<double>(state_reads));
-    j["state_read"] = part;
-  }
-  std::atomic<long> appends = 0;
-  cpu_from = SampleCpu(cpu_pids);
-  const auto append_start = Clock::now();
-  const auto append_end = deadline();
-  OnThreads(concurrency, [&](int t) {
+  j["state_read"]["row_bytes"] = kStateBytes;
+  j["durable_append"] = TimedRun(concurrency, duration_s, cpu_pids, [&](int t, Clock::time_point until) {
     auto conn = pool.Acquire();
     auto& stmt = conn->Prepare(
         "INSERT INTO bench_append (at_us, principal, cert_fingerprint, method, purpose, consent_reference, "
@@ -805,7 +796,7 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
         "?, 0, ?, 900, 1)");
     const std::string fingerprint(64, 'f');
     long n = 0;
-    while (Clock::now() < append_end) {
+    while (Clock::now() < until) {
       const std::string id = std::to_string(t) + "-" + std::to_string(++n);
       stmt.setInt64(1, std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::system_clock::now().time_since_epoch()).count());
@@ -817,15 +808,9 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
       stmt.setString(5, key);
       stmt.setString(6, "req-" + id);
       stmt.executeUpdate();  // autocommit: one durable commit per row
-      ++appends;
     }
+    return n;
   });
-  const double append_secs = std::chrono::duration<double>(Clock::now() - append_start).count();
-  {
-    json part{{"per_second", static_cast<double>(appends) / append_secs}};
-    AddCpu(part, cpu_from, SampleCpu(cpu_pids), static_cast<double>(appends));
-    j["durable_append"] = part;
-  }
   {
     auto conn = pool.Acquire();
     conn->Execute("DROP TABLE bench_state");

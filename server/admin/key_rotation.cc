@@ -2,7 +2,6 @@
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
@@ -16,6 +15,7 @@
 #include "storage/audit_repository.h"
 #include "storage/credential_repository.h"
 #include "storage/key_rotation_repository.h"
+#include "storage/sha256.h"
 #include "storage/transaction.h"
 
 namespace creditshare::admin {
@@ -142,12 +142,8 @@ RekeyReport Rekey(storage::ConnectionPool& pool, const security::BorrowerKeyer& 
   repo.Finish([&](storage::Connection& conn) {
     // The admin record holds the list's digest (the list grows with the lanes); the list itself is
     // in the report the command prints.
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(report.head_before.data(), report.head_before.size(), md, &len, EVP_sha256(), nullptr) != 1)
-      throw std::runtime_error("SHA-256 failed");
     std::string detail = "audit lane heads before: " + std::to_string(report.lanes_before) + " lanes, sha256 " +
-                         security::ToHex(std::string(reinterpret_cast<const char*>(md), len));
+                         security::ToHex(storage::Sha256(report.head_before));
     for (const auto& [table, n] : report.converted) detail += "; " + table + "=" + std::to_string(n);
     storage::AdminActionRepository::Record(conn, actor, "keys.rekey",
                                            "v" + std::to_string(from) + "->v" + std::to_string(report.to), detail);

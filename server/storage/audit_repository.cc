@@ -3,7 +3,6 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "storage/sha256.h"
 #include "storage/sql_text.h"
 #include "storage/transaction.h"
 
@@ -44,6 +44,26 @@ domain::AuditRecord ReadRecord(sql::ResultSet& rs) {
   return r;
 }
 
+// The audit_log columns every insert writes, bound from parameter base + 1 on in this order.
+constexpr const char* kEventColumns =
+    "at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, result_code, request_id, "
+    "latency_us, key_version";
+constexpr int kEventParams = 11;
+
+void BindEvent(sql::PreparedStatement& stmt, int base, const domain::AuditEvent& e) {
+  stmt.setInt64(base + 1, e.at_us);
+  stmt.setString(base + 2, e.principal);
+  stmt.setString(base + 3, e.cert_fingerprint);
+  stmt.setString(base + 4, e.method);
+  stmt.setInt(base + 5, e.purpose);
+  stmt.setString(base + 6, e.consent_reference);
+  stmt.setString(base + 7, e.borrower_key);
+  stmt.setInt(base + 8, e.result_code);
+  stmt.setString(base + 9, e.request_id);
+  stmt.setInt64(base + 10, e.latency_us);
+  stmt.setInt(base + 11, e.key_version);
+}
+
 std::vector<domain::AuditRecord> ReadAll(sql::PreparedStatement& stmt) {
   std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   std::vector<domain::AuditRecord> out;
@@ -54,28 +74,19 @@ std::vector<domain::AuditRecord> ReadAll(sql::PreparedStatement& stmt) {
 
 
 std::string ChainHash(const std::string& prev_hash, const domain::AuditRecord& record) {
-  const std::string body = prev_hash + (record.lane == kSealerLane
-                                            ? domain::CanonicalEncoding(record.id, record.event)
-                                            : domain::LaneCanonicalEncoding(record.lane, record.chain_seq, record.event));
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(body.data(), body.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 failed");
-  return std::string(reinterpret_cast<const char*>(md), len);
+  return Sha256(prev_hash + (record.lane == kSealerLane
+                                 ? domain::CanonicalEncoding(record.id, record.event)
+                                 : domain::LaneCanonicalEncoding(record.lane, record.chain_seq, record.event)));
 }
 
 std::string CheckpointDigest(const std::vector<LanePoint>& points) {
   std::string text;
   for (const auto& p : points) text += std::to_string(p.lane) + ":" + std::to_string(p.seq) + ";";
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 failed");
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[md[i] >> 4];
-    hex += kHex[md[i] & 0xf];
+  for (const unsigned char c : Sha256(text)) {
+    hex += kHex[c >> 4];
+    hex += kHex[c & 0xf];
   }
   return hex;
 }
@@ -93,19 +104,10 @@ std::vector<LanePoint> AuditRepository::LanesMovedSinceCheckpoint(Connection& co
 
 void AuditRepository::InsertCheckpoint(Connection& conn, const domain::AuditEvent& e,
                                        const std::vector<LanePoint>& points) {
-  auto& record = conn.Prepare(
-      "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
-      "result_code, request_id, latency_us, key_version, lane) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, 0, ?)");
-  record.setInt64(1, e.at_us);
-  record.setString(2, e.principal);
-  record.setString(3, e.cert_fingerprint);
-  record.setString(4, e.method);
-  record.setInt(5, e.purpose);
-  record.setString(6, e.consent_reference);
-  record.setInt(7, e.result_code);
-  record.setString(8, e.request_id);
-  record.setInt64(9, e.latency_us);
-  record.setUInt(10, kSealerLane);
+  auto& record = conn.Prepare(std::string("INSERT INTO audit_log (") + kEventColumns + ", lane) VALUES (" +
+                              Placeholders(kEventParams + 1) + ")");
+  BindEvent(record, 0, e);
+  record.setUInt(kEventParams + 1, kSealerLane);
   record.executeUpdate();
   std::unique_ptr<sql::ResultSet> id(conn.Prepare("SELECT LAST_INSERT_ID()").executeQuery());
   id->next();
@@ -253,29 +255,19 @@ void AuditRepository::InsertMany(Connection& conn, const std::vector<const domai
     if (!MoveLaneHead(conn, lane, records.back(), now_us))
       throw std::runtime_error("audit lane " + std::to_string(lane.lane) + " moved while it was locked");
   }
-  const std::string sql =
-      "INSERT INTO audit_log (at_us, principal, cert_fingerprint, method, purpose, consent_reference, borrower_key, "
-      "result_code, request_id, latency_us, key_version, lane, chain_seq, prev_hash, hash) VALUES ";
-  auto stmt = conn.PrepareRows(sql + RowsOf("(" + Placeholders(15) + ")", records.size()), records.size());
+  constexpr int kParams = kEventParams + 4;
+  auto stmt = conn.PrepareRows(std::string("INSERT INTO audit_log (") + kEventColumns +
+                                   ", lane, chain_seq, prev_hash, hash) VALUES " +
+                                   RowsOf("(" + Placeholders(kParams) + ")", records.size()),
+                               records.size());
   int base = 0;
   for (const auto& r : records) {
-    const auto& e = r.event;
-    stmt->setInt64(base + 1, e.at_us);
-    stmt->setString(base + 2, e.principal);
-    stmt->setString(base + 3, e.cert_fingerprint);
-    stmt->setString(base + 4, e.method);
-    stmt->setInt(base + 5, e.purpose);
-    stmt->setString(base + 6, e.consent_reference);
-    stmt->setString(base + 7, e.borrower_key);
-    stmt->setInt(base + 8, e.result_code);
-    stmt->setString(base + 9, e.request_id);
-    stmt->setInt64(base + 10, e.latency_us);
-    stmt->setInt(base + 11, e.key_version);
-    stmt->setUInt(base + 12, r.lane);
-    stmt->setUInt64(base + 13, r.chain_seq);
-    stmt->setString(base + 14, r.prev_hash);
-    stmt->setString(base + 15, r.hash);
-    base += 15;
+    BindEvent(*stmt, base, r.event);
+    stmt->setUInt(base + kEventParams + 1, r.lane);
+    stmt->setUInt64(base + kEventParams + 2, r.chain_seq);
+    stmt->setString(base + kEventParams + 3, r.prev_hash);
+    stmt->setString(base + kEventParams + 4, r.hash);
+    base += kParams;
   }
   stmt->executeUpdate();
   lane.seq = records.back().chain_seq;

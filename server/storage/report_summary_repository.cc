@@ -2,7 +2,6 @@
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
-#include <openssl/evp.h>
 
 #include <memory>
 #include <set>
@@ -10,6 +9,7 @@
 
 #include "domain/currency.h"
 #include "storage/line_rows.h"
+#include "storage/sha256.h"
 #include "storage/transaction.h"
 
 namespace creditshare::storage {
@@ -18,14 +18,6 @@ namespace {
 // Borrowers per read: one index range of credit_lines and a primary-key lookup per line.
 constexpr std::uint64_t kBorrowersPerBatch = 20'000;
 constexpr std::size_t kCellsPerInsert = 500;
-
-std::string Sha256(const std::string& bytes) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), out, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 failed");
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
 
 // A transaction that reads one snapshot across many statements (the pool's sessions read
 // committed, so each statement would otherwise see its own).
