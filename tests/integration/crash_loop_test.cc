@@ -17,6 +17,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include "audit/audit_chain.h"
 #include "harness.h"
 #include "storage/transaction.h"
 #include "requests.h"
@@ -199,6 +200,11 @@ TEST(CrashLoopTest, KillNineOfServerAndDatabaseUnderLoadLosesAndDuplicatesNoAckn
   }
   EXPECT_EQ(missing, 0u);
   EXPECT_EQ(different, 0u);
+  // Every audit lane still verifies: a lane's head and its records commit together, whatever was
+  // killed mid-transaction.
+  const auto chain = audit::VerifyChain(pool);
+  EXPECT_FALSE(chain.broken_record_id) << chain.problem;
+  EXPECT_GT(chain.sealed, 0);
   std::cerr << "crash loop: " << cycles << " kills, " << acked.lines.size() << " acknowledged reports, "
             << unary_failures << " unary and " << bulk_failures << " bulk attempts failed and were resent\n";
 }
