@@ -43,6 +43,7 @@
 #include "storage/inquiry_repository.h"
 #include "storage/member_directory.h"
 #include "storage/sql_text.h"
+#include "storage/transaction.h"
 
 namespace {
 
@@ -930,7 +931,7 @@ int DbBaseline(const creditshare::storage::DbConfig& db, int concurrency, double
 int InProcessExposure(const creditshare::storage::DbConfig& db, const std::string& hmac_key_file,
                       const std::string& ids_file, int concurrency, double duration_s, double warmup_s,
                       const std::string& label, const std::string& json_out,
-                      const std::map<std::string, int>& cpu_pids) {
+                      const std::map<std::string, int>& cpu_pids, bool read_only) {
   namespace domain = creditshare::domain;
   namespace storage = creditshare::storage;
   const auto ids = ReadIds(ids_file);
@@ -973,6 +974,13 @@ int InProcessExposure(const creditshare::storage::DbConfig& db, const std::strin
       audit.request_id = "inproc-" + std::to_string(t) + "-" + std::to_string(++seq);
       const storage::InquiryRecord inquiry{borrower_key,    member_id,   domain::Purpose::kLoanApproval,
                                            audit.consent_reference, audit.method, audit.at_us, {}, {}};
+      if (read_only) {  // the snapshot read alone: its share of the database's time per exposure
+        auto s = storage::WithConnection(
+            pool, [&](storage::Connection& conn) { return inquiries.ReadSnapshot(conn, borrower_key, member_id, audit.at_us); });
+        lines_shown += static_cast<long>(s.lines.size());
+        if (measuring) mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+        continue;
+      }
       auto snapshot = inquiries.Inquire(
           inquiry, [](const storage::BorrowerSnapshot&) -> domain::MaybeError { return std::nullopt; },
           [&] {
@@ -1012,6 +1020,7 @@ int InProcessExposure(const creditshare::storage::DbConfig& db, const std::strin
   for (const auto& v : latencies_ms) all.insert(all.end(), v.begin(), v.end());
   json j{{"kind", "in-process"},
          {"label", label},
+         {"read_only", read_only},
          {"concurrency", concurrency},
          {"ok", all.size()},
          {"errors", errors.load()},
@@ -1109,6 +1118,8 @@ int main(int argc, char** argv) {
   std::string inproc_label = "exposure-in-process";
   inproc->add_option("--label", inproc_label)->capture_default_str();
   inproc->add_option("--db-pool-size", pool_size, "As the server's --db-pool-size")->capture_default_str();
+  bool read_only = false;
+  inproc->add_flag("--read-only", read_only, "Only the snapshot read: no inquiry or audit record is written");
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -1124,7 +1135,7 @@ int main(int argc, char** argv) {
       if (inproc->parsed()) {
         db.pool_size = pool_size;
         return InProcessExposure(db, hmac_key_file, ids, concurrency, duration, warmup, inproc_label, json_out,
-                                 ParsePids(cpu_pids_spec));
+                                 ParsePids(cpu_pids_spec), read_only);
       }
       db.pool_size = concurrency;
       return DbBaseline(db, concurrency, duration, insert_rows, json_out, ParsePids(cpu_pids_spec));

@@ -116,6 +116,10 @@ void AddServeOptions(CLI::App& app, ServerConfig& c, int& drain_seconds) {
                  "How often the audit lanes that moved are checkpointed into lane 0 (verify then finds a lane cut "
                  "back or deleted)")
       ->envname("CREDITSHARE_AUDIT_CHECKPOINT_INTERVAL_S")->check(CLI::Range(1, 86400))->capture_default_str();
+  app.add_option("--borrower-state-interval-ms", c.borrower_state_interval,
+                 "How often missing borrower states are built: those reads found missing, then the next part of a "
+                 "sweep over all borrowers (0: never; reads then read the tables)")
+      ->envname("CREDITSHARE_BORROWER_STATE_INTERVAL_MS")->check(CLI::Range(0, 3600000))->capture_default_str();
   app.add_option("--drain-seconds", drain_seconds, "On SIGTERM, how long in-flight calls may finish")
       ->envname("CREDITSHARE_DRAIN_SECONDS")->capture_default_str();
 }

@@ -112,7 +112,8 @@ struct Server::Components {
         report_pool(ReportPoolConfig(config.db, config.report_connections, config.report_queue_timeout)),
         credentials(pool),
         lines(pool, &policy.quality),
-        inquiries(pool, members, writer),
+        states(config.db),
+        inquiries(pool, members, writer, &states),
         reservations(pool),
         disputes(pool),
         summaries(report_pool, policy.privacy, clock,
@@ -156,6 +157,7 @@ struct Server::Components {
   storage::ConnectionPool report_pool;
   storage::CredentialRepository credentials;
   storage::CreditLineRepository lines;
+  storage::BorrowerStateBuilder states;  // its own connection
   storage::InquiryRepository inquiries;
   storage::ReservationRepository reservations;
   storage::DisputeRepository disputes;
@@ -256,6 +258,20 @@ void Server::ReloadKeySet() {
 int Server::metrics_port() const { return components_->metrics.exposer_port(); }
 
 // Probes the database and publishes the answer through both health services and a metric.
+void Server::BuildBorrowerStates(StateCounts& seen) {
+  auto& c = *components_;
+  c.states.RunOnce();  // failures are counted, not thrown: a state is a copy of the tables
+  const auto built = c.states.stats();
+  const StateCounts now{c.inquiries.state_hits(), c.inquiries.state_misses(), built.built, built.failed};
+  c.metrics.BorrowerStateReads("built", now.hits - seen.hits);
+  c.metrics.BorrowerStateReads("missing", now.misses - seen.misses);
+  c.metrics.BorrowerStatesBuilt(now.built - seen.built, now.failed - seen.failed);
+  if (now.failed > seen.failed)
+    log::Warn("borrower_state_build_failed",
+              {{"transactions", std::to_string(now.failed - seen.failed)}, {"detail", built.last_error}});
+  seen = now;
+}
+
 void Server::CheckHealth() {
   bool up = false;
   try {
@@ -383,6 +399,9 @@ void Server::Start() {
       log::Warn("audit_checkpoint_failed", {{"detail", e.what()}});
     }
   });
+  if (config_.borrower_state_interval.count() > 0)
+    state_task_ = std::make_unique<PeriodicTask>(config_.borrower_state_interval,
+                                                 [this, seen = StateCounts{}]() mutable { BuildBorrowerStates(seen); });
   if (config_.key_set_reload_interval.count() > 0)
     key_set_task_ = std::make_unique<PeriodicTask>(config_.key_set_reload_interval, [this] { ReloadKeySet(); });
   if (config_.report_summary_interval.count() > 0)
@@ -422,6 +441,7 @@ void Server::Shutdown(std::chrono::milliseconds drain) {
     health_server_->Shutdown(std::chrono::system_clock::now());
     health_server_.reset();
   }
+  state_task_.reset();
   seal_task_.reset();  // after the last call, so its audit records are chained before exit
   checkpoint_task_.reset();
   try {

@@ -76,6 +76,9 @@ struct ServerConfig {
   std::chrono::milliseconds health_check_interval{2000};  // database reachability check
   std::chrono::milliseconds audit_seal_interval{500};     // how often unsealed audit records are chained
   std::chrono::seconds audit_checkpoint_interval{60};     // how often the audit lanes' ends are checkpointed
+  // How often missing borrower states are built (those readers asked for, and the next part of a
+  // sweep over all borrowers); 0: never (reads then keep reading the tables).
+  std::chrono::milliseconds borrower_state_interval{100};
 };
 
 // Reads a whole file; throws std::runtime_error naming the file when it cannot.
@@ -113,12 +116,18 @@ class Server {
   std::unique_ptr<PeriodicTask> checkpoint_task_;
   std::unique_ptr<PeriodicTask> summary_task_;
   std::unique_ptr<PeriodicTask> key_set_task_;
+  std::unique_ptr<PeriodicTask> state_task_;
   std::string server_id_;  // host:pid:start, in key_set_servers
   int port_ = 0;
   int health_port_ = 0;
 
   void CheckHealth();
   void WatchHealth();
+  struct StateCounts {
+    std::uint64_t hits = 0, misses = 0, built = 0, failed = 0;
+  };
+  // One round of the borrower state builder; exports what changed since `seen`.
+  void BuildBorrowerStates(StateCounts& seen);
   void SetServing(bool up);
   // Throws when stored data forbids a key set of these versions; records `current` as in use.
   void AdmitKeySet(int current, const std::vector<int>& versions);

@@ -37,6 +37,8 @@ struct ActiveReservation {
   std::int64_t amount_minor = 0;
   std::int64_t expires_at_us = 0;
 };
+// A reservation counts until its expiry (exclusive); one that ran out is no longer shown.
+inline bool IsActiveAt(const ActiveReservation& r, std::int64_t now_us) { return r.expires_at_us > now_us; }
 
 // Distinct other members that inquired for an application in the last 7/30/90 days. The longest
 // window bounds which inquiries a borrower read needs.

@@ -162,7 +162,17 @@ Metrics::Metrics(int pool_size)
                                  .Help("How long a regulator report summary build took, ok or not")
                                  .Register(*registry_)
                                  .Add({}, prometheus::Histogram::BucketBoundaries{0.1, 0.5, 1, 2.5, 5, 10, 30, 60,
-                                                                                  300})) {
+                                                                                  300})),
+      state_reads_(BuildCounter()
+                       .Name("creditshare_borrower_state_reads_total")
+                       .Help("Borrower reads, by whether the borrower's stored state was built or missing "
+                             "(then the tables were read)")
+                       .Register(*registry_)),
+      state_builds_(BuildCounter()
+                        .Name("creditshare_borrower_state_builds_total")
+                        .Help("Borrower states written by this process's builder (outcome built), and its "
+                              "transactions that failed (outcome failed)")
+                        .Register(*registry_)) {
   pool_size_.Set(pool_size);
   BuildGauge()
       .Name("creditshare_build_info")
@@ -239,6 +249,13 @@ void Metrics::SetKeySet(int current_version, int versions) {
 void Metrics::SummaryBuilt(bool ok, double seconds) {
   summary_builds_.Add({{"outcome", ok ? "ok" : "failed"}}).Increment();
   summary_build_seconds_.Observe(seconds);
+}
+void Metrics::BorrowerStateReads(std::string_view state, std::uint64_t n) {
+  state_reads_.Add({{"state", std::string(state)}}).Increment(static_cast<double>(n));
+}
+void Metrics::BorrowerStatesBuilt(std::uint64_t built, std::uint64_t failed) {
+  state_builds_.Add({{"outcome", "built"}}).Increment(static_cast<double>(built));
+  state_builds_.Add({{"outcome", "failed"}}).Increment(static_cast<double>(failed));
 }
 void Metrics::AuditRecordsSealed(int n) { audit_sealed_.Increment(n); }
 void Metrics::GroupCommitted(int records) { group_commit_records_.Observe(records); }

@@ -65,6 +65,10 @@ class Metrics final : public storage::PoolObserver {
   void SetKeySet(int current_version, int versions);
   // Regulator report summaries: one build (background or on demand) and how it ended.
   void SummaryBuilt(bool ok, double seconds);
+  // Borrower reads by whether they found the borrower's stored state (built) or read the tables
+  // (missing); states the background builder wrote, and its failed transactions.
+  void BorrowerStateReads(std::string_view state, std::uint64_t n);
+  void BorrowerStatesBuilt(std::uint64_t built, std::uint64_t failed);
 
   // storage::PoolObserver
   void OnAcquired(std::chrono::steady_clock::duration waited) override;
@@ -105,6 +109,8 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Gauge& key_set_versions_;
   prometheus::Family<prometheus::Counter>& summary_builds_;
   prometheus::Histogram& summary_build_seconds_;
+  prometheus::Family<prometheus::Counter>& state_reads_;
+  prometheus::Family<prometheus::Counter>& state_builds_;
 };
 
 }  // namespace creditshare::metrics

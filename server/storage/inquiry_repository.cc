@@ -9,6 +9,7 @@
 #include "domain/clock.h"
 #include "domain/exposure.h"
 #include "storage/borrower_keys.h"
+#include "storage/borrower_state.h"
 #include "storage/line_rows.h"
 #include "storage/sql_text.h"
 #include "storage/transaction.h"
@@ -16,98 +17,113 @@
 namespace creditshare::storage {
 
 namespace {
-// The kind of each row of the snapshot (its last column).
-enum RowKind : int { kLineRow = 1, kReservationRow = 2, kInquiryRow = 3, kProtectionRow = 4 };
-constexpr int kKindColumn = 29;
+namespace bs = borrower_state;
 constexpr std::size_t kApplicationPurposeCount = std::size(domain::kApplicationPurposes);
 
-// Lines, reservations and other members' recent application inquiries of one borrower as one
-// UNION: a borrower query is the service's hottest path, and each statement is a round trip plus
-// planning in the database. Every part has the layout of a line row (line_rows, whose column 27
-// carries the line's monthly records) plus the row kind (29); reservations and inquiries reuse
-// line columns of the same types:
-//   reservation: member id (2), public id (5), product (7), currency (8), amount (9), expiry (10)
-//   inquiry:     member id (2), time (10)
-// Inquiries come as rows, counted here: three COUNT(DISTINCT) aggregates cost the database a
-// temporary table each. Member code and type come from the MemberDirectory, not a join.
-const std::string kSnapshotSql =
-    std::string("SELECT l.id, l.member_id, NULL, NULL, ") + line_rows::kLineFields + ", " + std::to_string(kLineRow) +
-    " FROM borrowers b JOIN credit_lines l ON l.borrower_id = b.id WHERE b.borrower_key IN " + kKeyPair + " AND l.deleted_at IS NULL "
-    "UNION ALL "
-    "SELECT r.id, r.member_id, NULL, NULL, r.public_id, NULL, r.product_type, r.currency, r.amount_minor, "
-    "r.expires_at_us, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-    "NULL, NULL, " + std::to_string(kReservationRow) +
-    " FROM borrowers b JOIN reservations r FORCE INDEX (ix_reservations_borrower) ON r.borrower_id = b.id "
-    "WHERE b.borrower_key IN " + kKeyPair + " AND r.status = ? AND r.expires_at_us > ? "
-    "UNION ALL "
-    "SELECT NULL, member_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, at_us, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-    "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " + std::to_string(kInquiryRow) +
+// A borrower query is the service's hottest path, and each statement is a round trip plus
+// planning in the database: one statement reads the borrower's stored state (schema 0019: their
+// lines, reservations and protections in one row) and other members' recent application
+// inquiries. Inquiries come as rows, counted here: three COUNT(DISTINCT) aggregates cost the
+// database a temporary table each.
+//   state row:   borrowers.id (1), state (3)
+//   inquiry row: member id (2), time (4)
+enum ReadRow : int { kStateRow = 1, kInquiryRow = 2 };
+constexpr int kReadKindColumn = 5;
+const std::string kReadSql =
+    std::string("SELECT b.id, NULL, b.state, NULL, ") + std::to_string(kStateRow) +
+    " FROM borrowers b WHERE b.borrower_key IN " + kKeyPair +
+    " UNION ALL "
+    "SELECT NULL, member_id, NULL, at_us, " + std::to_string(kInquiryRow) +
     " FROM inquiries FORCE INDEX (ix_inquiries_borrower_at_member) "
     "WHERE borrower_key IN " + kKeyPair + " AND member_id <> ? AND purpose IN (" + Placeholders(kApplicationPurposeCount) +
-    ") AND at_us > ? AND at_us <= ? "
-    "UNION ALL "
-    "SELECT b.id, NULL, NULL, NULL, p.notice_reference, p.statement, p.fraud_alert, NULL, NULL, NULL, "
-    "p.fraud_alert_until, p.frozen, p.notices, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-    "NULL, NULL, NULL, " + std::to_string(kProtectionRow) +
-    " FROM borrowers b JOIN borrower_protections p ON p.borrower_id = b.id WHERE b.borrower_key IN " + kKeyPair;
+    ") AND at_us > ? AND at_us <= ?";
 }  // namespace
+
+// One row of a borrower's state (stored, or read from the tables) into the snapshot. Member code
+// and type come from the MemberDirectory, not a join.
+template <typename Row>
+void InquiryRepository::AddStateRow(Connection& conn, Row& row, std::int64_t now_us, BorrowerSnapshot& s) {
+  switch (row.getInt(bs::kKindColumn)) {
+    case bs::kLineRow: {
+      auto line = line_rows::ReadLine(row);
+      const auto member = members_.Get(conn, line.member_id);
+      line.member_code = member.code;
+      line.member_type = member.type;
+      s.lines.push_back(std::move(line));
+      break;
+    }
+    case bs::kReservationRow: {
+      domain::ActiveReservation r;
+      r.member_id = row.getUInt64(2);
+      r.member_type = members_.Get(conn, r.member_id).type;
+      r.public_id = row.getString(5);
+      r.product_type = static_cast<domain::ProductType>(row.getInt(7));
+      r.currency = row.getString(8);
+      r.amount_minor = row.getInt64(9);
+      r.expires_at_us = row.getInt64(10);
+      if (domain::IsActiveAt(r, now_us)) s.reservations.push_back(std::move(r));
+      break;
+    }
+    case bs::kProtectionRow: {
+      auto& pr = s.protections;
+      pr.borrower_id = row.getUInt64(1);
+      pr.notice_reference = row.getString(5);
+      pr.statement = row.getString(6);
+      pr.fraud_alert = static_cast<domain::FraudAlertKind>(row.getInt(7));
+      pr.fraud_alert_until = line_rows::ReadDate(row, 11);
+      pr.frozen = row.getBoolean(12);
+      pr.notices = row.getBoolean(13);
+      break;
+    }
+    default:
+      break;
+  }
+}
 
 BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const domain::KeyedDigest& borrower_key,
                                                  std::uint64_t caller, std::int64_t now_us) {
-  auto& stmt = conn.Prepare(kSnapshotSql);
+  auto& stmt = conn.Prepare(kReadSql);
   int p = 1;
   BindKeyPair(stmt, p, borrower_key);
-  BindKeyPair(stmt, p, borrower_key);
-  stmt.setInt(p++, static_cast<int>(domain::ReservationStatus::kActive));
-  stmt.setInt64(p++, now_us);
   BindKeyPair(stmt, p, borrower_key);
   stmt.setUInt64(p++, caller);
   for (const auto purpose : domain::kApplicationPurposes) stmt.setInt(p++, static_cast<int>(purpose));
   stmt.setInt64(p++, now_us - domain::kInquiryWindowDays * domain::kMicrosPerDay);
   stmt.setInt64(p++, now_us);
-  BindKeyPair(stmt, p, borrower_key);
-  std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
   BorrowerSnapshot s;
   std::vector<domain::InquiryMark> inquiries;
-  while (rs->next()) {
-    switch (rs->getInt(kKindColumn)) {
-      case kLineRow: {
-        auto line = line_rows::ReadLine(*rs);
-        const auto member = members_.Get(conn, line.member_id);
-        line.member_code = member.code;
-        line.member_type = member.type;
-        s.lines.push_back(std::move(line));
-        break;
+  std::vector<std::uint64_t> unbuilt;  // borrowers whose state is missing (or of another encoding)
+  {
+    std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+    while (rs->next()) {
+      if (rs->getInt(kReadKindColumn) == kInquiryRow) {
+        inquiries.push_back({rs->getUInt64(2), rs->getInt64(4)});
+        continue;
       }
-      case kReservationRow: {
-        domain::ActiveReservation r;
-        r.member_id = rs->getUInt64(2);
-        r.member_type = members_.Get(conn, r.member_id).type;
-        r.public_id = rs->getString(5);
-        r.product_type = static_cast<domain::ProductType>(rs->getInt(7));
-        r.currency = rs->getString(8);
-        r.amount_minor = rs->getInt64(9);
-        r.expires_at_us = rs->getInt64(10);
-        s.reservations.push_back(std::move(r));
-        break;
+      const auto id = rs->getUInt64(1);
+      auto rows = rs->isNull(3) ? std::nullopt : bs::Decode(std::string(rs->getString(3)));
+      if (!rows) {
+        unbuilt.push_back(id);
+        continue;
       }
-      case kInquiryRow:
-        inquiries.push_back({rs->getUInt64(2), rs->getInt64(10)});
-        break;
-      case kProtectionRow: {
-        auto& pr = s.protections;
-        pr.borrower_id = rs->getUInt64(1);
-        pr.notice_reference = rs->getString(5);
-        pr.statement = rs->getString(6);
-        pr.fraud_alert = static_cast<domain::FraudAlertKind>(rs->getInt(7));
-        pr.fraud_alert_until = line_rows::ReadDate(*rs, 11);
-        pr.frozen = rs->getBoolean(12);
-        pr.notices = rs->getBoolean(13);
-        break;
-      }
-      default:
-        break;
+      for (auto& row : *rows) AddStateRow(conn, row, now_us, s);
     }
+  }
+  if (!unbuilt.empty()) {
+    // Read from the tables what the state would say, and have it built for the next reader.
+    state_misses_.fetch_add(1, std::memory_order_relaxed);
+    auto& parts = conn.Prepare(bs::StatePartsSql(unbuilt.size()));
+    p = 1;
+    for (const auto id : unbuilt) parts.setUInt64(p++, id);
+    for (const auto id : unbuilt) parts.setUInt64(p++, id);
+    parts.setInt(p++, static_cast<int>(domain::ReservationStatus::kActive));
+    for (const auto id : unbuilt) parts.setUInt64(p++, id);
+    std::unique_ptr<sql::ResultSet> rs(parts.executeQuery());
+    while (rs->next()) AddStateRow(conn, *rs, now_us, s);
+    if (states_ != nullptr)
+      for (const auto id : unbuilt) states_->Request(id);
+  } else {
+    state_hits_.fetch_add(1, std::memory_order_relaxed);
   }
   s.inquiries = domain::CountInquiringMembers(inquiries, now_us);
   return s;

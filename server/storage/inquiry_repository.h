@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "domain/exposure.h"
 #include "domain/protection.h"
 #include "domain/types.h"
+#include "storage/borrower_state.h"
 #include "storage/connection_pool.h"
 #include "storage/group_commit.h"
 #include "storage/member_directory.h"
@@ -25,7 +27,7 @@ struct InquiryEntry {
   std::string method;
 };
 
-// Everything a borrower query shows, read by one statement.
+// Everything a borrower query shows.
 struct BorrowerSnapshot {
   std::vector<domain::BorrowerLine> lines;
   std::vector<domain::ActiveReservation> reservations;
@@ -35,8 +37,10 @@ struct BorrowerSnapshot {
 
 class InquiryRepository {
  public:
-  InquiryRepository(ConnectionPool& pool, MemberDirectory& members, GroupCommitWriter& writer)
-      : pool_(pool), members_(members), writer_(writer) {}
+  // `states` (may be null) is asked to build the states readers find missing.
+  InquiryRepository(ConnectionPool& pool, MemberDirectory& members, GroupCommitWriter& writer,
+                    BorrowerStateBuilder* states = nullptr)
+      : pool_(pool), members_(members), writer_(writer), states_(states) {}
 
   // Reads the snapshot as of `inquiry.at_us` for `inquiry.member_id`, lets `permit` refuse the
   // query from it (nothing is then written), then records the inquiry with its audit record and
@@ -47,7 +51,8 @@ class InquiryRepository {
 
   // The borrower's lines (with monthly history), active reservations, and the distinct members
   // other than `caller` that inquired with an application purpose (loan, credit card,
-  // guarantee) within the 7/30/90 days up to now (at_us > now - N days). One round trip.
+  // guarantee) within the 7/30/90 days up to now (at_us > now - N days). One round trip while
+  // the borrower's state is built (borrower_state.h); two, reading the tables, until then.
   BorrowerSnapshot ReadSnapshot(Connection& conn, const domain::KeyedDigest& borrower_key, std::uint64_t caller,
                                 std::int64_t now_us);
   // Inserts inquiries and their access notices inside the caller's transaction (one multi-row
@@ -56,7 +61,13 @@ class InquiryRepository {
   // The member's inquiries with id < before_id (0: from the newest), newest first.
   std::vector<InquiryEntry> ListForMember(std::uint64_t member_id, std::uint64_t before_id, int limit);
 
+  // Reads that found the borrower's state built / missing (for metrics).
+  std::uint64_t state_hits() const { return state_hits_.load(std::memory_order_relaxed); }
+  std::uint64_t state_misses() const { return state_misses_.load(std::memory_order_relaxed); }
+
  private:
+  template <typename Row>
+  void AddStateRow(Connection& conn, Row& row, std::int64_t now_us, BorrowerSnapshot& s);
   static void InsertNotices(Connection& conn,
                             const std::vector<std::pair<const InquiryRecord*, InquiryRecord::Notice>>& notices,
                             bool refused);
@@ -64,6 +75,8 @@ class InquiryRepository {
   ConnectionPool& pool_;
   MemberDirectory& members_;
   GroupCommitWriter& writer_;
+  BorrowerStateBuilder* states_;
+  std::atomic<std::uint64_t> state_hits_{0}, state_misses_{0};
 };
 
 }  // namespace creditshare::storage

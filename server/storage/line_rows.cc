@@ -44,52 +44,12 @@ std::vector<domain::MonthRecord> UnpackMonths(const std::string& packed) {
   return out;
 }
 
-std::optional<domain::Date> ReadOptionalDate(sql::ResultSet& rs, int column) {
-  if (rs.isNull(column)) return std::nullopt;
-  return domain::Date::Parse(std::string(rs.getString(column)));
-}
-
 void SetOptionalDate(sql::PreparedStatement& stmt, int index, const std::optional<domain::Date>& d) {
   if (d) {
     stmt.setString(index, d->ToString());
   } else {
     stmt.setNull(index, 0);
   }
-}
-
-domain::Date ReadDate(sql::ResultSet& rs, int column) { return ReadOptionalDate(rs, column).value_or(domain::Date{}); }
-
-domain::BorrowerLine ReadLine(sql::ResultSet& rs) {
-  domain::BorrowerLine b;
-  b.member_id = rs.getUInt64(2);
-  b.member_code = rs.getString(3);
-  b.member_type = static_cast<domain::MemberType>(rs.getInt(4));
-  b.public_id = rs.getString(5);
-  auto& l = b.line;
-  l.account_reference = rs.getString(6);
-  l.product_type = static_cast<domain::ProductType>(rs.getInt(7));
-  l.currency = rs.getString(8);
-  l.credit_limit_minor = rs.getInt64(9);
-  l.outstanding_balance_minor = rs.getInt64(10);
-  l.opened_date = ReadDate(rs, 11);
-  l.status = static_cast<domain::LineStatus>(rs.getInt(12));
-  l.days_past_due = rs.getInt(13);
-  l.overdue_amount_minor = rs.getInt64(14);
-  l.as_of_date = ReadDate(rs, 15);
-  l.scheduled_payment_minor = rs.getInt64(16);
-  l.actual_payment_minor = rs.getInt64(17);
-  l.first_delinquency_date = ReadOptionalDate(rs, 18);
-  l.classification = static_cast<domain::LoanClassification>(rs.getInt(19));
-  l.maturity_date = ReadOptionalDate(rs, 20);
-  l.collections_stage = static_cast<domain::CollectionsStage>(rs.getInt(21));
-  l.charged_off_amount_minor = rs.getInt64(22);
-  l.charged_off_date = ReadOptionalDate(rs, 23);
-  l.settlement_type = static_cast<domain::SettlementType>(rs.getInt(24));
-  b.restructure_count = rs.getInt(25);
-  b.last_restructure_date = ReadOptionalDate(rs, 26);
-  if (!rs.isNull(27)) b.months = UnpackMonths(rs.getString(27));
-  b.disputed = rs.getBoolean(28);
-  return b;
 }
 
 }  // namespace creditshare::storage::line_rows

@@ -24,6 +24,7 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "storage/borrower_state.h"
 #include "storage/line_rows.h"
 #include "storage/member_repository.h"
 #include "storage/migrations.h"
@@ -206,9 +207,15 @@ std::vector<std::string> TestDatabase::DumpAllTables(bool include_audit) {
   for (const auto& t : tables) {
     std::unique_ptr<sql::ResultSet> rs(conn_->Prepare("SELECT * FROM " + t).executeQuery());
     const auto columns = rs->getMetaData()->getColumnCount();
+    std::vector<bool> derived(columns + 1, false);  // a borrower's stored state: a copy, built in the background
+    for (unsigned i = 1; i <= columns; ++i)
+      derived[i] = t == "borrowers" && std::string(rs->getMetaData()->getColumnLabel(i)) == "state";
     while (rs->next()) {
       std::string row = t;
-      for (unsigned i = 1; i <= columns; ++i) row += "|" + (rs->isNull(i) ? std::string("NULL") : std::string(rs->getString(i)));
+      for (unsigned i = 1; i <= columns; ++i) {
+        if (derived[i]) continue;
+        row += "|" + (rs->isNull(i) ? std::string("NULL") : std::string(rs->getString(i)));
+      }
       rows.push_back(std::move(row));
     }
   }
@@ -255,6 +262,59 @@ std::vector<std::string> TestDatabase::StalePackedHistories() {
   }
   return stale;
 }
+
+std::vector<std::string> StaleBorrowerStates(storage::Connection& conn) {
+  using storage::borrower_state::StoredRow;
+  auto sorted = [](std::vector<StoredRow> rows) {
+    std::vector<std::vector<std::optional<std::string>>> cells;
+    for (auto& r : rows) cells.push_back(std::move(r.cells));
+    std::sort(cells.begin(), cells.end());
+    return cells;
+  };
+  std::vector<std::string> stale;
+  // One snapshot for the states and the tables: writers and builders may be running meanwhile.
+  // Pool sessions read committed, where a snapshot lasts one statement only.
+  conn.Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  conn.Execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+  struct End {
+    storage::Connection& conn;
+    ~End() { conn.Execute("COMMIT"); }
+  } end{conn};
+  std::unique_ptr<sql::ResultSet> built(
+      conn.Prepare("SELECT id, state FROM borrowers WHERE state IS NOT NULL ORDER BY id").executeQuery());
+  while (built->next()) {
+    const auto id = built->getUInt64(1);
+    const auto stored = storage::borrower_state::Decode(std::string(built->getString(2)));
+    if (!stored) {
+      stale.push_back("borrower " + std::to_string(id) + ": a state that does not decode");
+      continue;
+    }
+    auto& parts = conn.Prepare(storage::borrower_state::StatePartsSql(1));
+    parts.setUInt64(1, id);
+    parts.setUInt64(2, id);
+    parts.setInt(3, static_cast<int>(domain::ReservationStatus::kActive));
+    parts.setUInt64(4, id);
+    std::vector<StoredRow> now;
+    std::unique_ptr<sql::ResultSet> rs(parts.executeQuery());
+    while (rs->next()) now.push_back(storage::borrower_state::FromResultSet(*rs));
+    const auto a = sorted(*stored), b = sorted(now);
+    if (a == b) continue;
+    std::string where = "borrower " + std::to_string(id) + ": state of " + std::to_string(a.size()) +
+                        " rows differs from the " + std::to_string(b.size()) + " rows of the tables";
+    for (std::size_t r = 0; r < std::min(a.size(), b.size()); ++r)
+      for (std::size_t c = 0; c < a[r].size() && c < b[r].size(); ++c)
+        if (a[r][c] != b[r][c]) {
+          where += "; row " + std::to_string(r) + " column " + std::to_string(c + 1) + ": '" + a[r][c].value_or("NULL") +
+                   "' stored, '" + b[r][c].value_or("NULL") + "' now";
+          r = a.size();
+          break;
+        }
+    stale.push_back(std::move(where));
+  }
+  return stale;
+}
+
+std::vector<std::string> TestDatabase::StaleBorrowerStates() { return testing::StaleBorrowerStates(*conn_); }
 
 std::chrono::system_clock::time_point TestNow() {
   return std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + std::chrono::hours(2);

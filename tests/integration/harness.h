@@ -70,12 +70,19 @@ class TestDatabase {
   // records, one description each; recomputed here from the records with the domain's rules,
   // independently of the server's SQL.
   std::vector<std::string> StalePackedHistories();
+  // Borrowers whose stored state (borrowers.state, built in the background) differs from what
+  // their lines, reservations and protections say now, one description each; NULL states (not
+  // built) are not stale.
+  std::vector<std::string> StaleBorrowerStates();
 
  private:
   storage::DbConfig config_;
   std::unique_ptr<storage::ConnectionPool> admin_pool_;
   std::unique_ptr<storage::Connection> conn_;
 };
+
+// TestDatabase::StaleBorrowerStates on a connection of the caller's (a checker thread's).
+std::vector<std::string> StaleBorrowerStates(storage::Connection& conn);
 
 class FixedClock final : public domain::Clock {
  public:
