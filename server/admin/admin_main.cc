@@ -22,6 +22,7 @@
 #include "domain/resident_id.h"
 #include "security/borrower_keyer.h"
 #include "storage/audit_repository.h"
+#include "storage/borrower_state.h"
 #include "storage/credit_line_repository.h"
 #include "storage/key_rotation_repository.h"
 #include "storage/protection_repository.h"
@@ -353,6 +354,9 @@ int main(int argc, char** argv) {
   auto* borrower_report = borrower->add_subcommand(
       "report", "The borrower's own report: every line with its lender, history, disputes, protections, 2 years of "
                 "inquiries (JSON on stdout; --html for a printable page)");
+  auto* borrower_build_states = borrower->add_subcommand(
+      "build-states", "Build every borrower state still missing (after migration 0019 or a bulk load; the servers also "
+                      "build them in the background)");
   std::string borrower_id_file;
   for (auto* c : {borrower_protect, borrower_show, borrower_report}) {
     auto* by_value = c->add_option("--resident-id", borrower_resident_id, "The borrower's resident ID (keyed, never stored)");
@@ -650,6 +654,14 @@ int main(int argc, char** argv) {
         std::cout << "audit chain intact: " << report.sealed << " sealed records in " << report.lanes << " lanes, "
                   << report.unsealed << " awaiting sealing\n";
       }
+      return 0;
+    }
+    if (borrower_build_states->parsed()) {
+      const auto started = std::chrono::steady_clock::now();
+      creditshare::storage::BorrowerStateBuilder builder(db, {10000, 64, 5000});
+      const int built = builder.BuildAll();
+      std::cout << "built " << built << " borrower states in "
+                << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n";
       return 0;
     }
     if (audit_seal->parsed()) {
