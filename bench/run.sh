@@ -234,13 +234,15 @@ INSERT INTO borrowers (borrower_key, region_code, birth_year)
   SELECT UNHEX(SHA2(CONCAT('synthetic-', seq), 256)),
          ELT(1 + seq % 6, '120101', '110105', '310104', '440305', '510107', '330106'), 1960 + seq % 45
   FROM seq_1_to_${extra};
+-- The lines' trigger clears borrowers.state, so the statement may not read borrowers itself.
+CREATE TEMPORARY TABLE new_borrowers AS SELECT id FROM borrowers WHERE id > @first_borrower;
 SET @first_line = (SELECT COALESCE(MAX(id), 0) FROM credit_lines);
 INSERT INTO credit_lines (public_id, member_id, account_reference, borrower_id, product_type, currency,
     credit_limit_minor, outstanding_balance_minor, opened_date, status, days_past_due, overdue_amount_minor,
     as_of_date, version, ledger_months)
   SELECT CONCAT('s', LPAD(b.id, 19, '0')), 1 + b.id % 24, CONCAT('SYN-', b.id), b.id, 1 + b.id % 5, 'CNY',
          100000 * (1 + b.id % 500), 50000 * (b.id % 300), '2024-01-15', 1, 0, 0, '2026-10-31', 1, '20261031N-'
-  FROM borrowers b WHERE b.id > @first_borrower;
+  FROM new_borrowers b;
 INSERT INTO credit_line_months (line_id, month, status_code, credit_limit_minor, classification,
     outstanding_balance_minor, days_past_due, overdue_amount_minor, scheduled_payment_minor, actual_payment_minor,
     as_of_date, corrected, line_status)

@@ -137,6 +137,15 @@ probe bohai-cf raw --method /creditshare.v1.InquiryService/GetBorrowerExposure -
 step "A burst of 200 exposure calls at once from one lender waits in its queue: every one answered, none refused"
 probe weili-micro burst --calls 200 --resident-id $borrower --timeout 60
 
+step "Borrower queries read each borrower's stored state, one row; every change clears it in its own transaction, the server rebuilds it"
+metrics_port=$(sed -n 's/.*event=server_started.* metrics_port=\([0-9]*\).*/\1/p' "$work/server.log" | head -1)
+python3 -c "import sys, urllib.request
+for l in urllib.request.urlopen('http://127.0.0.1:$metrics_port/metrics').read().decode().splitlines():
+    if l.startswith('creditshare_borrower_state'): print(l)"
+mariadb --no-defaults -uroot --socket="$CREDITSHARE_TESTDB_SOCKET" -N creditshare \
+  -e "SELECT CONCAT(COUNT(*), ' borrowers, ', SUM(state IS NOT NULL), ' with a built state') FROM borrowers"
+admin borrower build-states  # what an operator runs after migration 0019 or a large load
+
 step "A late report reveals that TJB-0001 was 35 days past due in September (history: 2N)"
 as_member tj-bank report --account-ref TJB-0001 --resident-id $borrower --product credit_card \
   --limit 50000 --balance 8200.50 --opened 2024-03-01 --status open --as-of 2026-09-30 --dpd 35 --overdue 500 \

@@ -112,7 +112,7 @@ struct Server::Components {
         report_pool(ReportPoolConfig(config.db, config.report_connections, config.report_queue_timeout)),
         credentials(pool),
         lines(pool, &policy.quality),
-        states(config.db),
+        states(config.db, clock),
         inquiries(pool, members, writer, &states),
         reservations(pool),
         disputes(pool),
@@ -257,7 +257,6 @@ void Server::ReloadKeySet() {
 
 int Server::metrics_port() const { return components_->metrics.exposer_port(); }
 
-// Probes the database and publishes the answer through both health services and a metric.
 void Server::BuildBorrowerStates(StateCounts& seen) {
   auto& c = *components_;
   c.states.RunOnce();  // failures are counted, not thrown: a state is a copy of the tables
@@ -272,6 +271,7 @@ void Server::BuildBorrowerStates(StateCounts& seen) {
   seen = now;
 }
 
+// Probes the database and publishes the answer through both health services and a metric.
 void Server::CheckHealth() {
   bool up = false;
   try {

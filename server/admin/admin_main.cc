@@ -658,7 +658,8 @@ int main(int argc, char** argv) {
     }
     if (borrower_build_states->parsed()) {
       const auto started = std::chrono::steady_clock::now();
-      creditshare::storage::BorrowerStateBuilder builder(db, {10000, 64, 5000});
+      const creditshare::domain::SystemClock clock;
+      creditshare::storage::BorrowerStateBuilder builder(db, clock, {10000, 64, 5000});
       const int built = builder.BuildAll();
       std::cout << "built " << built << " borrower states in "
                 << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n";

@@ -10,6 +10,7 @@
 
 #include "domain/types.h"
 #include "storage/line_rows.h"
+#include "storage/sha256.h"
 #include "storage/sql_text.h"
 #include "storage/transaction.h"
 
@@ -17,8 +18,8 @@ namespace creditshare::storage {
 namespace borrower_state {
 
 namespace {
-constexpr char kMagic[] = {'B', 'S', '1'};  // a state of another encoding is not read, it is rebuilt
 constexpr std::uint32_t kNullCell = 0xFFFFFFFFu;
+constexpr std::size_t kMagicBytes = 8;
 
 std::string Nulls(int n) {
   std::string out;
@@ -36,6 +37,13 @@ bool GetU32(std::string_view& in, std::uint32_t* v) {
   for (int i = 0; i < 4; ++i) *v |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << (8 * i);
   in.remove_prefix(4);
   return true;
+}
+
+// "BS" and 6 bytes of the row layout's digest: a server whose StatePartsSql differs (another
+// version, mid-upgrade) neither reads nor keeps this one's states.
+const std::string& Magic() {
+  static const std::string magic = "BS" + Sha256(StatePartsSql(1)).substr(0, kMagicBytes - 2);
+  return magic;
 }
 
 template <typename T>
@@ -58,7 +66,7 @@ std::string StatePartsSql(std::size_t n) {
          "SELECT r.id, r.member_id, NULL, NULL, r.public_id, NULL, r.product_type, r.currency, r.amount_minor, "
          "r.expires_at_us, " + Nulls(18) + std::to_string(kReservationRow) +
          ", r.borrower_id FROM reservations r FORCE INDEX (ix_reservations_borrower) WHERE r.borrower_id " + in +
-         " AND r.status = ? "
+         " AND r.status = ? AND r.expires_at_us > ? "
          "UNION ALL "
          "SELECT p.borrower_id, NULL, NULL, NULL, p.notice_reference, p.statement, p.fraud_alert, NULL, NULL, NULL, "
          "p.fraud_alert_until, p.frozen, p.notices, " + Nulls(15) + std::to_string(kProtectionRow) +
@@ -75,7 +83,7 @@ std::int64_t StoredRow::getInt64(int column) const { return ParseNumber<std::int
 std::uint64_t StoredRow::getUInt64(int column) const { return ParseNumber<std::uint64_t>(cell(column)); }
 
 std::string Encode(const std::vector<StoredRow>& rows) {
-  std::string out(kMagic, sizeof kMagic);
+  std::string out = Magic();
   PutU32(out, static_cast<std::uint32_t>(rows.size()));
   for (const auto& row : rows) {
     out.push_back(static_cast<char>(row.cells.size()));
@@ -92,9 +100,8 @@ std::string Encode(const std::vector<StoredRow>& rows) {
 }
 
 std::optional<std::vector<StoredRow>> Decode(std::string_view in) {
-  if (in.size() < sizeof kMagic || in.substr(0, sizeof kMagic) != std::string_view(kMagic, sizeof kMagic))
-    return std::nullopt;
-  in.remove_prefix(sizeof kMagic);
+  if (in.size() < kMagicBytes || in.substr(0, kMagicBytes) != Magic()) return std::nullopt;
+  in.remove_prefix(kMagicBytes);
   std::uint32_t count = 0;
   if (!GetU32(in, &count)) return std::nullopt;
   // Each row takes at least 1 + 4 bytes per column: a count beyond that is not a state.
@@ -114,6 +121,17 @@ std::optional<std::vector<StoredRow>> Decode(std::string_view in) {
     }
   }
   if (!in.empty()) return std::nullopt;
+  for (const auto& row : rows) {
+    const auto& kind = row.cells[kKindColumn - 1];
+    if (!kind || (*kind != std::to_string(kLineRow) && *kind != std::to_string(kReservationRow) &&
+                  *kind != std::to_string(kProtectionRow)))
+      return std::nullopt;
+    try {
+      row.getUInt64(kOwnerColumn);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
   return rows;
 }
 
@@ -135,8 +153,8 @@ DbConfig BuilderPoolConfig(DbConfig db) {
 }
 }  // namespace
 
-BorrowerStateBuilder::BorrowerStateBuilder(const DbConfig& db, Options options)
-    : pool_(BuilderPoolConfig(db)), options_(options) {
+BorrowerStateBuilder::BorrowerStateBuilder(const DbConfig& db, const domain::Clock& clock, Options options)
+    : pool_(BuilderPoolConfig(db)), clock_(clock), options_(options) {
   if (options_.batch < 1 || options_.batch > static_cast<int>(Connection::kMaxCachedRows))
     throw std::invalid_argument("borrower state batch must be 1 to " + std::to_string(Connection::kMaxCachedRows));
 }
@@ -151,7 +169,8 @@ BorrowerStateBuilder::Stats BorrowerStateBuilder::stats() const {
   return stats_;
 }
 
-int BorrowerStateBuilder::Build(Connection& conn, const std::vector<std::uint64_t>& ids) {
+int BorrowerStateBuilder::Build(Connection& conn, const std::vector<std::uint64_t>& ids,
+                                std::int64_t expired_before_us, bool rebuild) {
   if (ids.empty()) return 0;
   // The borrower rows first, locked, in id order; a row a writer holds is skipped (its change
   // clears the state anyway). The parts are then read by a consistent read that starts after
@@ -166,7 +185,8 @@ int BorrowerStateBuilder::Build(Connection& conn, const std::vector<std::uint64_
   {
     std::unique_ptr<sql::ResultSet> rs(lock->executeQuery());
     while (rs->next())
-      if (rs->isNull(2) || !borrower_state::Decode(std::string(rs->getString(2)))) missing.push_back(rs->getUInt64(1));
+      if (rebuild || rs->isNull(2) || !borrower_state::Decode(std::string(rs->getString(2))))
+        missing.push_back(rs->getUInt64(1));
   }
   if (missing.empty()) return 0;
   auto parts = conn.PrepareRows(borrower_state::StatePartsSql(missing.size()), missing.size());
@@ -174,6 +194,7 @@ int BorrowerStateBuilder::Build(Connection& conn, const std::vector<std::uint64_
   for (const auto id : missing) parts->setUInt64(p++, id);
   for (const auto id : missing) parts->setUInt64(p++, id);
   parts->setInt(p++, static_cast<int>(domain::ReservationStatus::kActive));
+  parts->setInt64(p++, expired_before_us);
   for (const auto id : missing) parts->setUInt64(p++, id);
   std::map<std::uint64_t, std::vector<borrower_state::StoredRow>> rows;
   for (const auto id : missing) rows[id];
@@ -191,7 +212,7 @@ int BorrowerStateBuilder::Build(Connection& conn, const std::vector<std::uint64_
   return static_cast<int>(rows.size());
 }
 
-int BorrowerStateBuilder::BuildBatches(std::vector<std::uint64_t> ids) {
+int BorrowerStateBuilder::BuildBatches(std::vector<std::uint64_t> ids, bool rebuild) {
   int built = 0;
   for (std::size_t from = 0; from < ids.size(); from += static_cast<std::size_t>(options_.batch)) {
     const std::vector<std::uint64_t> batch(ids.begin() + static_cast<std::ptrdiff_t>(from),
@@ -199,7 +220,9 @@ int BorrowerStateBuilder::BuildBatches(std::vector<std::uint64_t> ids) {
                                                              ids.size(), from + static_cast<std::size_t>(options_.batch))));
     try {
       const int n =
-          RunTransaction(pool_, [&](Connection& conn) -> domain::Result<int> { return Build(conn, batch); }).value();
+          RunTransaction(pool_, [&](Connection& conn) -> domain::Result<int> {
+            return Build(conn, batch, clock_.NowMicros() - borrower_state::kExpiredKeptUs, rebuild);
+          }).value();
       built += n;
       std::lock_guard lock(mu_);
       stats_.built += static_cast<std::uint64_t>(n);
@@ -239,7 +262,7 @@ int BorrowerStateBuilder::Sweep(int limit, bool* wrapped) {
   }
   *wrapped = seen < limit;
   sweep_after_ = *wrapped ? 0 : last;
-  return BuildBatches(std::move(missing));
+  return BuildBatches(std::move(missing), false);
 }
 
 int BorrowerStateBuilder::RunOnce() {
@@ -250,7 +273,7 @@ int BorrowerStateBuilder::RunOnce() {
     requested_.clear();
   }
   bool wrapped = false;
-  return BuildBatches(std::move(requested)) + Sweep(options_.sweep_batch, &wrapped);
+  return BuildBatches(std::move(requested), true) + Sweep(options_.sweep_batch, &wrapped);
 }
 
 int BorrowerStateBuilder::BuildAll() {

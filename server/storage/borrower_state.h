@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/clock.h"
 #include "storage/connection_pool.h"
 
 namespace sql {
@@ -30,10 +31,14 @@ inline constexpr int kOwnerColumn = 30;  // borrowers.id the row belongs to
 inline constexpr int kColumns = 30;
 enum RowKind : int { kLineRow = 1, kReservationRow = 2, kProtectionRow = 4 };
 
-// One statement: the state rows of `n` borrowers (bind: the n ids, the n ids and the active
-// reservation status, the n ids). Reservations are those still active by status; whether one has
-// expired is decided when it is read (domain::IsActiveAt), so a state does not age.
+// One statement: the state rows of `n` borrowers (bind: the n ids; the n ids, the active
+// reservation status and an expiry bound; the n ids). Reservations are those active by status
+// that expire after the bound; whether one has expired is decided again when it is read
+// (domain::IsActiveAt), so a state does not age. An expired reservation changes no row, so a
+// state may leave out those that expired before it was built: builds use kExpiredKeptUs before
+// their clock's now, for replicas whose clocks differ.
 std::string StatePartsSql(std::size_t n);
+inline constexpr std::int64_t kExpiredKeptUs = 3600LL * 1000 * 1000;
 
 // A decoded row: ResultSet's getters by column number (1-based); NULL reads as 0 or "".
 class StoredRow {
@@ -51,9 +56,11 @@ class StoredRow {
   const std::optional<std::string>& cell(int column) const;
 };
 
-// One borrower's rows as stored in borrowers.state.
+// One borrower's rows as stored in borrowers.state, marked with a digest of StatePartsSql: a
+// state written with another row layout is not read but rebuilt.
 std::string Encode(const std::vector<StoredRow>& rows);
-// nullopt when `bytes` is not a state this version wrote (then the tables are read instead).
+// nullopt when `bytes` is not a state of this layout, or a row's kind or owner is not a number
+// (then the tables are read instead, and the state is rebuilt).
 std::optional<std::vector<StoredRow>> Decode(std::string_view bytes);
 // The current row of a result set of StatePartsSql as a StoredRow.
 StoredRow FromResultSet(sql::ResultSet& rs);
@@ -78,10 +85,12 @@ class BorrowerStateBuilder {
     std::string last_error;   // why the last one failed
   };
 
-  BorrowerStateBuilder(const DbConfig& db, Options options);
-  explicit BorrowerStateBuilder(const DbConfig& db) : BorrowerStateBuilder(db, Options{}) {}
+  // `clock` bounds which expired reservations a state leaves out (kExpiredKeptUs).
+  BorrowerStateBuilder(const DbConfig& db, const domain::Clock& clock, Options options);
+  BorrowerStateBuilder(const DbConfig& db, const domain::Clock& clock) : BorrowerStateBuilder(db, clock, Options{}) {}
 
-  // A reader found this borrower's state missing. Never blocks.
+  // A reader found this borrower's state missing or unreadable: it is rebuilt whatever it holds.
+  // Never blocks.
   void Request(std::uint64_t borrower_id);
   // Builds what was requested, then sweeps the next `sweep_batch` borrowers; returns the number
   // of states written. Called by one thread (the server's task).
@@ -90,15 +99,18 @@ class BorrowerStateBuilder {
   int BuildAll();
   Stats stats() const;
 
-  // Builds the states of `ids` still missing, in one transaction on `conn`; returns how many it
-  // wrote. Borrowers whose rows another transaction holds are skipped.
-  static int Build(Connection& conn, const std::vector<std::uint64_t>& ids);
+  // Builds the states of `ids` still missing (all of them when `rebuild`), in one transaction on
+  // `conn`; returns how many it wrote. Borrowers whose rows another transaction holds are skipped.
+  // Reservations that expired before `expired_before_us` are left out.
+  static int Build(Connection& conn, const std::vector<std::uint64_t>& ids, std::int64_t expired_before_us,
+                   bool rebuild = false);
 
  private:
-  int BuildBatches(std::vector<std::uint64_t> ids);
+  int BuildBatches(std::vector<std::uint64_t> ids, bool rebuild);
   int Sweep(int limit, bool* wrapped);
 
   ConnectionPool pool_;
+  const domain::Clock& clock_;
   const Options options_;
   mutable std::mutex mu_;
   std::set<std::uint64_t> requested_;

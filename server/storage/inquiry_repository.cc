@@ -102,11 +102,21 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const domain:
       }
       const auto id = rs->getUInt64(1);
       auto rows = rs->isNull(3) ? std::nullopt : bs::Decode(std::string(rs->getString(3)));
+      // A state that does not read is treated as missing: the tables are read and it is rebuilt.
+      BorrowerSnapshot part;
+      try {
+        if (rows)
+          for (auto& row : *rows) AddStateRow(conn, row, now_us, part);
+      } catch (const std::exception&) {
+        rows.reset();
+      }
       if (!rows) {
         unbuilt.push_back(id);
         continue;
       }
-      for (auto& row : *rows) AddStateRow(conn, row, now_us, s);
+      for (auto& l : part.lines) s.lines.push_back(std::move(l));
+      for (auto& r : part.reservations) s.reservations.push_back(std::move(r));
+      if (part.protections.borrower_id != 0) s.protections = std::move(part.protections);
     }
   }
   if (!unbuilt.empty()) {
@@ -117,6 +127,7 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const domain:
     for (const auto id : unbuilt) parts.setUInt64(p++, id);
     for (const auto id : unbuilt) parts.setUInt64(p++, id);
     parts.setInt(p++, static_cast<int>(domain::ReservationStatus::kActive));
+    parts.setInt64(p++, now_us);
     for (const auto id : unbuilt) parts.setUInt64(p++, id);
     std::unique_ptr<sql::ResultSet> rs(parts.executeQuery());
     while (rs->next()) AddStateRow(conn, *rs, now_us, s);

@@ -112,6 +112,17 @@ domain::Result<std::string> ReservationRepository::Release(std::uint64_t member_
                                                            const AuditOnChange& audit, bool* replayed) {
   auto outcome = RunIdempotent(pool_, member_id, idempotency, "ReleaseReservation",
                                [&](Connection& conn) -> domain::Result<std::string> {
+    // The borrower's row first, as every write that changes a borrower's exposure takes it
+    // (its reservations' trigger takes it too): locking the reservation first would invert that.
+    auto& owner = conn.Prepare("SELECT borrower_id FROM reservations WHERE public_id = ? AND member_id = ?");
+    owner.setString(1, reservation_id);
+    owner.setUInt64(2, member_id);
+    std::unique_ptr<sql::ResultSet> owned(owner.executeQuery());
+    if (owned->next()) {
+      auto& lock = conn.Prepare("SELECT id FROM borrowers WHERE id = ? FOR UPDATE");
+      lock.setUInt64(1, owned->getUInt64(1));
+      std::unique_ptr<sql::ResultSet>(lock.executeQuery());
+    }
     auto& find = conn.Prepare(
         "SELECT id, status, expires_at_us, borrower_id FROM reservations WHERE public_id = ? AND member_id = ? "
         "FOR UPDATE");

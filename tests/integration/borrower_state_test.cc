@@ -114,12 +114,31 @@ TEST_F(BorrowerStateTest, EveryChangeClearsTheStateInItsOwnTransactionAndReaders
   EXPECT_EQ(Exposure(kBorrower).protections().statement(), "I was abroad in 2026");
 
   // A state that is not this version's encoding is not read: the tables are, and it is rebuilt.
-  svc.db().conn().Execute("UPDATE borrowers SET state = 'BS1 not a state'");
+  svc.db().conn().Execute("UPDATE borrowers SET state = 'BS not a state'");
   e = Exposure(kBorrower);
   ASSERT_EQ(e.lines_size(), 1);
   EXPECT_EQ(e.lines(0).outstanding_balance_minor(), 300'000);
   ASSERT_TRUE(WaitBuilt(id));
-  EXPECT_EQ(svc.db().StaleBorrowerStates(), std::vector<std::string>{});
+  // One that decodes but does not read (a balance that is no number): the same.
+  storage::borrower_state::StoredRow bad;
+  bad.cells.resize(storage::borrower_state::kColumns);
+  bad.cells[0] = "1";
+  bad.cells[1] = "1";
+  bad.cells[9] = "not a number";
+  bad.cells[storage::borrower_state::kKindColumn - 1] = std::to_string(storage::borrower_state::kLineRow);
+  bad.cells[storage::borrower_state::kOwnerColumn - 1] = std::to_string(id);
+  auto& corrupt = svc.db().conn().Prepare("UPDATE borrowers SET state = ? WHERE id = ?");
+  corrupt.setString(1, storage::borrower_state::Encode({bad}));
+  corrupt.setUInt64(2, id);
+  corrupt.executeUpdate();
+  e = Exposure(kBorrower);
+  ASSERT_EQ(e.lines_size(), 1);
+  EXPECT_EQ(e.lines(0).outstanding_balance_minor(), 300'000);
+  // The read asked for a rebuild, which replaces even a state that decodes.
+  for (int i = 0; i < 500 && !svc.db().StaleBorrowerStates(svc.clock().NowMicros()).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(svc.db().StaleBorrowerStates(svc.clock().NowMicros()), std::vector<std::string>{});
+  EXPECT_NE(StateOf(id), "NULL");
 }
 
 // Writers on two members, the server's builder and two more builders (as other replicas would
@@ -155,7 +174,7 @@ TEST_F(BorrowerStateTest, ConcurrentWritersAndBuildersNeverLeaveAStateOlderThanT
   }
   for (int r = 0; r < 2; ++r)
     threads.emplace_back([&] {
-      storage::BorrowerStateBuilder builder(svc.db().config(), {10000, 4, 50});
+      storage::BorrowerStateBuilder builder(svc.db().config(), svc.clock(), {10000, 4, 50});
       while (!stop) {
         for (const auto id : ids) builder.Request(id);
         builder.RunOnce();
@@ -165,7 +184,7 @@ TEST_F(BorrowerStateTest, ConcurrentWritersAndBuildersNeverLeaveAStateOlderThanT
     storage::ConnectionPool pool(svc.db().config());
     auto conn = pool.Acquire();
     while (!stop) {
-      for (auto& s : StaleBorrowerStates(*conn)) stale.push_back(std::move(s));
+      for (auto& s : StaleBorrowerStates(*conn, svc.clock().NowMicros())) stale.push_back(std::move(s));
       ++checks;
     }
   });
@@ -175,10 +194,10 @@ TEST_F(BorrowerStateTest, ConcurrentWritersAndBuildersNeverLeaveAStateOlderThanT
   EXPECT_EQ(stale, std::vector<std::string>{});
   EXPECT_GT(reports.load(), 50);
   EXPECT_GT(checks.load(), 10);
-  EXPECT_EQ(svc.db().StaleBorrowerStates(), std::vector<std::string>{}) << "after the writers stopped";
+  EXPECT_EQ(svc.db().StaleBorrowerStates(svc.clock().NowMicros()), std::vector<std::string>{}) << "after the writers stopped";
   // Every borrower is still readable, and ends built and equal to the tables.
-  storage::BorrowerStateBuilder(svc.db().config()).BuildAll();
-  EXPECT_EQ(svc.db().StaleBorrowerStates(), std::vector<std::string>{});
+  storage::BorrowerStateBuilder(svc.db().config(), svc.clock()).BuildAll();
+  EXPECT_EQ(svc.db().StaleBorrowerStates(svc.clock().NowMicros()), std::vector<std::string>{});
   for (const auto& b : borrowers) {
     const auto e = Exposure(b);
     ASSERT_EQ(e.lines_size(), 2);  // one line of each member

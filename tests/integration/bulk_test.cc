@@ -141,7 +141,7 @@ TEST_F(BulkTest, KilledServerMidStreamThenRerunLeavesEveryRecordExactlyOnce) {
   EXPECT_EQ(svc.db().Count("credit_line_months"), file.good);
   EXPECT_EQ(svc.db().Count("idempotency_keys"), file.good);
   EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
-  EXPECT_EQ(svc.db().StaleBorrowerStates(), std::vector<std::string>{});
+  EXPECT_EQ(svc.db().StaleBorrowerStates(svc.clock().NowMicros()), std::vector<std::string>{});
   // Every record acknowledged by the first run was there for the second to replay.
   EXPECT_NE(second.out.find(std::to_string(file.good - committed) + " accepted, " + std::to_string(committed) +
                             " already applied"),
@@ -267,7 +267,7 @@ TEST_F(BulkTest, ChunksGiveTheSameOutcomesAndStateAsOneByOneReports) {
   EXPECT_EQ(svc.db().Count("credit_lines WHERE retention_review_on IN ('2031-08-31', '2031-10-31')"), 4);
   EXPECT_EQ(state(TestService::kFinanceC, "B-"), expected);
   EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
-  EXPECT_EQ(svc.db().StaleBorrowerStates(), std::vector<std::string>{});
+  EXPECT_EQ(svc.db().StaleBorrowerStates(svc.clock().NowMicros()), std::vector<std::string>{});
 }
 
 TEST_F(BulkTest, AChunkEndsTheReservationsMadeForItsNewAccountsAndNoOthers) {

@@ -263,11 +263,18 @@ std::vector<std::string> TestDatabase::StalePackedHistories() {
   return stale;
 }
 
-std::vector<std::string> StaleBorrowerStates(storage::Connection& conn) {
+std::vector<std::string> StaleBorrowerStates(storage::Connection& conn, std::int64_t expired_by_us) {
   using storage::borrower_state::StoredRow;
-  auto sorted = [](std::vector<StoredRow> rows) {
+  // Reservations that expired by `expired_by_us` are left out on both sides: a build may keep
+  // or leave out those that expired shortly before it (borrower_state::kExpiredKeptUs).
+  auto sorted = [expired_by_us](std::vector<StoredRow> rows) {
     std::vector<std::vector<std::optional<std::string>>> cells;
-    for (auto& r : rows) cells.push_back(std::move(r.cells));
+    for (auto& r : rows) {
+      if (r.getInt(storage::borrower_state::kKindColumn) == storage::borrower_state::kReservationRow &&
+          r.getInt64(10) <= expired_by_us)
+        continue;
+      cells.push_back(std::move(r.cells));
+    }
     std::sort(cells.begin(), cells.end());
     return cells;
   };
@@ -293,7 +300,8 @@ std::vector<std::string> StaleBorrowerStates(storage::Connection& conn) {
     parts.setUInt64(1, id);
     parts.setUInt64(2, id);
     parts.setInt(3, static_cast<int>(domain::ReservationStatus::kActive));
-    parts.setUInt64(4, id);
+    parts.setInt64(4, expired_by_us);
+    parts.setUInt64(5, id);
     std::vector<StoredRow> now;
     std::unique_ptr<sql::ResultSet> rs(parts.executeQuery());
     while (rs->next()) now.push_back(storage::borrower_state::FromResultSet(*rs));
@@ -314,7 +322,9 @@ std::vector<std::string> StaleBorrowerStates(storage::Connection& conn) {
   return stale;
 }
 
-std::vector<std::string> TestDatabase::StaleBorrowerStates() { return testing::StaleBorrowerStates(*conn_); }
+std::vector<std::string> TestDatabase::StaleBorrowerStates(std::int64_t expired_by_us) {
+  return testing::StaleBorrowerStates(*conn_, expired_by_us);
+}
 
 std::chrono::system_clock::time_point TestNow() {
   return std::chrono::sys_days{std::chrono::year{2026} / 11 / 23} + std::chrono::hours(2);

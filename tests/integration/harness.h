@@ -72,8 +72,9 @@ class TestDatabase {
   std::vector<std::string> StalePackedHistories();
   // Borrowers whose stored state (borrowers.state, built in the background) differs from what
   // their lines, reservations and protections say now, one description each; NULL states (not
-  // built) are not stale.
-  std::vector<std::string> StaleBorrowerStates();
+  // built) are not stale. Reservations that expired by `expired_by_us` (the server's clock's now)
+  // are not compared.
+  std::vector<std::string> StaleBorrowerStates(std::int64_t expired_by_us);
 
  private:
   storage::DbConfig config_;
@@ -82,7 +83,7 @@ class TestDatabase {
 };
 
 // TestDatabase::StaleBorrowerStates on a connection of the caller's (a checker thread's).
-std::vector<std::string> StaleBorrowerStates(storage::Connection& conn);
+std::vector<std::string> StaleBorrowerStates(storage::Connection& conn, std::int64_t expired_by_us);
 
 class FixedClock final : public domain::Clock {
  public:

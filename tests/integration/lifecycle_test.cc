@@ -178,7 +178,7 @@ TEST_F(LifecycleTest, NegativeInformationDropsOutFiveYearsAfterItEndedAndIsPurge
   EXPECT_EQ(svc.db().Count("credit_line_months WHERE status_code = '2'"), 0);
   EXPECT_EQ(svc.db().Count("credit_lines WHERE first_delinquency_date IS NOT NULL"), 0);
   EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
-  EXPECT_EQ(svc.db().StaleBorrowerStates(), std::vector<std::string>{});
+  EXPECT_EQ(svc.db().StaleBorrowerStates(svc.clock().NowMicros()), std::vector<std::string>{});
 }
 
 // A report of line L-1 as of `as_of` (opened 2018), `dpd` days past due since `first_delinquency`.
@@ -231,7 +231,7 @@ TEST_F(LifecycleTest, DelinquencyRevealedByALateReportExpiresFiveYearsAfterItsEp
   EXPECT_EQ(StoredHistory(svc.db()), "N#N");
   EXPECT_EQ(OnlyLine().repayment_history(), "N#N");
   EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
-  EXPECT_EQ(svc.db().StaleBorrowerStates(), std::vector<std::string>{});
+  EXPECT_EQ(svc.db().StaleBorrowerStates(svc.clock().NowMicros()), std::vector<std::string>{});
 }
 
 TEST_F(LifecycleTest, TwoEpisodesOnOneLineExpireSeparatelyAndThePurgeDeletesWhatQueriesNoLongerShow) {
@@ -261,7 +261,7 @@ TEST_F(LifecycleTest, TwoEpisodesOnOneLineExpireSeparatelyAndThePurgeDeletesWhat
   EXPECT_EQ(svc.db().Count("credit_lines WHERE first_delinquency_date IS NOT NULL OR retention_review_on IS NOT NULL"),
             0);
   EXPECT_EQ(svc.db().StalePackedHistories(), std::vector<std::string>{});
-  EXPECT_EQ(svc.db().StaleBorrowerStates(), std::vector<std::string>{});
+  EXPECT_EQ(svc.db().StaleBorrowerStates(svc.clock().NowMicros()), std::vector<std::string>{});
   // Nothing more to do.
   EXPECT_NE(Purge(svc, "2027-04-10").find("0 monthly records deleted, 0 lines cleared"), std::string::npos);
 }

@@ -56,19 +56,27 @@ TEST(BorrowerStateEncoding, RoundTripsEveryCellAndReadsAsALineRow) {
 TEST(BorrowerStateEncoding, RefusesWhatItDidNotWrite) {
   const auto good = Encode({LineRow("PUB-1", "100")});
   EXPECT_FALSE(Decode(""));
-  EXPECT_FALSE(Decode("BS2" + good.substr(3)));           // another encoding
+  std::string other = good;
+  other[4] ^= 1;  // another row layout's digest
+  EXPECT_FALSE(Decode(other));
   EXPECT_FALSE(Decode(good.substr(0, good.size() - 1)));  // cut
   EXPECT_FALSE(Decode(good + "x"));                       // padded
   std::string many = good;
-  many[3] = many[4] = many[5] = many[6] = '\xff';  // 4 billion rows claimed
+  many[8] = many[9] = many[10] = many[11] = '\xff';  // 4 billion rows claimed
   EXPECT_FALSE(Decode(many));
   std::string wide = good;
-  wide[7] = static_cast<char>(kColumns + 1);  // a row of another width
+  wide[12] = static_cast<char>(kColumns + 1);  // a row of another width
   EXPECT_FALSE(Decode(wide));
   std::string huge_cell = good;
-  huge_cell[8] = huge_cell[9] = huge_cell[10] = '\xff';
-  huge_cell[11] = '\x7f';  // a cell longer than the state
+  huge_cell[13] = huge_cell[14] = huge_cell[15] = '\xff';
+  huge_cell[16] = '\x7f';  // a cell longer than the state
   EXPECT_FALSE(Decode(huge_cell));
+  StoredRow unknown_kind = LineRow("PUB-1", "100");
+  unknown_kind.cells[kKindColumn - 1] = "9";
+  EXPECT_FALSE(Decode(Encode({unknown_kind})));
+  StoredRow no_owner = LineRow("PUB-1", "100");
+  no_owner.cells[kOwnerColumn - 1] = "x";
+  EXPECT_FALSE(Decode(Encode({no_owner})));
 }
 
 TEST(BorrowerStateEncoding, ANumberColumnThatIsNotANumberThrowsInsteadOfReadingAsZero) {
