@@ -1,7 +1,9 @@
 #include "storage/borrower_keys.h"
 
 #include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
 
+#include <memory>
 #include <set>
 
 #include "storage/sql_text.h"
@@ -25,6 +27,12 @@ bool LockBorrowerClaims(Connection& conn, const std::vector<const domain::KeyedD
   for (const auto& c : claims) stmt->setString(p++, c);
   stmt->executeUpdate();
   return true;
+}
+
+void LockBorrower(Connection& conn, std::uint64_t borrower_id) {
+  auto& lock = conn.Prepare("SELECT id FROM borrowers WHERE id = ? FOR UPDATE");
+  lock.setUInt64(1, borrower_id);
+  std::unique_ptr<sql::ResultSet>(lock.executeQuery());
 }
 
 }  // namespace creditshare::storage

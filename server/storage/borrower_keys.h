@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,11 @@ void BindKeyPair(sql::PreparedStatement& stmt, int& p, const domain::KeyedDigest
 // under the other form. Locks the claims of the rotating keys among `keys`, in key order;
 // returns whether there were any (then look the borrowers up again before inserting).
 bool LockBorrowerClaims(Connection& conn, const std::vector<const domain::KeyedDigest*>& keys);
+
+// Locks borrowers.id = `borrower_id` FOR UPDATE. Every write that changes what a borrower query
+// shows takes the borrower's row before the rows it changes (the borrower state's triggers take
+// it after them): a write that finds its row through a child row reads the id first, then calls
+// this, then locks the child.
+void LockBorrower(Connection& conn, std::uint64_t borrower_id);
 
 }  // namespace creditshare::storage

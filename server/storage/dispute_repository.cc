@@ -98,6 +98,12 @@ domain::Result<IdempotentOutcome> DisputeRepository::Resolve(std::uint64_t membe
                                                              const std::string& note, std::int64_t now_us,
                                                              const AuditOnChange& audit, const Encoder& encode) {
   return RunIdempotent(pool_, member_id, idempotency, "ResolveDispute", [&](Connection& conn) -> domain::Result<std::string> {
+    // The borrower's row first (borrower_keys.h, LockBorrower); then the dispute and its line.
+    auto& owner = conn.Prepare(
+        "SELECT l.borrower_id FROM disputes d JOIN credit_lines l ON l.id = d.line_id WHERE d.public_id = ?");
+    owner.setString(1, dispute_id);
+    std::unique_ptr<sql::ResultSet> owned(owner.executeQuery());
+    if (owned->next()) LockBorrower(conn, owned->getUInt64(1));
     auto& find = conn.Prepare(std::string(kColumns) + "WHERE d.public_id = ? FOR UPDATE");
     find.setString(1, dispute_id);
     std::unique_ptr<sql::ResultSet> rs(find.executeQuery());

@@ -9,6 +9,7 @@
 #include "domain/clock.h"
 #include "storage/alert_repository.h"
 #include "storage/audit_repository.h"
+#include "storage/borrower_keys.h"
 #include "storage/protection_repository.h"
 #include "storage/public_id.h"
 
@@ -112,17 +113,12 @@ domain::Result<std::string> ReservationRepository::Release(std::uint64_t member_
                                                            const AuditOnChange& audit, bool* replayed) {
   auto outcome = RunIdempotent(pool_, member_id, idempotency, "ReleaseReservation",
                                [&](Connection& conn) -> domain::Result<std::string> {
-    // The borrower's row first, as every write that changes a borrower's exposure takes it
-    // (its reservations' trigger takes it too): locking the reservation first would invert that.
+    // The borrower's row first (borrower_keys.h, LockBorrower).
     auto& owner = conn.Prepare("SELECT borrower_id FROM reservations WHERE public_id = ? AND member_id = ?");
     owner.setString(1, reservation_id);
     owner.setUInt64(2, member_id);
     std::unique_ptr<sql::ResultSet> owned(owner.executeQuery());
-    if (owned->next()) {
-      auto& lock = conn.Prepare("SELECT id FROM borrowers WHERE id = ? FOR UPDATE");
-      lock.setUInt64(1, owned->getUInt64(1));
-      std::unique_ptr<sql::ResultSet>(lock.executeQuery());
-    }
+    if (owned->next()) LockBorrower(conn, owned->getUInt64(1));
     auto& find = conn.Prepare(
         "SELECT id, status, expires_at_us, borrower_id FROM reservations WHERE public_id = ? AND member_id = ? "
         "FOR UPDATE");
