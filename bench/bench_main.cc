@@ -366,7 +366,7 @@ struct AsyncCall {
 int Load(const std::string& target, const std::string& ca, const std::string& members_file, const std::string& ids_file,
          const std::string& method, int concurrency, int client_threads, double duration_s, double warmup_s,
          double rate, const std::string& label, const std::string& json_out, const Burst& burst, bool watch,
-         const std::map<std::string, int>& cpu_pids) {
+         const std::map<std::string, int>& cpu_pids, const std::string& timeline_out) {
   const auto members = ReadMembers(members_file);
   const auto ids = ReadIds(ids_file);
   // One channel per member, as each lender would have.
@@ -409,7 +409,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     std::vector<double> latencies_ms;
     long errors = 0;
     std::map<int, long> errors_by_code;  // gRPC status code -> count
-    std::vector<std::pair<double, double>> timeline;  // (due, s into the measured window; latency ms), burst runs
+    std::vector<std::pair<double, double>> timeline;  // (due, s into the measured window; latency ms)
   };
   const int lane_count = rate > 0 ? 1 : std::clamp(client_threads, 1, concurrency);
   std::vector<std::unique_ptr<Lane>> lanes;
@@ -537,8 +537,7 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
       // warm-up
     } else if (call->status.ok()) {
       lane.latencies_ms.push_back(ms);
-      if (burst.rate > 0)
-        lane.timeline.emplace_back(std::chrono::duration<double>(call->intended - measured_from).count(), ms);
+      lane.timeline.emplace_back(std::chrono::duration<double>(call->intended - measured_from).count(), ms);
     } else {
       ++lane.errors;
       ++lane.errors_by_code[call->status.error_code()];
@@ -647,6 +646,17 @@ int Load(const std::string& target, const std::string& ca, const std::string& me
     j["alert_p50_ms"] = Percentile(alert_delays_ms, 50);
     j["alert_p99_ms"] = Percentile(alert_delays_ms, 99);
     j["alert_max_ms"] = Percentile(alert_delays_ms, 100);
+  }
+  if (!timeline_out.empty()) {
+    // 100 ms buckets by due time: where a run's tail latency comes from (a stall, a steady queue).
+    std::map<long, std::vector<double>> buckets;
+    for (const auto& lane : lanes)
+      for (const auto& [due, ms] : lane->timeline) buckets[static_cast<long>(due * 10)].push_back(ms);
+    std::ofstream out(timeline_out);
+    out << "due_s calls p50_ms p99_ms max_ms\n";
+    for (auto& [b, v] : buckets)
+      out << static_cast<double>(b) / 10 << ' ' << v.size() << ' ' << Percentile(v, 50) << ' ' << Percentile(v, 99)
+          << ' ' << Percentile(v, 100) << '\n';
   }
   if (burst.rate > 0) {
     // Latency before the burst (the baseline), in it, and when it is back: the start of the first
@@ -1089,6 +1099,8 @@ int main(int argc, char** argv) {
   load->add_option("--client-threads", client_threads, "Completion-queue threads of the closed loop")
       ->check(CLI::Range(1, 64))->capture_default_str();
   bool watch = false;
+  std::string timeline_out;
+  load->add_option("--timeline", timeline_out, "Write per-100 ms latency buckets (by due time) to this file");
   load->add_flag("--watch", watch, "Every member follows its alerts meanwhile; reports commit-to-client delays");
 
   auto* dbb = app.add_subcommand("db-baseline", "Raw point SELECTs and multi-row INSERTs through Connector/C++");
@@ -1127,7 +1139,7 @@ int main(int argc, char** argv) {
     if (ingest->parsed()) return Ingest(target, ca, members, borrowers, ids, json_out, seed);
     if (load->parsed())
       return Load(target, ca, members, ids, method, concurrency, client_threads, duration, warmup, rate, label, json_out,
-                  burst, watch, ParsePids(cpu_pids_spec));
+                  burst, watch, ParsePids(cpu_pids_spec), timeline_out);
     if (dbb->parsed() || inproc->parsed()) {
       std::string pw = ReadFile(password_file);
       while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();

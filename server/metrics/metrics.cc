@@ -18,28 +18,28 @@ Metrics::Metrics(int pool_size)
       requests_(BuildCounter()
                     .Name("creditshare_rpc_requests_total")
                     .Help("RPCs handled, by method and gRPC status code")
-                    .Register(*registry_)),
+                    .Register(*registry_), {"method", "code"}),
       duration_(BuildHistogram()
                     .Name("creditshare_rpc_duration_seconds")
                     .Help("RPC time from arrival (queue wait included) to the status, by method")
-                    .Register(*registry_)),
+                    .Register(*registry_), {"method"}),
       in_flight_(BuildGauge()
                      .Name("creditshare_rpc_in_flight")
                      .Help("RPCs being handled now, by method")
-                     .Register(*registry_)),
+                     .Register(*registry_), {"method"}),
       throttled_(BuildCounter()
                      .Name("creditshare_rpc_throttled_total")
                      .Help("RPCs refused because a queue or a bound on streams was full, by method and bound")
-                     .Register(*registry_)),
+                     .Register(*registry_), {"method", "bound"}),
       dropped_(BuildCounter()
                    .Name("creditshare_rpc_dropped_total")
                    .Help("RPCs ended without running (deadline passed or cancelled while queued, server "
                          "stopping) and streams closed idle, by reason")
-                   .Register(*registry_)),
+                   .Register(*registry_), {"reason"}),
       member_in_flight_(BuildGauge()
                             .Name("creditshare_member_calls_in_flight")
                             .Help("Calls and streams of each member queued or running now")
-                            .Register(*registry_)),
+                            .Register(*registry_), {"member"}),
       queue_depth_(BuildGauge()
                        .Name("creditshare_queue_depth")
                        .Help("Unary calls waiting for a worker")
@@ -58,23 +58,23 @@ Metrics::Metrics(int pool_size)
       lines_reported_(BuildCounter()
                           .Name("creditshare_lines_reported_total")
                           .Help("Credit line reports accepted, by outcome")
-                          .Register(*registry_)),
+                          .Register(*registry_), {"outcome"}),
       reports_rejected_(BuildCounter()
                             .Name("creditshare_reports_rejected_total")
                             .Help("Credit line reports refused, by gRPC status code")
-                            .Register(*registry_)),
+                            .Register(*registry_), {"reason"}),
       inquiries_(BuildCounter()
                      .Name("creditshare_inquiries_total")
                      .Help("Borrower exposure inquiries answered, by stated purpose")
-                     .Register(*registry_)),
+                     .Register(*registry_), {"purpose"}),
       signals_(BuildCounter()
                    .Name("creditshare_decision_signals_total")
                    .Help("Decision signals raised by CheckNewCredit (duplicate, cap, lender count, ...), by signal")
-                   .Register(*registry_)),
+                   .Register(*registry_), {"signal"}),
       reservations_(BuildCounter()
                         .Name("creditshare_reservations_total")
                         .Help("Reservation requests, by result (created, refused_cap, released)")
-                        .Register(*registry_)),
+                        .Register(*registry_), {"result"}),
       audit_written_(BuildCounter()
                          .Name("creditshare_audit_records_written_total")
                          .Help("Audit records written by this process")
@@ -123,15 +123,15 @@ Metrics::Metrics(int pool_size)
       quality_warnings_(BuildCounter()
                             .Name("creditshare_quality_warnings_total")
                             .Help("Accepted line records that broke a data-quality rule set to warn, by rule")
-                            .Register(*registry_)),
+                            .Register(*registry_), {"rule"}),
       alerts_written_(BuildCounter()
                           .Name("creditshare_alerts_written_total")
                           .Help("Alerts committed to the feed (sequenced), by kind")
-                          .Register(*registry_)),
+                          .Register(*registry_), {"kind"}),
       alerts_delivered_(BuildCounter()
                             .Name("creditshare_alerts_delivered_total")
                             .Help("Alerts sent to members by WatchAlerts and ListAlerts, by kind")
-                            .Register(*registry_)),
+                            .Register(*registry_), {"kind"}),
       alert_delay_(BuildHistogram()
                        .Name("creditshare_alert_delivery_delay_seconds")
                        .Help("From an alert's commit to its delivery: how far consumers lag behind the feed")
@@ -156,7 +156,7 @@ Metrics::Metrics(int pool_size)
       summary_builds_(BuildCounter()
                           .Name("creditshare_report_table_builds_total")
                           .Help("Builds of regulator report summaries, by outcome (ok, failed)")
-                          .Register(*registry_)),
+                          .Register(*registry_), {"outcome"}),
       summary_build_seconds_(BuildHistogram()
                                  .Name("creditshare_report_table_build_seconds")
                                  .Help("How long a regulator report summary build took, ok or not")
@@ -167,12 +167,12 @@ Metrics::Metrics(int pool_size)
                        .Name("creditshare_borrower_state_reads_total")
                        .Help("Borrower reads, by whether the borrower's stored state was built or missing "
                              "(then the tables were read)")
-                       .Register(*registry_)),
+                       .Register(*registry_), {"state"}),
       state_builds_(BuildCounter()
                         .Name("creditshare_borrower_state_builds_total")
                         .Help("Borrower states written by this process's builder (outcome built), and its "
                               "transactions that failed (outcome failed)")
-                        .Register(*registry_)) {
+                        .Register(*registry_), {"outcome"}) {
   pool_size_.Set(pool_size);
   BuildGauge()
       .Name("creditshare_build_info")
@@ -192,25 +192,24 @@ int Metrics::exposer_port() const {
   return ports.empty() ? 0 : ports.front();
 }
 
-void Metrics::CallStarted(std::string_view method) { in_flight_.Add({{"method", std::string(method)}}).Increment(); }
+void Metrics::CallStarted(std::string_view method) { in_flight_.Get({method}).Increment(); }
 
 void Metrics::CallFinished(std::string_view method, std::string_view code, double seconds) {
-  const std::string m(method);
-  in_flight_.Add({{"method", m}}).Decrement();
-  requests_.Add({{"method", m}, {"code", std::string(code)}}).Increment();
-  duration_.Add({{"method", m}}, kLatencyBuckets).Observe(seconds);
+  in_flight_.Get({method}).Decrement();
+  requests_.Get({method, code}).Increment();
+  duration_.Get({method}, kLatencyBuckets).Observe(seconds);
 }
 
 void Metrics::CallThrottled(std::string_view method, std::string_view bound) {
-  throttled_.Add({{"method", std::string(method)}, {"bound", std::string(bound)}}).Increment();
+  throttled_.Get({method, bound}).Increment();
 }
 
-void Metrics::CallDropped(std::string_view reason) { dropped_.Add({{"reason", std::string(reason)}}).Increment(); }
+void Metrics::CallDropped(std::string_view reason) { dropped_.Get({reason}).Increment(); }
 void Metrics::MemberCallStarted(std::string_view member) {
-  member_in_flight_.Add({{"member", std::string(member)}}).Increment();
+  member_in_flight_.Get({member}).Increment();
 }
 void Metrics::MemberCallFinished(std::string_view member) {
-  member_in_flight_.Add({{"member", std::string(member)}}).Decrement();
+  member_in_flight_.Get({member}).Decrement();
 }
 void Metrics::SetQueueDepth(int depth) { queue_depth_.Set(depth); }
 void Metrics::QueueWaited(std::chrono::steady_clock::duration waited) {
@@ -219,25 +218,25 @@ void Metrics::QueueWaited(std::chrono::steady_clock::duration waited) {
 void Metrics::SetStreamsOpen(int streams) { streams_open_.Set(streams); }
 
 void Metrics::LineReported(std::string_view outcome, int n) {
-  lines_reported_.Add({{"outcome", std::string(outcome)}}).Increment(n);
+  lines_reported_.Get({outcome}).Increment(n);
 }
 void Metrics::ReportRejected(std::string_view reason, int n) {
-  reports_rejected_.Add({{"reason", std::string(reason)}}).Increment(n);
+  reports_rejected_.Get({reason}).Increment(n);
 }
-void Metrics::Inquiry(std::string_view purpose) { inquiries_.Add({{"purpose", std::string(purpose)}}).Increment(); }
-void Metrics::SignalRaised(std::string_view signal) { signals_.Add({{"signal", std::string(signal)}}).Increment(); }
+void Metrics::Inquiry(std::string_view purpose) { inquiries_.Get({purpose}).Increment(); }
+void Metrics::SignalRaised(std::string_view signal) { signals_.Get({signal}).Increment(); }
 void Metrics::ReservationEvent(std::string_view result) {
-  reservations_.Add({{"result", std::string(result)}}).Increment();
+  reservations_.Get({result}).Increment();
 }
 void Metrics::AuditRecordsWritten(int n) { audit_written_.Increment(n); }
 void Metrics::QualityWarned(std::string_view rule, int n) {
-  quality_warnings_.Add({{"rule", std::string(rule)}}).Increment(n);
+  quality_warnings_.Get({rule}).Increment(n);
 }
 void Metrics::AlertsWritten(std::string_view kind, int n) {
-  alerts_written_.Add({{"kind", std::string(kind)}}).Increment(n);
+  alerts_written_.Get({kind}).Increment(n);
 }
 void Metrics::AlertsDelivered(std::string_view kind, int n) {
-  alerts_delivered_.Add({{"kind", std::string(kind)}}).Increment(n);
+  alerts_delivered_.Get({kind}).Increment(n);
 }
 void Metrics::AlertDelay(double seconds) { alert_delay_.Observe(seconds); }
 void Metrics::SetAlertStreams(int streams) { alert_streams_.Set(streams); }
@@ -247,15 +246,15 @@ void Metrics::SetKeySet(int current_version, int versions) {
   key_set_versions_.Set(versions);
 }
 void Metrics::SummaryBuilt(bool ok, double seconds) {
-  summary_builds_.Add({{"outcome", ok ? "ok" : "failed"}}).Increment();
+  summary_builds_.Get({ok ? "ok" : "failed"}).Increment();
   summary_build_seconds_.Observe(seconds);
 }
 void Metrics::BorrowerStateReads(std::string_view state, std::uint64_t n) {
-  state_reads_.Add({{"state", std::string(state)}}).Increment(static_cast<double>(n));
+  state_reads_.Get({state}).Increment(static_cast<double>(n));
 }
 void Metrics::BorrowerStatesBuilt(std::uint64_t built, std::uint64_t failed) {
-  state_builds_.Add({{"outcome", "built"}}).Increment(static_cast<double>(built));
-  state_builds_.Add({{"outcome", "failed"}}).Increment(static_cast<double>(failed));
+  state_builds_.Get({"built"}).Increment(static_cast<double>(built));
+  state_builds_.Get({"failed"}).Increment(static_cast<double>(failed));
 }
 void Metrics::AuditRecordsSealed(int n) { audit_sealed_.Increment(n); }
 void Metrics::GroupCommitted(int records) { group_commit_records_.Observe(records); }

@@ -7,13 +7,52 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <initializer_list>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "storage/connection_pool.h"
 
 namespace creditshare::metrics {
+
+// A family's children by their label values, found without building the label map, hashing it
+// and locking the family on every call (Family::Add does all three). Children are never removed,
+// so the references stay valid for the registry's life.
+template <typename T>
+class LabeledChildren {
+ public:
+  LabeledChildren(prometheus::Family<T>& family, std::initializer_list<const char*> names)
+      : family_(family), names_(names) {}
+
+  // `values` in the order of the names given at construction; `args` are Family::Add's own
+  // (a histogram's buckets).
+  template <typename... Args>
+  T& Get(std::initializer_list<std::string_view> values, const Args&... args) {
+    thread_local std::string key;
+    key.clear();
+    for (auto v : values) key.append(v).push_back('\x1f');
+    {
+      std::shared_lock lock(mu_);
+      if (auto it = children_.find(key); it != children_.end()) return *it->second;
+    }
+    std::map<std::string, std::string> labels;
+    auto name = names_.begin();
+    for (auto v : values) labels.emplace(*name++, std::string(v));
+    T& child = family_.Add(labels, args...);
+    std::unique_lock lock(mu_);
+    children_.emplace(key, &child);
+    return child;
+  }
+
+ private:
+  prometheus::Family<T>& family_;
+  std::vector<const char*> names_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, T*> children_;
+};
 
 // The service's Prometheus metrics. Label sets stay bounded: method, status code, outcome,
 // reason and purpose take values from fixed lists; never a borrower. The one member label (calls
@@ -77,20 +116,20 @@ class Metrics final : public storage::PoolObserver {
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
-  prometheus::Family<prometheus::Counter>& requests_;
-  prometheus::Family<prometheus::Histogram>& duration_;
-  prometheus::Family<prometheus::Gauge>& in_flight_;
-  prometheus::Family<prometheus::Counter>& throttled_;
-  prometheus::Family<prometheus::Counter>& dropped_;
-  prometheus::Family<prometheus::Gauge>& member_in_flight_;
+  LabeledChildren<prometheus::Counter> requests_;
+  LabeledChildren<prometheus::Histogram> duration_;
+  LabeledChildren<prometheus::Gauge> in_flight_;
+  LabeledChildren<prometheus::Counter> throttled_;
+  LabeledChildren<prometheus::Counter> dropped_;
+  LabeledChildren<prometheus::Gauge> member_in_flight_;
   prometheus::Gauge& queue_depth_;
   prometheus::Histogram& queue_wait_;
   prometheus::Gauge& streams_open_;
-  prometheus::Family<prometheus::Counter>& lines_reported_;
-  prometheus::Family<prometheus::Counter>& reports_rejected_;
-  prometheus::Family<prometheus::Counter>& inquiries_;
-  prometheus::Family<prometheus::Counter>& signals_;
-  prometheus::Family<prometheus::Counter>& reservations_;
+  LabeledChildren<prometheus::Counter> lines_reported_;
+  LabeledChildren<prometheus::Counter> reports_rejected_;
+  LabeledChildren<prometheus::Counter> inquiries_;
+  LabeledChildren<prometheus::Counter> signals_;
+  LabeledChildren<prometheus::Counter> reservations_;
   prometheus::Counter& audit_written_;
   prometheus::Counter& audit_sealed_;
   prometheus::Gauge& db_up_;
@@ -100,17 +139,17 @@ class Metrics final : public storage::PoolObserver {
   prometheus::Gauge& pool_in_use_;
   prometheus::Histogram& pool_wait_;
   prometheus::Histogram& group_commit_records_;
-  prometheus::Family<prometheus::Counter>& quality_warnings_;
-  prometheus::Family<prometheus::Counter>& alerts_written_;
-  prometheus::Family<prometheus::Counter>& alerts_delivered_;
+  LabeledChildren<prometheus::Counter> quality_warnings_;
+  LabeledChildren<prometheus::Counter> alerts_written_;
+  LabeledChildren<prometheus::Counter> alerts_delivered_;
   prometheus::Histogram& alert_delay_;
   prometheus::Gauge& alert_streams_;
   prometheus::Gauge& key_set_version_;
   prometheus::Gauge& key_set_versions_;
-  prometheus::Family<prometheus::Counter>& summary_builds_;
+  LabeledChildren<prometheus::Counter> summary_builds_;
   prometheus::Histogram& summary_build_seconds_;
-  prometheus::Family<prometheus::Counter>& state_reads_;
-  prometheus::Family<prometheus::Counter>& state_builds_;
+  LabeledChildren<prometheus::Counter> state_reads_;
+  LabeledChildren<prometheus::Counter> state_builds_;
 };
 
 }  // namespace creditshare::metrics
