@@ -70,6 +70,9 @@ struct CpuSample {
   double machine_switches = 0;  // context switches, all processes
   std::map<std::string, double> process_s;
   std::map<std::string, double> process_switches;  // summed over the process's threads
+  // By process and thread name (cs-worker, cs-commit, gRPC's own...): CPU seconds and switches.
+  std::map<std::string, std::map<std::string, std::pair<double, double>>> threads;
+  std::map<std::string, std::map<std::string, int>> thread_counts;
   Clock::time_point at;
 };
 
@@ -101,10 +104,29 @@ CpuSample SampleCpu(const std::map<std::string, int>& pids) {
     double switches = 0;
     std::error_code ec;
     for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+      double task_switches = 0;
       std::ifstream status(task.path() / "status");
-      for (std::string line; std::getline(status, line);)
+      std::string comm;
+      for (std::string line; std::getline(status, line);) {
+        if (line.rfind("Name:", 0) == 0) comm = line.substr(line.find_first_not_of(" \t", 5));
         if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
-          switches += std::stod(line.substr(line.find(':') + 1));
+          task_switches += std::stod(line.substr(line.find(':') + 1));
+      }
+      switches += task_switches;
+      std::ifstream task_stat(task.path() / "stat");
+      std::string task_text((std::istreambuf_iterator<char>(task_stat)), {});
+      const auto task_close = task_text.rfind(')');
+      double task_cpu = 0;
+      if (task_close != std::string::npos) {
+        std::istringstream tf(task_text.substr(task_close + 2));
+        std::string f;
+        for (int i = 3; i <= 15 && tf >> f; ++i)
+          if (i == 14 || i == 15) task_cpu += std::stod(f);
+      }
+      auto& group = s.threads[name][comm];
+      group.first += task_cpu / ClockTicks();
+      group.second += task_switches;
+      ++s.thread_counts[name][comm];
     }
     s.process_switches[name] = switches;
   }
@@ -139,6 +161,19 @@ void AddCpu(json& j, const CpuSample& a, const CpuSample& b, double calls) {
   for (const auto& [name, end_n] : b.process_switches) {
     const auto start = a.process_switches.find(name);
     if (start != a.process_switches.end()) j["switches_per_call"][name] = (end_n - start->second) / calls;
+  }
+  // The same per thread name; threads that started within the window count from zero.
+  for (const auto& [process, counts] : b.thread_counts)
+    for (const auto& [comm, n] : counts) j["thread_counts"][process][comm] = n;
+  for (const auto& [process, groups] : b.threads) {
+    const auto before = a.threads.find(process);
+    for (const auto& [comm, end] : groups) {
+      std::pair<double, double> start{0, 0};
+      if (before != a.threads.end())
+        if (auto it = before->second.find(comm); it != before->second.end()) start = it->second;
+      j["threads_per_call"][process][comm] = {{"cpu_us", (end.first - start.first) / calls * 1e6},
+                                              {"switches", (end.second - start.second) / calls}};
+    }
   }
 }
 

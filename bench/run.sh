@@ -315,6 +315,16 @@ def cpu_row(label, r):
     return (f"| {label} | {r.get('throughput', r.get('per_second', 0)):.0f} | {r.get('machine_busy_cores', 0):.2f} | "
             f"{cpu_us(r):.0f} | {c.get('server', 0):.0f} | {c.get('mariadb', 0):.0f} | "
             f"{r.get('machine_switches_per_call', 0):.1f} | {sw.get('server', 0):.1f} |")
+def thread_rows(closed, open70):
+    a = closed.get("threads_per_call", {}).get("server", {})
+    b = open70.get("threads_per_call", {}).get("server", {})
+    names = sorted(set(a) | set(b), key=lambda n: -a.get(n, {}).get("cpu_us", 0))
+    counts = closed.get("thread_counts", {}).get("server", {})
+    cell = lambda g, k, f: f.format(g[k]) if k in g else "–"
+    return [f"| {n} | {counts.get(n, '–')} | {cell(a.get(n, {}), 'cpu_us', '{:.0f}')} | "
+            f"{cell(a.get(n, {}), 'switches', '{:.2f}')} | {cell(b.get(n, {}), 'cpu_us', '{:.0f}')} | "
+            f"{cell(b.get(n, {}), 'switches', '{:.2f}')} |" for n in names
+            if a.get(n, {}).get("cpu_us", 0) + b.get(n, {}).get("cpu_us", 0) >= 1]
 lines = [
   "# Benchmarks" + (" (smoke run: not figures to quote)" if smoke == "1" else ""), "",
   "How the figures are produced and how to read them: [performance.md](performance.md).", "",
@@ -398,6 +408,12 @@ lines += [
   cpu_row("exposure-open-70", load.get("exposure-open-70")),
   cpu_row("mix", load.get("mix")), cpu_row("point read (state row)", db.get("state_read")),
   cpu_row("durable append", db.get("durable_append")), "",
+  "The server's threads by name (`cs-` threads are the service's own: workers run the calls' database work, "
+  "commit threads the group commit; the rest are gRPC's, `creditshare-ser` those that keep the process's "
+  "name), per exposure call, closed loop (16 in flight) and open loop at 70 %:", "",
+  "| thread | threads | closed: CPU µs | closed: switches | open 70 %: CPU µs | open 70 %: switches |",
+  "|---|---|---|---|---|---|",
+  *thread_rows(load.get("exposure", {}), load.get("exposure-open-70", {})), "",
   "Regulator report (`aggregate --by province,product_type`, one month, read from the month's summary) through "
   f"the CLI: {at_sizes(aggregate_small, aggregate_big)}; the first report of the month, which builds the summary, "
   f"{os.environ.get('AGGREGATE_FIRST_SMALL', '')} at the smaller size. Multi-lending report (`multi-lending`, one "

@@ -6,13 +6,19 @@
 #include <mutex>
 #include <thread>
 
+#include "thread_name.h"
+
 namespace creditshare {
 
 // Runs `fn` every `interval` on its own thread until destroyed (or Stop()), starting at once.
 class PeriodicTask {
  public:
-  PeriodicTask(std::chrono::milliseconds interval, std::function<void()> fn)
-      : interval_(interval), fn_(std::move(fn)), thread_([this] { Loop(); }) {}
+  // `name` names the thread (at most 15 characters; see NameThisThread).
+  PeriodicTask(const char* name, std::chrono::milliseconds interval, std::function<void()> fn)
+      : interval_(interval), fn_(std::move(fn)), thread_([this, name] {
+          NameThisThread(name);
+          Loop();
+        }) {}
   ~PeriodicTask() { Stop(); }
   PeriodicTask(const PeriodicTask&) = delete;
   PeriodicTask& operator=(const PeriodicTask&) = delete;

@@ -381,9 +381,10 @@ void Server::Start() {
       throw std::runtime_error("cannot listen on " + config_.health_listen_address);
   }
   last_healthy_ = std::chrono::steady_clock::now().time_since_epoch().count();
-  health_task_ = std::make_unique<PeriodicTask>(config_.health_check_interval, [this] { CheckHealth(); });
-  health_watchdog_ = std::make_unique<PeriodicTask>(config_.health_check_interval, [this] { WatchHealth(); });
-  seal_task_ = std::make_unique<PeriodicTask>(config_.audit_seal_interval, [this] {
+  health_task_ = std::make_unique<PeriodicTask>("cs-health", config_.health_check_interval, [this] { CheckHealth(); });
+  health_watchdog_ =
+      std::make_unique<PeriodicTask>("cs-watchdog", config_.health_check_interval, [this] { WatchHealth(); });
+  seal_task_ = std::make_unique<PeriodicTask>("cs-audit-seal", config_.audit_seal_interval, [this] {
     try {
       components_->metrics.AuditRecordsSealed(static_cast<int>(components_->sealer.SealAll()));
     } catch (const std::exception& e) {
@@ -391,21 +392,23 @@ void Server::Start() {
     }
   });
   // The first checkpoint one interval after start: a record per start would only add noise.
-  checkpoint_task_ = std::make_unique<PeriodicTask>(config_.audit_checkpoint_interval, [this, first = true]() mutable {
-    if (std::exchange(first, false)) return;
-    try {
-      components_->sealer.Checkpoint();
-    } catch (const std::exception& e) {
-      log::Warn("audit_checkpoint_failed", {{"detail", e.what()}});
-    }
-  });
+  checkpoint_task_ = std::make_unique<PeriodicTask>(
+      "cs-checkpoint", config_.audit_checkpoint_interval, [this, first = true]() mutable {
+        if (std::exchange(first, false)) return;
+        try {
+          components_->sealer.Checkpoint();
+        } catch (const std::exception& e) {
+          log::Warn("audit_checkpoint_failed", {{"detail", e.what()}});
+        }
+      });
   if (config_.borrower_state_interval.count() > 0)
-    state_task_ = std::make_unique<PeriodicTask>(config_.borrower_state_interval,
+    state_task_ = std::make_unique<PeriodicTask>("cs-state-build", config_.borrower_state_interval,
                                                  [this, seen = StateCounts{}]() mutable { BuildBorrowerStates(seen); });
   if (config_.key_set_reload_interval.count() > 0)
-    key_set_task_ = std::make_unique<PeriodicTask>(config_.key_set_reload_interval, [this] { ReloadKeySet(); });
+    key_set_task_ =
+        std::make_unique<PeriodicTask>("cs-key-set", config_.key_set_reload_interval, [this] { ReloadKeySet(); });
   if (config_.report_summary_interval.count() > 0)
-    summary_task_ = std::make_unique<PeriodicTask>(config_.report_summary_interval, [this] {
+    summary_task_ = std::make_unique<PeriodicTask>("cs-summary", config_.report_summary_interval, [this] {
       try {
         components_->summaries.RefreshRecent("CNY");
       } catch (const std::exception& e) {

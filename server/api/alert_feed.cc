@@ -3,13 +3,17 @@
 #include <algorithm>
 
 #include "log.h"
+#include "thread_name.h"
 
 namespace creditshare::api {
 
 AlertFeed::AlertFeed(storage::AlertRepository& alerts, const domain::Clock& clock, Options options,
                      Sequenced on_sequenced)
     : alerts_(alerts), clock_(clock), options_(options), on_sequenced_(std::move(on_sequenced)) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("cs-alert-feed");
+    Run();
+  });
 }
 
 AlertFeed::~AlertFeed() {

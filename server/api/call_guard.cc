@@ -8,6 +8,7 @@
 #include "log.h"
 #include "security/borrower_keyer.h"
 #include "storage/connection_pool.h"
+#include "thread_name.h"
 
 namespace creditshare::api {
 
@@ -227,6 +228,7 @@ void CallGuard::StartStream(grpc::CallbackServerContext* context, const MethodPo
   // A stream lives as long as its client keeps it open: it runs on a thread of its own, never on
   // a worker, and the bounds on streams (per member and in all) bound these threads.
   std::thread([this, context, &policy, call, handler = std::move(handler), finish = std::move(finish)] {
+    NameThisThread("cs-stream");
     std::string detail;
     auto status = Execute(context, policy, *call, handler, /*stream=*/true, detail);
     Complete(call, policy, std::move(status), std::move(detail), finish);

@@ -3,12 +3,17 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "thread_name.h"
+
 namespace creditshare::api {
 
 Scheduler::Scheduler(Options options, Observer* observer) : options_(options), observer_(observer) {
   if (options_.workers < 1) throw std::invalid_argument("the scheduler needs at least one worker");
   if (options_.capacity < 1) throw std::invalid_argument("the scheduler's queue must hold at least one call");
-  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { Work(); });
+  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] {
+      NameThisThread("cs-worker");
+      Work();
+    });
 }
 
 Scheduler::~Scheduler() {

@@ -6,6 +6,7 @@
 #include "storage/alert_repository.h"
 #include "storage/inquiry_repository.h"
 #include "storage/transaction.h"
+#include "thread_name.h"
 
 namespace creditshare::storage {
 
@@ -22,7 +23,10 @@ GroupCommitWriter::GroupCommitWriter(const DbConfig& db, Options options, BatchO
     : pool_(WriterPoolConfig(db, std::max(1, options.writers))), options_(options), observer_(std::move(observer)) {
   if (options_.max_batch < 1 || options_.max_batch > static_cast<int>(Connection::kMaxCachedRows))
     throw std::invalid_argument("group commit batch size must be 1 to " + std::to_string(Connection::kMaxCachedRows));
-  for (int i = 0; i < std::max(1, options_.writers); ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < std::max(1, options_.writers); ++i) threads_.emplace_back([this] {
+      NameThisThread("cs-commit");
+      Run();
+    });
 }
 
 GroupCommitWriter::~GroupCommitWriter() {
