@@ -316,7 +316,10 @@ void CallGuard::Complete(std::shared_ptr<CallContext> call, const MethodPolicy& 
                          std::string detail, Finish finish) {
   // A record written inside a change's transaction stands only if the change succeeded; any
   // other outcome is recorded here. Without a durable record the caller gets no data.
-  if (!status.ok()) call->audit_written = false;
+  if (!status.ok()) {
+    call->audit_written = false;
+    call->inquiry.reset();  // nothing was shown: no inquiry to record
+  }
   if (call->audit_written) {
     metrics_.AuditRecordsWritten(1);
     Record(*call, policy, status, detail);
@@ -341,14 +344,26 @@ void CallGuard::Complete(std::shared_ptr<CallContext> call, const MethodPolicy& 
 
 void CallGuard::Queue(std::shared_ptr<CallContext> call, const MethodPolicy& policy, grpc::Status status,
                       std::string detail, std::shared_ptr<Finish> finish_once) {
+  auto inquiry = std::move(call->inquiry);
+  const bool with_inquiry = inquiry != nullptr;
   audit_.WriteAsync(call->audit, [this, call, &policy, status = std::move(status), detail = std::move(detail),
-                                  finish_once](const std::string& error) mutable {
+                                  finish_once, with_inquiry](const std::string& error) mutable {
     if (error.empty()) {
       metrics_.AuditRecordsWritten(1);
     } else {
       detail += std::string(detail.empty() ? "" : "; ") + "audit write failed: " + error;
       status = RetryLater(grpc::StatusCode::UNAVAILABLE, "the call could not be recorded; retry later",
                           std::chrono::seconds(1));
+      if (with_inquiry) {
+        // The query's records went together: the call is still owed its own record, of the refusal.
+        call->audit.result_code = static_cast<int>(status.error_code());
+        try {
+          Queue(call, policy, status, detail, finish_once);
+          return;
+        } catch (...) {
+          // Could not even queue it (memory): answer below, unrecorded, rather than never.
+        }
+      }
     }
     Record(*call, policy, status, detail);
     if (*finish_once) {
@@ -356,7 +371,7 @@ void CallGuard::Queue(std::shared_ptr<CallContext> call, const MethodPolicy& pol
       *finish_once = nullptr;
       f(status);
     }
-  });
+  }, std::move(inquiry));
 }
 
 void CallGuard::Record(const CallContext& call, const MethodPolicy& policy, const grpc::Status& status,

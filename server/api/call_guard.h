@@ -61,6 +61,10 @@ struct CallContext {
   bool audit_written = false;
   std::string queue_key;  // the member as the certificate names it, before authentication
   std::string_view dropped;  // why the call ended without its work (CallDropped reason), if so
+  // The inquiry a query's answer shows data under: written with the call's audit record in one
+  // group commit, and the answer sent once both are durable. Set by the handler; the worker is
+  // then free for the next call while the commit runs (no wait on the writer per call).
+  std::unique_ptr<storage::InquiryRecord> inquiry;
 
   // For repositories that write the audit record inside the transaction of a change: returns
   // the record as a successful call's and marks it written.

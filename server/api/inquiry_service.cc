@@ -72,7 +72,10 @@ domain::Result<storage::BorrowerSnapshot> InquiryServiceImpl::Inquire(CallContex
         domain::Shown(s.protections, domain::BusinessDate(inquiry.at_us)), purpose.value(),
         domain::HasRelationship(domain::RelationsOf(s.lines, s.reservations), call.member.id));
   };
-  return deps_.inquiries.Inquire(inquiry, permit, [&call] { return call.AuditForTransaction(); });
+  auto prepared = deps_.inquiries.Prepare(inquiry, permit);
+  if (!prepared.ok()) return prepared.error();
+  call.inquiry = std::make_unique<storage::InquiryRecord>(std::move(prepared.value().record));
+  return std::move(prepared.value().snapshot);
 }
 
 grpc::ServerUnaryReactor* InquiryServiceImpl::GetBorrowerExposure(grpc::CallbackServerContext* context,

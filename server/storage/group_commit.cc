@@ -56,10 +56,12 @@ void GroupCommitWriter::Write(const domain::AuditEvent& audit, const InquiryReco
   }
 }
 
-void GroupCommitWriter::WriteAsync(domain::AuditEvent audit, Done done) {
+void GroupCommitWriter::WriteAsync(domain::AuditEvent audit, Done done, std::unique_ptr<InquiryRecord> inquiry) {
   auto pending = std::make_unique<Pending>();
   pending->owned = std::make_unique<domain::AuditEvent>(std::move(audit));
   pending->audit = pending->owned.get();
+  pending->owned_inquiry = std::move(inquiry);
+  pending->inquiry = pending->owned_inquiry.get();
   pending->done = std::move(done);
   {
     std::lock_guard lock(mu_);

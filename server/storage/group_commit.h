@@ -66,11 +66,12 @@ class GroupCommitWriter {
   // when the database cannot take them, std::runtime_error when the records themselves were refused.
   void Write(const domain::AuditEvent& audit, const InquiryRecord* inquiry = nullptr);
 
-  // Queues `audit` and returns at once; `done` runs on a writer thread once the record is
-  // committed (empty error) or refused (the reason). For callers that must not block: a call
-  // answered from gRPC's own threads, or a worker that has nothing left to do but answer.
+  // Queues `audit` (and `inquiry`, when given) and returns at once; `done` runs on a writer thread
+  // once the records are committed (empty error) or refused (the reason). For callers that must
+  // not block: a call answered from gRPC's own threads, or a worker that has nothing left to do
+  // but answer.
   using Done = std::function<void(const std::string& error)>;
-  void WriteAsync(domain::AuditEvent audit, Done done);
+  void WriteAsync(domain::AuditEvent audit, Done done, std::unique_ptr<InquiryRecord> inquiry = nullptr);
 
  private:
   struct Pending {
@@ -84,6 +85,7 @@ class GroupCommitWriter {
     std::string error;
     // Of a WriteAsync record: the record itself and its callback; the writer deletes it.
     std::unique_ptr<domain::AuditEvent> owned;
+    std::unique_ptr<InquiryRecord> owned_inquiry;
     Done done;
   };
 

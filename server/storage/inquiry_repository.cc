@@ -143,8 +143,16 @@ BorrowerSnapshot InquiryRepository::ReadSnapshot(Connection& conn, const domain:
 domain::Result<BorrowerSnapshot> InquiryRepository::Inquire(
     const InquiryRecord& inquiry, const std::function<domain::MaybeError(const BorrowerSnapshot&)>& permit,
     const std::function<domain::AuditEvent()>& audit) {
+  auto prepared = Prepare(inquiry, permit);
+  if (!prepared.ok()) return prepared.error();
+  writer_.Write(audit(), &prepared.value().record);
+  return std::move(prepared.value().snapshot);
+}
+
+domain::Result<InquiryRepository::Prepared> InquiryRepository::Prepare(
+    const InquiryRecord& inquiry, const std::function<domain::MaybeError(const BorrowerSnapshot&)>& permit) {
   // Read committed data in one statement; the inquiry is recorded afterwards, and the caller
-  // gets the data only once the record is durable.
+  // shows the data only once the record is durable.
   domain::MemberType caller_type = domain::MemberType::kUnspecified;
   auto snapshot = WithConnection(pool_, [&](Connection& conn) {
     caller_type = members_.Get(conn, inquiry.member_id).type;
@@ -167,16 +175,13 @@ domain::Result<BorrowerSnapshot> InquiryRepository::Inquire(
   if (noticed)
     with_alerts.notice = InquiryRecord::Notice{snapshot.protections.borrower_id, snapshot.protections.notice_reference,
                                                caller_type};
-  if (!domain::IsApplicationPurpose(inquiry.purpose)) {
-    writer_.Write(audit(), &with_alerts);
-    return snapshot;
+  if (domain::IsApplicationPurpose(inquiry.purpose)) {
+    domain::AlertEvent event{domain::AlertKind::kApplicationInquiry, {}};
+    event.figures.purpose = inquiry.purpose;
+    with_alerts.alerts = domain::FanOut(event, inquiry.member_id, caller_type,
+                                        domain::RelationsOf(snapshot.lines, snapshot.reservations), inquiry.at_us);
   }
-  domain::AlertEvent event{domain::AlertKind::kApplicationInquiry, {}};
-  event.figures.purpose = inquiry.purpose;
-  with_alerts.alerts = domain::FanOut(event, inquiry.member_id, caller_type,
-                                      domain::RelationsOf(snapshot.lines, snapshot.reservations), inquiry.at_us);
-  writer_.Write(audit(), &with_alerts);
-  return snapshot;
+  return Prepared{std::move(snapshot), std::move(with_alerts)};
 }
 
 void InquiryRepository::RecordMany(Connection& conn, const std::vector<const InquiryRecord*>& inquiries) {

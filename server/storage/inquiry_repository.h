@@ -42,9 +42,19 @@ class InquiryRepository {
                     BorrowerStateBuilder* states = nullptr)
       : pool_(pool), members_(members), writer_(writer), states_(states) {}
 
-  // Reads the snapshot as of `inquiry.at_us` for `inquiry.member_id`, lets `permit` refuse the
-  // query from it (nothing is then written), then records the inquiry with its audit record and
-  // returns once both are durable.
+  // A permitted query: what it shows, and the inquiry to record (with the alerts and the access
+  // notice it leaves) before anything of it is shown.
+  struct Prepared {
+    BorrowerSnapshot snapshot;
+    InquiryRecord record;
+  };
+  // Reads the snapshot as of `inquiry.at_us` for `inquiry.member_id` and lets `permit` refuse the
+  // query from it (nothing is then written but a refused attempt's access notice). The caller
+  // writes `record` with its audit record through the group commit (Write, or WriteAsync and
+  // answer in its callback) and shows the snapshot only once both are durable.
+  domain::Result<Prepared> Prepare(const InquiryRecord& inquiry,
+                                   const std::function<domain::MaybeError(const BorrowerSnapshot&)>& permit);
+  // Prepare, then Write: returns once the inquiry and its audit record are durable.
   domain::Result<BorrowerSnapshot> Inquire(const InquiryRecord& inquiry,
                                            const std::function<domain::MaybeError(const BorrowerSnapshot&)>& permit,
                                            const std::function<domain::AuditEvent()>& audit);

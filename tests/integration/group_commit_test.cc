@@ -1,8 +1,11 @@
 // Group commit of audit and inquiry records, and sealing of many records, against the real database.
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -69,6 +72,57 @@ TEST(GroupCommitTest, ConcurrentCallsShareCommitsAndEveryRecordIsDurable) {
   // 24 callers and one writer: calls arriving during a commit ride on the next one.
   EXPECT_GT(*std::max_element(batches.begin(), batches.end()), 1);
   EXPECT_LT(batches.size(), 480u);
+}
+
+// A borrower query's worker hands its inquiry over and is answered from the writer: the callback
+// must see both records committed (read here from another connection), and a refused inquiry
+// must leave neither.
+TEST(GroupCommitTest, AnAsyncInquiryIsCommittedWithItsAuditRecordBeforeItsCallbackRuns) {
+  TestDatabase db;
+  const auto member = AddMember(db);
+  std::mutex mu;
+  std::map<int, std::pair<std::string, std::int64_t>> seen;  // call -> (error, its inquiry rows seen)
+  storage::ConnectionPool reader_pool(db.config());  // outlives the writer, whose callbacks use it
+  {
+    storage::GroupCommitWriter writer(db.config(), {2, 64});
+    for (int n = 1; n <= 40; ++n) {
+      // Member 999999 does not exist: call 13's inquiry breaks a foreign key.
+      auto inquiry = std::make_unique<storage::InquiryRecord>(Inquiry(n == 13 ? 999999 : member, n));
+      writer.WriteAsync(
+          Event(n),
+          [&, n](const std::string& error) {
+            std::int64_t rows = -1;
+            try {  // the writer swallows what a callback throws: keep it for the assertions
+              auto lease = reader_pool.Acquire();
+              auto& stmt = lease->Prepare(
+                  "SELECT (SELECT COUNT(*) FROM inquiries WHERE consent_reference = ?) + "
+                  "(SELECT COUNT(*) FROM audit_log WHERE request_id = ?)");
+              stmt.setString(1, "C-" + std::to_string(n));
+              stmt.setString(2, "gc-" + std::to_string(n));
+              std::unique_ptr<sql::ResultSet> rs(stmt.executeQuery());
+              rs->next();
+              rows = rs->getInt64(1);
+            } catch (const std::exception& e) {
+              ADD_FAILURE() << "call " << n << ": " << e.what();
+            }
+            std::lock_guard lock(mu);
+            seen[n] = {error, rows};
+          },
+          std::move(inquiry));
+    }
+  }  // the writer's destructor writes everything queued
+  ASSERT_EQ(seen.size(), 40u);
+  for (const auto& [n, result] : seen) {
+    if (n == 13) {
+      EXPECT_FALSE(result.first.empty());
+      EXPECT_EQ(result.second, 0) << "a refused call left a record";
+    } else {
+      EXPECT_EQ(result.first, "") << n;
+      EXPECT_EQ(result.second, 2) << "call " << n << " was answered before its records were durable";
+    }
+  }
+  EXPECT_EQ(db.Count("inquiries"), 39);
+  EXPECT_EQ(db.Count("audit_log"), 39);
 }
 
 TEST(GroupCommitTest, ARefusedRecordFailsOnlyItsOwnCall) {
