@@ -42,10 +42,11 @@ user_opt=(); [ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
 run_server() {
   local port=$1 MARIADBD pid
   MARIADBD=$(find_bin mariadbd)
+  mkdir -p "$dir/tmp"
   local binlog_opt=()
   [ "${CREDITSHARE_TESTDB_BINLOG:-0}" = 1 ] &&
     binlog_opt=(--log-bin="$dir/data/binlog" --server-id=1 --binlog-format=ROW --sync-binlog=1)
-  "$MARIADBD" --no-defaults "${user_opt[@]}" "${binlog_opt[@]}" --datadir="$dir/data" --socket="$dir/mariadb.sock" \
+  "$MARIADBD" --no-defaults "${user_opt[@]}" "${binlog_opt[@]}" --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$dir/mariadb.sock" \
     --port="$port" --bind-address=127.0.0.1 --skip-name-resolve --pid-file="$dir/mariadb.pid" \
     --log-error="$dir/mariadb.err" --default-storage-engine=InnoDB --innodb-flush-log-at-trx-commit=1 \
     --innodb-buffer-pool-size="${CREDITSHARE_TESTDB_BUFFER_POOL:-256M}" --max-connections=500 --character-set-server=utf8mb4 \
@@ -91,9 +92,11 @@ case "$cmd" in
     INSTALL_DB=$(find_bin mariadb-install-db)
     [ -n "$(find_bin mariadbd)" ] && [ -n "$INSTALL_DB" ] || { echo "testdb: mariadb-server is not installed (run scripts/bootstrap.sh)" >&2; exit 1; }
     if [ -f "$dir/mariadb.pid" ]; then stop_server; fi
-    rm -rf "$dir"; mkdir -p "$dir/data"
+    rm -rf "$dir"; mkdir -p "$dir/data" "$dir/tmp"
     dir=$(cd "$dir" && pwd)
-    "$INSTALL_DB" --no-defaults --datadir="$dir/data" "${user_opt[@]}" --auth-root-authentication-method=normal \
+    # Each instance has its own tmpdir: a starting mariadbd deletes every #sql* file in its tmpdir,
+    # so with a shared /tmp it deleted the temporary tables of another instance's bootstrap.
+    "$INSTALL_DB" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" "${user_opt[@]}" --auth-root-authentication-method=normal \
       --skip-test-db >"$dir/install.log" 2>&1 || { cat "$dir/install.log" >&2; exit 1; }
 
     start_on_free_port
