@@ -62,7 +62,7 @@ struct ServerConfig {
   // Connections (besides the pool) for the alert feed and the watchers' reads.
   int alert_connections = 4;
   // Concurrent group commits of audit and inquiry records, each on a database connection of its own.
-  int group_commit_writers = 2;
+  int group_commit_writers = 1;
   // Regulator reports run on connections of their own: a report scans a month of records for
   // longer than the pool's read timeout allows, and at most this many run at once.
   int report_connections = 2;
