@@ -27,15 +27,15 @@ Scheduler::~Scheduler() {
     for (auto& q : m.jobs) q.job.drop(Dropped::kStopping);
 }
 
-void Scheduler::MaybeReady(const std::string& key, MemberQueue& m) {
-  if (!m.ready && !m.jobs.empty() && m.running < m.running_bound) {
-    m.ready = true;
-    ready_.push_back(key);
-    wake_.notify_one();
-  }
+bool Scheduler::MaybeReady(const std::string& key, MemberQueue& m) {
+  if (m.ready || m.jobs.empty() || m.running >= m.running_bound) return false;
+  m.ready = true;
+  ready_.push_back(key);
+  return true;
 }
 
 Refused Scheduler::Submit(const std::string& member, const MemberBounds& bounds, Job job) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Refused::kStopping;
@@ -48,11 +48,13 @@ Refused Scheduler::Submit(const std::string& member, const MemberBounds& bounds,
     }
     m.jobs.push_back({std::move(job), std::chrono::steady_clock::now()});
     const int depth = ++depth_;
-    MaybeReady(member, m);
+    wake = MaybeReady(member, m);
     // Under the lock, so the gauge's last value is the queue's (set outside it, a submit's 1
     // could land after a worker's 0).
     if (observer_ != nullptr) observer_->OnQueueDepth(depth);
   }
+  // Outside the lock: a worker woken under it would at once block on mu_ again.
+  if (wake) wake_.notify_one();
   return Refused::kNone;
 }
 
@@ -61,6 +63,7 @@ void Scheduler::Work() {
     Queued q;
     std::string key;
     int depth = 0;
+    bool wake = false;
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
@@ -73,9 +76,10 @@ void Scheduler::Work() {
       m.jobs.pop_front();
       ++m.running;
       depth = --depth_;
-      MaybeReady(key, m);  // its next call takes its turn behind the other members'
+      wake = MaybeReady(key, m);  // its next call takes its turn behind the other members'
       if (observer_ != nullptr) observer_->OnQueueDepth(depth);
     }
+    if (wake) wake_.notify_one();
     if (observer_ != nullptr) observer_->OnQueueWait(std::chrono::steady_clock::now() - q.queued_at);
 
     const auto started = std::chrono::steady_clock::now();
@@ -101,6 +105,7 @@ void Scheduler::Work() {
     if (it->second.jobs.empty() && it->second.running == 0) {
       members_.erase(it);
     } else {
+      // No wake: this worker looks at the line itself before it waits again.
       MaybeReady(key, it->second);
     }
   }

@@ -83,7 +83,9 @@ class Scheduler {
     bool ready = false;  // in ready_
   };
   void Work();
-  void MaybeReady(const std::string& key, MemberQueue& m);
+  // Puts the member in line if it has a call it may start; true if it did, and a worker must be
+  // woken (after mu_ is released) unless the caller is a worker about to look itself.
+  bool MaybeReady(const std::string& key, MemberQueue& m);
 
   const Options options_;
   Observer* const observer_;

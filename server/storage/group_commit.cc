@@ -64,10 +64,11 @@ void GroupCommitWriter::WriteAsync(domain::AuditEvent audit, Done done, std::uni
   pending->inquiry = pending->owned_inquiry.get();
   pending->done = std::move(done);
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (!stopping_) {
       queue_.push_back(pending.release());
-      queued_.notify_one();
+      lock.unlock();
+      queued_.notify_one();  // unlocked: a writer woken under mu_ would block on it again
       return;
     }
   }

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/member_admission.h"
@@ -91,6 +92,46 @@ TEST(SchedulerTest, AMemberAtItsRunningBoundLeavesTheOtherWorkersToOthers) {
   EXPECT_EQ(r.ran, std::vector<std::string>{"b"});
   gate.Open();
   r.WaitFor(4);
+}
+
+// Two calls of one member submitted back to back make the member ready once: the worker that takes
+// the first must wake another for the second, which may not wait for the first to end.
+TEST(SchedulerTest, AMembersSecondCallStartsOnAnotherWorkerWhileItsFirstStillRuns) {
+  Recorder r;
+  Gate gate;
+  Scheduler s({/*workers=*/2, /*capacity=*/100});
+  const MemberBounds two{/*running=*/2, /*queued=*/100, /*streams=*/1};
+  ASSERT_EQ(s.Submit("a", two, JobThat(r, "first", &gate)), Refused::kNone);
+  ASSERT_EQ(s.Submit("a", two, JobThat(r, "second")), Refused::kNone);
+  r.WaitFor(1);
+  EXPECT_EQ(r.ran, std::vector<std::string>{"second"});
+  gate.Open();
+  r.WaitFor(2);
+}
+
+// Workers are woken outside the lock, and a worker that frees a member's slot takes the member's
+// next call itself without waking another: no call may be left waiting with every worker asleep.
+TEST(SchedulerTest, EveryCallRunsWhenManyThreadsSubmitToMembersBelowTheWorkerCount) {
+  Scheduler s({/*workers=*/6, /*capacity=*/100000});
+  const MemberBounds two{/*running=*/2, /*queued=*/100000, /*streams=*/1};
+  constexpr int kThreads = 4, kPerThread = 3000;
+  std::atomic<int> ran{0};
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < kThreads; ++t)
+    submitters.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Scheduler::Job job;
+        job.run = [&ran] { ran.fetch_add(1); };
+        job.drop = [](Dropped) {};
+        // Bursts to one member, then to another: members' queues fill and empty all the time.
+        ASSERT_EQ(s.Submit("m" + std::to_string((t + i / 7) % 5), two, std::move(job)), Refused::kNone);
+      }
+    });
+  for (auto& t : submitters) t.join();
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (ran.load() < kThreads * kPerThread && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(ran.load(), kThreads * kPerThread);
+  EXPECT_EQ(s.depth(), 0);
 }
 
 TEST(SchedulerTest, FullQueuesRefuseAndAJobWhoseDeadlinePassedIsDroppedNotRun) {
